@@ -1,0 +1,30 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Build the modules for one installed kernel headers tree, W=1, in a
+# private copy of the sources (Kbuild writes objects next to sources, so
+# each kernel gets its own tree). Fails on any compiler warning.
+#   build-modules.sh KVER [EXTRA_MAKE_ARGS...]
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+kver=$1; shift
+kdir=/usr/src/linux-headers-$kver
+out=$top/build/$kver/modules
+
+[ -d "$kdir" ] || { echo "no headers for $kver at $kdir" >&2; exit 1; }
+
+rm -rf "$out"
+mkdir -p "$out"
+cp -r "$top/Kbuild" "$top/src" "$top/uapi" "$out/"
+
+log=$out/build.log
+if ! make -C "$kdir" M="$out" W=1 "$@" modules >"$log" 2>&1; then
+	cat "$log" >&2
+	echo "module build failed for $kver" >&2
+	exit 1
+fi
+if grep -E 'warning:|error:' "$log" >&2; then
+	echo "module build for $kver has warnings (W=1 must be clean)" >&2
+	exit 1
+fi
+echo "built $(cd "$out" && ls ./*.ko | wc -l) modules for $kver"

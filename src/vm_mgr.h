@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The VM manager's view of one VM, shared with the VM functions (vCPU)
+ * that need its status and exit information.
+ */
+
+#ifndef _GUNYAH_VM_MGR_H
+#define _GUNYAH_VM_MGR_H
+
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/wait.h>
+
+#include "gunyah.h"
+
+struct dentry;
+struct device;
+
+/**
+ * struct gunyah_vm - One VM created through /dev/gunyah
+ * @vmid: the RM's id for the VM (0 until allocated)
+ * @rm: the resource manager
+ * @parent: device for logs
+ * @nb: the VM manager's RM notifier (records status and exit info)
+ * @vm_status: last status the RM reported (&enum gunyah_rm_vm_status)
+ * @vm_status_wait: woken on every @vm_status change
+ * @status_lock: protects @vm_status and @exit_info; held for writing
+ *               while the VM starts or stops
+ * @exit_info: why the VM exited, from the RM's VM_EXITED notification;
+ *             reason_size is the size the RM sent, reason holds at most
+ *             %GUNYAH_VM_MAX_EXIT_REASON_SIZE bytes of it
+ * @kref: references from the VM fd and from each function instance
+ * @fn_lock: protects @functions, @resource_tickets and @resources
+ * @functions: &struct gunyah_vm_function_instance list
+ * @resource_tickets: &struct gunyah_vm_resource_ticket list
+ * @resources: &struct gunyah_resource list, from the RM
+ * @debugfs: per-VM debugfs directory (may be an error pointer)
+ */
+struct gunyah_vm {
+	u16 vmid;
+	struct gunyah_rm *rm;
+	struct device *parent;
+
+	struct notifier_block nb;
+	enum gunyah_rm_vm_status vm_status;
+	wait_queue_head_t vm_status_wait;
+	struct rw_semaphore status_lock;
+	struct gunyah_vm_exit_info exit_info;
+
+	struct kref kref;
+	struct mutex fn_lock;
+	struct list_head functions;
+	struct list_head resource_tickets;
+	struct list_head resources;
+
+	struct dentry *debugfs;
+};
+
+#endif /* _GUNYAH_VM_MGR_H */
