@@ -1,0 +1,21 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * /dev/gunyah: the device node exists and opens read-write.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+
+TEST(open_dev_gunyah)
+{
+	int fd = open("/dev/gunyah", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0 && errno == ENOENT)
+		SKIP(return, "/dev/gunyah does not exist (driver not loaded)");
+	ASSERT_LE(0, fd) TH_LOG("open /dev/gunyah: %s", strerror(errno));
+	EXPECT_EQ(0, close(fd));
+}
+
+TEST_HARNESS_MAIN
