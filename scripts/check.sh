@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# `make check`: install what is needed, build for every kernel target,
+# boot each under QEMU, run the selftests, test the rig itself, and end
+# with one line "N passed, N failed, N skipped" summing everything.
+#   KERNELS="6.1 6.12"  kernel targets (default: both)
+#   TESTS="a b"         selftest programs (default: all); skips the rig's
+#                       own negative controls when set
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD_DIR:-$top/build}
+kernels=${KERNELS:-$("$top/scripts/kernels.sh" list)}
+tests=${TESTS:-}
+pass=0 fail=0 skip=0
+cd "$top" || exit 1
+
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+add_result() { # file with "P F S"
+	local p f s
+	if read -r p f s < "$1" 2>/dev/null; then
+		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	else
+		bad "no result in $1"
+	fi
+}
+summary() {
+	echo "$pass passed, $fail failed, $skip skipped"
+	[ "$fail" = 0 ]
+	exit
+}
+
+if scripts/deps.sh > "$build.deps.log" 2>&1; then
+	ok "deps.installed"
+else
+	cat "$build.deps.log"
+	bad "deps.installed"
+	summary
+fi
+mkdir -p "$build"
+mv "$build.deps.log" "$build/deps.log"
+
+# selftests: built once, statically, run on every kernel
+if ksft=$(scripts/ksft-headers.sh) &&
+   make -s -C selftests/gunyah KSFT_DIR="$ksft" OUTPUT="$build/selftests" \
+	> "$build/selftests.log" 2>&1; then
+	ok "build.selftests"
+else
+	cat "$build/selftests.log"
+	bad "build.selftests"
+fi
+
+for k in $kernels; do
+	if ! kver=$(scripts/kernels.sh version "$k"); then
+		bad "kernel target $k"
+		continue
+	fi
+	if scripts/build-modules.sh "$kver" > "$build/modules-$kver.log" 2>&1; then
+		ok "build.$kver.modules_w1_clean"
+	else
+		tail -n 30 "$build/modules-$kver.log"
+		bad "build.$kver.modules_w1_clean"
+		continue
+	fi
+	scripts/vmtest.sh ${tests:+--tests "$tests"} "$k"
+	add_result "$build/$kver/vm/result"
+done
+
+if [ -z "$tests" ]; then
+	first=${kernels%% *}
+	scripts/rig-tests/run.sh "$first"
+	add_result "$build/$(scripts/kernels.sh version "$first")/rig-tests/result"
+fi
+
+summary

@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Install what the build and the VM test rig need, from Debian's archive
+# only. Idempotent: when every package is present it only checks.
+set -euo pipefail
+
+pkgs=(
+	make gcc libc6-dev bc				# kbuild, static selftests
+	kmod cpio xz-utils zstd busybox-static		# initramfs
+	qemu-system-x86					# the test VMs
+	linux-headers-amd64 linux-headers-6.12-amd64	# the kernel targets
+	linux-source-6.1				# kselftest harness, checkpatch
+)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+# The metapackages move with security updates: make sure the headers they
+# point to right now are installed too.
+for t in 6.1 6.12; do
+	if v=$("$(dirname "$0")/kernels.sh" version "$t" 2>/dev/null); then
+		[ -d "/usr/src/linux-headers-$v" ] || missing+=("linux-headers-$v")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "installing from Debian: ${missing[*]}"
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+$SUDO apt-get update -q
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,111 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Boot one Debian kernel under QEMU TCG with a busybox initramfs, share the
+# build output over 9p, load the project's modules, run selftests (or the
+# demo, or a command) and judge the run from what the guest reports.
+#
+# usage: vmtest.sh [options] TARGET          TARGET: 6.1 | 6.12 | a kernel version
+#   --tests "a b"       selftest programs to run (default: all built ones)
+#   --modules "m ..."   modules to modprobe first (default: gunyah_rsc_mgr gunyah_sim)
+#   --extra-module KO   also insmod KO (negative control of the rig)
+#   --extra-test PROG   also run PROG as a test (negative control of the rig)
+#   --demo              run scripts/guest/demo.sh instead of the tests
+#   --cmd 'sh cmds'     run a shell command in the guest instead of the tests
+#   --no-unload         leave modules loaded at the end
+# Needs: modules built by build-modules.sh, selftests in build/selftests.
+# Prints one line per judged item and ends with
+#   "vmtest KVER: P passed, F failed, S skipped"; exit 1 on any failure.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+tests="" modules="gunyah_rsc_mgr gunyah_sim" extra_mod="" extra_test=""
+mode=test cmd="" unload=1
+while [ $# -gt 1 ]; do
+	case "$1" in
+	--tests) tests=$2; shift ;;
+	--modules) modules=$2; shift ;;
+	--extra-module) extra_mod=$2; shift ;;
+	--extra-test) extra_test=$2; shift ;;
+	--demo) mode=demo ;;
+	--cmd) mode=cmd; cmd=$2; shift ;;
+	--no-unload) unload=0 ;;
+	*) echo "unknown option $1" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ $# -eq 1 ] || { sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;$d'; exit 2; }
+case "$1" in
+6.1 | 6.12) kver=$("$top/scripts/kernels.sh" version "$1") ;;
+*) kver=$1 ;;
+esac
+
+root=$("$top/scripts/fetch-kernel.sh" "$kver")
+vm=${BUILD_DIR:-$top/build}/$kver/vm${VM_TAG:-}
+moddir=${BUILD_DIR:-$top/build}/$kver/modules
+stdir=${SELFTEST_DIR:-${BUILD_DIR:-$top/build}/selftests}
+rm -rf "$vm"
+mkdir -p "$vm/share/modules" "$vm/share/selftests" "$vm/share/extra" \
+	 "$vm/share/out" "$vm/initramfs"
+
+# --- the share: modules, tests, the plan ---
+cp "$moddir"/*.ko "$vm/share/modules/" 2>/dev/null ||
+	echo "warning: no modules in $moddir" >&2
+if [ -z "$tests" ] && [ "$mode" = test ]; then
+	tests=$(cd "$stdir" 2>/dev/null && find . -maxdepth 1 -type f -perm -u+x -printf '%f\n' | sort | tr '\n' ' ')
+fi
+for t in $tests; do
+	cp "$stdir/$t" "$vm/share/selftests/" || { echo "no selftest $t in $stdir" >&2; exit 2; }
+done
+if [ -n "$extra_test" ]; then
+	cp "$extra_test" "$vm/share/selftests/"
+	tests="$tests $(basename "$extra_test")"
+fi
+[ -z "$extra_mod" ] || cp "$extra_mod" "$vm/share/extra/"
+cp "$top/scripts/guest/plan.sh" "$vm/share/"
+if [ "$mode" = demo ]; then
+	cp "$top/scripts/guest/demo.sh" "$vm/share/"
+	cp "${BUILD_DIR:-$top/build}"/tools/* "$vm/share/" 2>/dev/null || true
+fi
+{
+	printf 'MODE=%q\nMODULES=%q\nTESTS=%q\nUNLOAD=%q\nCMD=%q\n' \
+		"$mode" "$modules" "$tests" "$unload" "$cmd"
+} > "$vm/share/plan.env"
+
+# --- the initramfs: busybox, init, the 9p modules of this kernel ---
+ird=$vm/initramfs
+mkdir -p "$ird"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,lib/9p}
+cp /bin/busybox "$ird/bin/busybox"
+cp "$top/scripts/guest/init" "$ird/init"
+chmod +x "$ird/init"
+: > "$ird/lib/9p-modules"
+for m in 9p 9pnet_virtio virtio_pci; do
+	modprobe -d "$root" -S "$kver" --show-depends "$m"
+done |
+	awk '$1 == "insmod" { print $2 }' | awk '!seen[$0]++' |
+	while read -r ko; do
+		name=$(basename "$ko")
+		case "$name" in
+		*.xz) xz -dc "$ko" > "$ird/lib/9p/${name%.xz}"; name=${name%.xz} ;;
+		*.zst) zstd -qdc "$ko" > "$ird/lib/9p/${name%.zst}"; name=${name%.zst} ;;
+		*) cp "$ko" "$ird/lib/9p/$name" ;;
+		esac
+		echo "/lib/9p/$name" >> "$ird/lib/9p-modules"
+	done
+(cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) > "$vm/initramfs.cpio.gz"
+
+# --- boot ---
+console=$vm/console.log
+start=$(date +%s%N)
+set +e
+timeout "${VM_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -m "${VM_MEM:-1024}" \
+	-smp "${VM_SMP:-2}" -nographic -no-reboot \
+	-kernel "$root/boot/vmlinuz-$kver" -initrd "$vm/initramfs.cpio.gz" \
+	-append "console=ttyS0 panic=-1 loglevel=7 hung_task_timeout_secs=30 ${VM_APPEND:-}" \
+	-virtfs "local,path=$vm/share,mount_tag=share,security_model=none,id=share" \
+	</dev/null >"$console" 2>&1
+qrc=$?
+set -e
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+echo "vmtest $kver: boot-run-poweroff ${elapsed} ms (qemu rc $qrc)" > "$vm/timing"
+
+exec "$top/scripts/vm-judge.sh" "$vm" "$kver" "$qrc" "$mode" "$tests"
