@@ -1,0 +1,643 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Proxy-scheduled vCPUs: the GUNYAH_FN_VCPU VM function.
+ *
+ * A vCPU fd runs one guest vCPU through the vcpu_run hypercall and reports
+ * why it stopped in a page shared with userspace. Userspace may rewrite
+ * that page at any moment, so every value the kernel relies on (the state,
+ * the MMIO address and length) is kept in struct gunyah_vcpu and the page
+ * is only written to, or read for the resume inputs.
+ */
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/interrupt.h>
+#include <linux/kref.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+
+#include "gunyah.h"
+#include "vm_mgr.h"
+#include "vcpu/vcpu_abi_check.h"
+
+#define MAX_VCPU_NAME 20 /* gh-vcpu:<u32>\0 */
+
+/* What the last exit left pending; the kernel's copy, never the page's */
+enum gunyah_vcpu_run_state {
+	GUNYAH_VCPU_RUN_STATE_UNKNOWN = 0,	/* never ran */
+	GUNYAH_VCPU_RUN_STATE_READY,
+	GUNYAH_VCPU_RUN_STATE_MMIO_READ,
+	GUNYAH_VCPU_RUN_STATE_MMIO_WRITE,
+	GUNYAH_VCPU_RUN_STATE_PAGE_FAULT,
+	GUNYAH_VCPU_RUN_STATE_SYSTEM_DOWN,
+};
+
+/**
+ * struct gunyah_vcpu - One proxy-scheduled vCPU
+ * @f: the VM function instance
+ * @ghvm: the VM (a reference is held while the vCPU fd is open)
+ * @rsc: the hypervisor's vCPU resource; NULL until the VM starts and after
+ *       the resource is taken back
+ * @run_lock: one thread at a time runs the vCPU
+ * @vcpu_run: the page shared with userspace
+ * @state: what the last exit left pending
+ * @mmio_addr: kernel copy of the pending MMIO address
+ * @mmio_len: kernel copy of the pending MMIO length (at most 8)
+ * @down_status: kernel copy of the status reported in a STATUS exit
+ * @down_exit_info: kernel copy of the exit info reported in a STATUS exit
+ * @wait: where a run sleeps until woken
+ * @woken: the wake-up interrupt fired since the last vcpu_run hypercall
+ * @going_down: the resource is being taken back; runs must leave
+ * @nb: RM notifications: a VM that stops wakes sleeping runs
+ * @ticket: claims the VM's vCPU resource with this vCPU's index as label
+ * @kref: one reference for the function instance, one for the fd
+ */
+struct gunyah_vcpu {
+	struct gunyah_vm_function_instance *f;
+	struct gunyah_vm *ghvm;
+	struct gunyah_resource *rsc;
+	struct mutex run_lock;	/* one runner; guards @rsc and @state */
+	struct gunyah_vcpu_run *vcpu_run;
+
+	enum gunyah_vcpu_run_state state;
+	u64 mmio_addr;
+	u8 mmio_len;
+	enum gunyah_vm_status down_status;
+	struct gunyah_vm_exit_info down_exit_info;
+
+	wait_queue_head_t wait;
+	bool woken;
+	bool going_down;
+
+	struct notifier_block nb;
+	struct gunyah_vm_resource_ticket ticket;
+	struct kref kref;
+};
+
+static void vcpu_release(struct kref *kref)
+{
+	struct gunyah_vcpu *vcpu = container_of(kref, struct gunyah_vcpu, kref);
+
+	free_page((unsigned long)vcpu->vcpu_run);
+	kfree(vcpu);
+}
+
+/* The hypervisor raises the wake-up interrupt when the vCPU may run again */
+static irqreturn_t gunyah_vcpu_irq_handler(int irq, void *data)
+{
+	struct gunyah_vcpu *vcpu = data;
+
+	WRITE_ONCE(vcpu->woken, true);
+	wake_up(&vcpu->wait);
+	return IRQ_HANDLED;
+}
+
+static enum gunyah_vm_status remap_vm_status(enum gunyah_rm_vm_status rm_status)
+{
+	switch (rm_status) {
+	case GUNYAH_RM_VM_STATUS_INIT_FAILED:
+		return GUNYAH_VM_STATUS_LOAD_FAILED;
+	case GUNYAH_RM_VM_STATUS_EXITED:
+		return GUNYAH_VM_STATUS_EXITED;
+	default:
+		return GUNYAH_VM_STATUS_CRASHED;
+	}
+}
+
+static bool vm_status_is_starting(enum gunyah_rm_vm_status s)
+{
+	return s == GUNYAH_RM_VM_STATUS_INIT || s == GUNYAH_RM_VM_STATUS_READY ||
+	       s == GUNYAH_RM_VM_STATUS_LOAD || s == GUNYAH_RM_VM_STATUS_AUTH;
+}
+
+static void gunyah_vcpu_fill_status_exit(struct gunyah_vcpu *vcpu)
+{
+	struct gunyah_vcpu_run *run = vcpu->vcpu_run;
+
+	run->status.status = vcpu->down_status;
+	run->status.exit_info = vcpu->down_exit_info;
+	run->exit_reason = GUNYAH_VCPU_EXIT_STATUS;
+}
+
+/*
+ * Is the VM as a whole running? 1: yes. 0: no, and never again: a STATUS
+ * exit has been prepared. -ENODEV: it is still starting.
+ */
+static int gunyah_vcpu_check_system(struct gunyah_vcpu *vcpu)
+	__must_hold(&vcpu->run_lock)
+{
+	struct gunyah_vm *ghvm = vcpu->ghvm;
+	enum gunyah_rm_vm_status status;
+
+	down_read(&ghvm->status_lock);
+	status = ghvm->vm_status;
+	if (status != GUNYAH_RM_VM_STATUS_RUNNING && !vm_status_is_starting(status))
+		vcpu->down_exit_info = ghvm->exit_info;
+	up_read(&ghvm->status_lock);
+
+	if (status == GUNYAH_RM_VM_STATUS_RUNNING)
+		return 1;
+	if (vm_status_is_starting(status))
+		return -ENODEV;
+
+	vcpu->down_status = remap_vm_status(status);
+	vcpu->state = GUNYAH_VCPU_RUN_STATE_SYSTEM_DOWN;
+	gunyah_vcpu_fill_status_exit(vcpu);
+	return 0;
+}
+
+static void gunyah_handle_mmio(struct gunyah_vcpu *vcpu,
+			       const struct gunyah_hypercall_vcpu_run_resp *resp)
+{
+	struct gunyah_vcpu_run *run = vcpu->vcpu_run;
+	u64 addr = resp->state_data[0], len = resp->state_data[1];
+	__le64 data = cpu_to_le64(resp->state_data[2]);
+	bool is_write = resp->state == GUNYAH_VCPU_ADDRSPACE_VMMIO_WRITE;
+
+	if (len > sizeof(u64)) {
+		pr_warn_ratelimited("gunyah_vcpu: vCPU %u: MMIO length %llu above 8, clamped\n",
+				    vcpu->ticket.label, len);
+		len = sizeof(u64);
+	}
+
+	vcpu->mmio_addr = addr;
+	vcpu->mmio_len = len;
+	vcpu->state = is_write ? GUNYAH_VCPU_RUN_STATE_MMIO_WRITE :
+				 GUNYAH_VCPU_RUN_STATE_MMIO_READ;
+
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	if (is_write)
+		memcpy(run->mmio.data, &data, len);
+	run->mmio.phys_addr = addr;
+	run->mmio.len = len;
+	run->mmio.is_write = is_write;
+	/* Userspace from before resume_action existed leaves it 0: HANDLED */
+	run->mmio.resume_action = GUNYAH_VCPU_RESUME_HANDLED;
+	run->exit_reason = GUNYAH_VCPU_EXIT_MMIO;
+}
+
+static void gunyah_handle_page_fault(struct gunyah_vcpu *vcpu,
+				     const struct gunyah_hypercall_vcpu_run_resp *resp)
+{
+	struct gunyah_vcpu_run *run = vcpu->vcpu_run;
+
+	vcpu->state = GUNYAH_VCPU_RUN_STATE_PAGE_FAULT;
+	run->page_fault.phys_addr = resp->state_data[0];
+	/* This driver maps no guest memory itself: nothing was there */
+	run->page_fault.attempt = -ENOENT;
+	/* Unless userspace provides memory, the guest gets its fault back */
+	run->page_fault.resume_action = GUNYAH_VCPU_RESUME_FAULT;
+	run->exit_reason = GUNYAH_VCPU_EXIT_PAGE_FAULT;
+}
+
+static int gunyah_resume_action(struct gunyah_vcpu *vcpu, u8 action,
+				unsigned long *resume_data)
+{
+	switch (action) {
+	case GUNYAH_VCPU_RESUME_HANDLED:
+		resume_data[1] = GUNYAH_ADDRSPACE_VMMIO_ACTION_EMULATE;
+		return 0;
+	case GUNYAH_VCPU_RESUME_FAULT:
+		resume_data[1] = GUNYAH_ADDRSPACE_VMMIO_ACTION_FAULT;
+		return 0;
+	case GUNYAH_VCPU_RESUME_RETRY:
+		resume_data[1] = GUNYAH_ADDRSPACE_VMMIO_ACTION_RETRY;
+		return 0;
+	default:
+		pr_info_ratelimited("gunyah_vcpu: vCPU %u: invalid resume action %u\n",
+				    vcpu->ticket.label, action);
+		return -EINVAL;
+	}
+}
+
+/*
+ * Turn the pending exit and the user's answer into the next vcpu_run's
+ * resume data. The pending state only changes once the hypervisor has
+ * taken the resume, so a failed run can be resumed again.
+ */
+static int gunyah_vcpu_resume_data(struct gunyah_vcpu *vcpu,
+				   unsigned long *resume_data)
+{
+	struct gunyah_vcpu_run *run = vcpu->vcpu_run;
+	__le64 value = 0;
+	u8 action;
+	int ret;
+
+	switch (vcpu->state) {
+	case GUNYAH_VCPU_RUN_STATE_MMIO_READ:
+	case GUNYAH_VCPU_RUN_STATE_MMIO_WRITE:
+		action = READ_ONCE(run->mmio.resume_action);
+		ret = gunyah_resume_action(vcpu, action, resume_data);
+		if (ret || action != GUNYAH_VCPU_RESUME_HANDLED ||
+		    vcpu->state != GUNYAH_VCPU_RUN_STATE_MMIO_READ)
+			return ret;
+		memcpy(&value, run->mmio.data, vcpu->mmio_len);
+		resume_data[0] = le64_to_cpu(value);
+		return 0;
+	case GUNYAH_VCPU_RUN_STATE_PAGE_FAULT:
+		action = READ_ONCE(run->page_fault.resume_action);
+		return gunyah_resume_action(vcpu, action, resume_data);
+	default:
+		return 0;
+	}
+}
+
+/* Sleep until the wake-up interrupt, the VM stopping, or teardown */
+static int gunyah_vcpu_wait(struct gunyah_vcpu *vcpu)
+{
+	return wait_event_interruptible(vcpu->wait,
+		READ_ONCE(vcpu->woken) || READ_ONCE(vcpu->going_down) ||
+		READ_ONCE(vcpu->ghvm->vm_status) != GUNYAH_RM_VM_STATUS_RUNNING);
+}
+
+static int gunyah_vcpu_stop_reason(struct gunyah_vcpu *vcpu)
+{
+	if (READ_ONCE(vcpu->vcpu_run->immediate_exit))
+		return -EINTR;
+	if (signal_pending(current))
+		return -ERESTARTSYS;
+	if (READ_ONCE(vcpu->going_down))
+		return -ENODEV;
+	return 0;
+}
+
+/*
+ * The run loop. Returns 0 with an exit in the shared page, or an errno
+ * with no exit: -EINTR (immediate_exit), -ERESTARTSYS (signal), -ENODEV
+ * (no vCPU resource: the VM has not started or the vCPU is going away),
+ * -EINVAL (bad resume action or unknown state), or the hypercall's error.
+ */
+static int gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
+{
+	struct gunyah_hypercall_vcpu_run_resp resp;
+	unsigned long resume_data[3] = { 0 };
+	struct gunyah_resource *rsc;
+	enum gunyah_error gerr;
+	int ret;
+
+	if (mutex_lock_interruptible(&vcpu->run_lock))
+		return -ERESTARTSYS;
+
+	rsc = vcpu->rsc;
+	if (!rsc || vcpu->going_down) {
+		ret = -ENODEV;
+		/* A VM that is gone says why, even with its resources taken back */
+		if (vcpu->state == GUNYAH_VCPU_RUN_STATE_SYSTEM_DOWN) {
+			gunyah_vcpu_fill_status_exit(vcpu);
+			ret = 0;
+		}
+		goto out;
+	}
+
+	if (vcpu->state == GUNYAH_VCPU_RUN_STATE_SYSTEM_DOWN) {
+		gunyah_vcpu_fill_status_exit(vcpu);
+		ret = 0;
+		goto out;
+	}
+
+	ret = gunyah_vcpu_stop_reason(vcpu);
+	if (ret)
+		goto out;
+
+	if (vcpu->state == GUNYAH_VCPU_RUN_STATE_UNKNOWN) {
+		ret = gunyah_vcpu_check_system(vcpu);
+		if (ret <= 0)
+			goto out;
+		vcpu->state = GUNYAH_VCPU_RUN_STATE_READY;
+	}
+
+	ret = gunyah_vcpu_resume_data(vcpu, resume_data);
+	if (ret)
+		goto out;
+
+	for (;;) {
+		/* A wake-up raised after this point is for the call below */
+		WRITE_ONCE(vcpu->woken, false);
+		gerr = gunyah_hypercall_vcpu_run(rsc->capid, resume_data, &resp);
+		if (gerr == GUNYAH_ERROR_RETRY) {
+			/* Not taken: resume the same way after a reschedule */
+			cond_resched();
+			ret = gunyah_vcpu_stop_reason(vcpu);
+			if (ret)
+				goto out;
+			continue;
+		}
+		if (gerr != GUNYAH_ERROR_OK) {
+			ret = gunyah_error_remap(gerr);
+			pr_info_ratelimited("gunyah_vcpu: vCPU %u: vcpu_run failed: gunyah error %d (%d)\n",
+					    vcpu->ticket.label, gerr, ret);
+			goto out;
+		}
+
+		/* The hypervisor took the resume: nothing is pending any more */
+		memset(resume_data, 0, sizeof(resume_data));
+		vcpu->state = GUNYAH_VCPU_RUN_STATE_READY;
+
+		switch (resp.state) {
+		case GUNYAH_VCPU_STATE_READY:
+			/* The host's time slice or an interrupt ended the run */
+			cond_resched();
+			break;
+		case GUNYAH_VCPU_STATE_POWERED_OFF:
+			/* Off for good if the VM is down, else until CPU_ON */
+			ret = gunyah_vcpu_check_system(vcpu);
+			if (ret <= 0)
+				goto out;
+			fallthrough;
+		case GUNYAH_VCPU_STATE_EXPECTS_WAKEUP:
+			ret = gunyah_vcpu_wait(vcpu);
+			if (ret)
+				goto out;
+			/* The wake may have come from the VM stopping */
+			ret = gunyah_vcpu_check_system(vcpu);
+			if (ret <= 0)
+				goto out;
+			break;
+		case GUNYAH_VCPU_STATE_BLOCKED:
+			schedule();
+			break;
+		case GUNYAH_VCPU_ADDRSPACE_VMMIO_READ:
+		case GUNYAH_VCPU_ADDRSPACE_VMMIO_WRITE:
+			gunyah_handle_mmio(vcpu, &resp);
+			ret = 0;
+			goto out;
+		case GUNYAH_VCPU_ADDRSPACE_PAGE_FAULT:
+			gunyah_handle_page_fault(vcpu, &resp);
+			ret = 0;
+			goto out;
+		default:
+			/*
+			 * v17 looped on an unknown state; a hypervisor newer
+			 * than this driver would then spin forever. Say so.
+			 */
+			pr_warn_ratelimited("gunyah_vcpu: vCPU %u: unknown vcpu_run state %llu\n",
+					    vcpu->ticket.label, resp.state);
+			ret = -EINVAL;
+			goto out;
+		}
+
+		ret = gunyah_vcpu_stop_reason(vcpu);
+		if (ret)
+			goto out;
+	}
+
+out:
+	mutex_unlock(&vcpu->run_lock);
+	/* A signal that interrupted the wait, turned into a kick */
+	if (ret == -ERESTARTSYS && READ_ONCE(vcpu->vcpu_run->immediate_exit))
+		ret = -EINTR;
+	return ret;
+}
+
+static long gunyah_vcpu_ioctl(struct file *filp, unsigned int cmd,
+			      unsigned long arg)
+{
+	struct gunyah_vcpu *vcpu = filp->private_data;
+
+	switch (cmd) {
+	case GUNYAH_VCPU_RUN:
+		if (arg)
+			return -EINVAL;
+		return gunyah_vcpu_run(vcpu);
+	case GUNYAH_VCPU_MMAP_SIZE:
+		return PAGE_SIZE;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int gunyah_vcpu_release(struct inode *inode, struct file *filp)
+{
+	struct gunyah_vcpu *vcpu = filp->private_data;
+
+	gunyah_vm_put(vcpu->ghvm);
+	kref_put(&vcpu->kref, vcpu_release);
+	return 0;
+}
+
+static vm_fault_t gunyah_vcpu_fault(struct vm_fault *vmf)
+{
+	struct gunyah_vcpu *vcpu = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	if (vmf->pgoff)
+		return VM_FAULT_SIGBUS;
+
+	page = virt_to_page(vcpu->vcpu_run);
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct gunyah_vcpu_vm_ops = {
+	.fault = gunyah_vcpu_fault,
+};
+
+static int gunyah_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	vma->vm_ops = &gunyah_vcpu_vm_ops;
+	return 0;
+}
+
+static const struct file_operations gunyah_vcpu_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = gunyah_vcpu_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.release = gunyah_vcpu_release,
+	.llseek = noop_llseek,
+	.mmap = gunyah_vcpu_mmap,
+};
+
+static int gunyah_vcpu_rm_notification(struct notifier_block *nb,
+				       unsigned long action, void *data)
+{
+	struct gunyah_vcpu *vcpu = container_of(nb, struct gunyah_vcpu, nb);
+	const __le16 *vmid = data;	/* both payloads start with the vmid */
+
+	if ((action == GUNYAH_RM_NOTIFICATION_VM_EXITED ||
+	     action == GUNYAH_RM_NOTIFICATION_VM_STATUS) &&
+	    le16_to_cpu(*vmid) == vcpu->ghvm->vmid)
+		wake_up(&vcpu->wait);
+
+	return NOTIFY_OK;
+}
+
+static bool gunyah_vcpu_populate(struct gunyah_vm_resource_ticket *ticket,
+				 struct gunyah_resource *ghrsc)
+{
+	struct gunyah_vcpu *vcpu = container_of(ticket, struct gunyah_vcpu, ticket);
+	int ret;
+
+	if (vcpu->rsc) {
+		pr_warn("gunyah_vcpu: vCPU %u already has a resource; is the label configured twice?\n",
+			ticket->label);
+		return false;
+	}
+	if (!ghrsc->irq) {
+		pr_warn("gunyah_vcpu: vCPU %u resource has no wake-up interrupt\n",
+			ticket->label);
+		return false;
+	}
+
+	ret = request_irq(ghrsc->irq, gunyah_vcpu_irq_handler, IRQF_TRIGGER_RISING,
+			  "gunyah_vcpu", vcpu);
+	if (ret) {
+		pr_warn("gunyah_vcpu: vCPU %u: cannot request wake-up irq %u: %d\n",
+			ticket->label, ghrsc->irq, ret);
+		return false;
+	}
+
+	/* Runs take rsc under run_lock; publish it only once the irq is ready */
+	mutex_lock(&vcpu->run_lock);
+	vcpu->rsc = ghrsc;
+	mutex_unlock(&vcpu->run_lock);
+	return true;
+}
+
+static void gunyah_vcpu_unpopulate(struct gunyah_vm_resource_ticket *ticket,
+				   struct gunyah_resource *ghrsc)
+{
+	struct gunyah_vcpu *vcpu = container_of(ticket, struct gunyah_vcpu, ticket);
+
+	/* Kick a run out of its sleep without touching the user's page */
+	WRITE_ONCE(vcpu->going_down, true);
+	wake_up(&vcpu->wait);
+
+	mutex_lock(&vcpu->run_lock);
+	vcpu->rsc = NULL;
+	mutex_unlock(&vcpu->run_lock);
+	free_irq(ghrsc->irq, vcpu);
+}
+
+static long gunyah_vcpu_bind(struct gunyah_vm_function_instance *f)
+{
+	struct gunyah_fn_vcpu_arg *arg = f->argp;
+	struct gunyah_vcpu *vcpu;
+	char name[MAX_VCPU_NAME];
+	struct file *file;
+	struct page *page;
+	int fd;
+	long r;
+
+	if (f->arg_size != sizeof(*arg)) {
+		pr_info_ratelimited("gunyah_vcpu: argument size %zu, expected %zu\n",
+				    f->arg_size, sizeof(*arg));
+		return -EINVAL;
+	}
+
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL);
+	if (!vcpu)
+		return -ENOMEM;
+
+	vcpu->f = f;
+	f->data = vcpu;
+	mutex_init(&vcpu->run_lock);
+	kref_init(&vcpu->kref);
+	init_waitqueue_head(&vcpu->wait);
+
+	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	if (!page) {
+		r = -ENOMEM;
+		goto err_free_vcpu;
+	}
+	vcpu->vcpu_run = page_address(page);
+
+	vcpu->ticket.resource_type = GUNYAH_RESOURCE_TYPE_VCPU;
+	vcpu->ticket.label = arg->id;
+	vcpu->ticket.owner = THIS_MODULE;
+	vcpu->ticket.populate = gunyah_vcpu_populate;
+	vcpu->ticket.unpopulate = gunyah_vcpu_unpopulate;
+
+	if (!gunyah_vm_get(f->ghvm)) {
+		r = -ENODEV;
+		goto err_free_page;
+	}
+	vcpu->ghvm = f->ghvm;
+
+	/* -EEXIST if this VM already has a vCPU with this id */
+	r = gunyah_vm_add_resource_ticket(f->ghvm, &vcpu->ticket);
+	if (r)
+		goto err_put_vm;
+
+	/* After the VM manager's own handler has recorded the new status */
+	vcpu->nb.notifier_call = gunyah_vcpu_rm_notification;
+	vcpu->nb.priority = -1;
+	r = gunyah_rm_notifier_register(f->rm, &vcpu->nb);
+	if (r)
+		goto err_remove_ticket;
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		r = fd;
+		goto err_notifier;
+	}
+
+	snprintf(name, sizeof(name), "gh-vcpu:%u", vcpu->ticket.label);
+	kref_get(&vcpu->kref);
+	file = anon_inode_getfile(name, &gunyah_vcpu_fops, vcpu, O_RDWR);
+	if (IS_ERR(file)) {
+		r = PTR_ERR(file);
+		kref_put(&vcpu->kref, vcpu_release);
+		goto err_put_fd;
+	}
+
+	fd_install(fd, file);
+	return fd;
+
+err_put_fd:
+	put_unused_fd(fd);
+err_notifier:
+	gunyah_rm_notifier_unregister(f->rm, &vcpu->nb);
+err_remove_ticket:
+	gunyah_vm_remove_resource_ticket(f->ghvm, &vcpu->ticket);
+err_put_vm:
+	gunyah_vm_put(f->ghvm);
+err_free_page:
+	free_page((unsigned long)vcpu->vcpu_run);
+err_free_vcpu:
+	kfree(vcpu);
+	return r;
+}
+
+static void gunyah_vcpu_unbind(struct gunyah_vm_function_instance *f)
+{
+	struct gunyah_vcpu *vcpu = f->data;
+
+	gunyah_rm_notifier_unregister(f->rm, &vcpu->nb);
+	gunyah_vm_remove_resource_ticket(vcpu->ghvm, &vcpu->ticket);
+	/* A function no longer in the VM can never run again */
+	WRITE_ONCE(vcpu->going_down, true);
+	wake_up(&vcpu->wait);
+	vcpu->f = NULL;
+	kref_put(&vcpu->kref, vcpu_release);
+}
+
+static bool gunyah_vcpu_compare(const struct gunyah_vm_function_instance *f,
+				const void *arg, size_t size)
+{
+	const struct gunyah_fn_vcpu_arg *instance = f->argp, *other = arg;
+
+	return size == sizeof(*other) && instance->id == other->id;
+}
+
+DECLARE_GUNYAH_VM_FUNCTION(vcpu, GUNYAH_FN_VCPU, gunyah_vcpu_bind,
+			   gunyah_vcpu_unbind, gunyah_vcpu_compare);
+
+static int __init gunyah_vcpu_init(void)
+{
+	return gunyah_vm_function_register(&vcpu);
+}
+module_init(gunyah_vcpu_init);
+
+static void __exit gunyah_vcpu_exit(void)
+{
+	gunyah_vm_function_unregister(&vcpu);
+}
+module_exit(gunyah_vcpu_exit);
+
+MODULE_DESCRIPTION("Gunyah proxy-scheduled vCPU function");
+MODULE_LICENSE("GPL");
