@@ -42,6 +42,7 @@ mkdir -p "$build"
 mv "$build.deps.log" "$build/deps.log"
 
 # selftests: built once, statically, run on every kernel
+mkdir -p "$build/selftests"
 if ksft=$(scripts/ksft-headers.sh) &&
    make -s -C selftests/gunyah KSFT_DIR="$ksft" OUTPUT="$build/selftests" \
 	> "$build/selftests.log" 2>&1; then

@@ -31,11 +31,15 @@ struct device;
  *             reason_size is the size the RM sent, reason holds at most
  *             %GUNYAH_VM_MAX_EXIT_REASON_SIZE bytes of it
  * @kref: references from the VM fd and from each function instance
- * @fn_lock: protects @functions, @resource_tickets and @resources
+ * @fn_lock: protects @functions; held across a function's bind and
+ *           unbind, which may add and remove resource tickets
  * @functions: &struct gunyah_vm_function_instance list
  * @resource_tickets: &struct gunyah_vm_resource_ticket list
- * @resources: &struct gunyah_resource list, from the RM
+ * @resources: &struct gunyah_resource list, from the RM, of resources no
+ *             ticket holds (a ticket's resources are on its own list)
  * @debugfs: per-VM debugfs directory (may be an error pointer)
+ * @resources_lock: protects @resource_tickets, @resources and the
+ *                  tickets' resource lists; nests inside @fn_lock
  */
 struct gunyah_vm {
 	u16 vmid;
@@ -49,12 +53,13 @@ struct gunyah_vm {
 	struct gunyah_vm_exit_info exit_info;
 
 	struct kref kref;
-	struct mutex fn_lock;
+	struct mutex fn_lock;	/* guards @functions */
 	struct list_head functions;
 	struct list_head resource_tickets;
 	struct list_head resources;
 
 	struct dentry *debugfs;
+	struct mutex resources_lock;	/* guards tickets and resources */
 };
 
 #endif /* _GUNYAH_VM_MGR_H */

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A tiny VMM for the Gunyah driver: creates a VM with two vCPUs on the
+ * simulated platform, loads a guest program that walks through every exit
+ * kind, runs each vCPU in its own thread and emulates two MMIO devices:
+ *   0x09000000 UART   (writes: one character printed)
+ *   0x09001000 COUNTER (reads: an incrementing counter; writes: logged)
+ *   0x09002000 SYNC    (reads block until vCPU 1 has said its part)
+ * It prints one line per exit.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/gunyah.h>
+
+#define UART	0x09000000ULL
+#define COUNTER	0x09001000ULL
+#define SYNC	0x09002000ULL
+
+static const char *const programs[2] = {
+	"mmio_write 0x09000000 1 0x48\n"	/* 'H' */
+	"mmio_write 0x09000000 1 0x69\n"	/* 'i' */
+	"mmio_write 0x09000000 1 0x0a\n"
+	"mmio_read 0x09001000 4\n"
+	"mmio_write 0x09001004 4 last\n"
+	"page_fault 0x80000000 w\n"
+	"yield\n"
+	"cpu_on 1\n"
+	"mmio_read 0x09002000 4\n"
+	"system_off 1 0x0\n",
+
+	"cpu_off\n"
+	"mmio_read 0x09001000 4\n"
+	"mmio_write 0x09000000 1 0x21\n"	/* '!' */
+	"mmio_write 0x09000000 1 0x0a\n",
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+static int vcpu1_done;
+static uint32_t counter;
+
+struct vcpu {
+	int id, fd;
+	struct gunyah_vcpu_run *run;
+};
+
+static void emulate_mmio(struct vcpu *v)
+{
+	struct gunyah_vcpu_run *run = v->run;
+	uint64_t addr = run->mmio.phys_addr, val = 0;
+
+	memcpy(&val, run->mmio.data, run->mmio.len);
+	if (run->mmio.is_write) {
+		if (addr == UART) {
+			printf("vcpu%d: exit MMIO write UART    len %u data 0x%02llx '%c'\n",
+			       v->id, run->mmio.len, (unsigned long long)val,
+			       val >= 0x20 && val < 0x7f ? (char)val : '.');
+			if (v->id == 1 && val == '\n') {
+				pthread_mutex_lock(&lock);
+				vcpu1_done = 1;
+				pthread_cond_signal(&cond);
+				pthread_mutex_unlock(&lock);
+			}
+		} else {
+			printf("vcpu%d: exit MMIO write 0x%llx len %u data 0x%llx\n", v->id,
+			       (unsigned long long)addr, run->mmio.len, (unsigned long long)val);
+		}
+		return;
+	}
+	if (addr == SYNC) {
+		pthread_mutex_lock(&lock);
+		while (!vcpu1_done)
+			pthread_cond_wait(&cond, &lock);
+		pthread_mutex_unlock(&lock);
+		val = 1;
+	} else if (addr == COUNTER) {
+		pthread_mutex_lock(&lock);
+		val = ++counter;
+		pthread_mutex_unlock(&lock);
+	} else {
+		printf("vcpu%d: exit MMIO read  0x%llx: no device, fault\n", v->id,
+		       (unsigned long long)addr);
+		run->mmio.resume_action = GUNYAH_VCPU_RESUME_FAULT;
+		return;
+	}
+	printf("vcpu%d: exit MMIO read  0x%llx len %u -> 0x%llx\n", v->id,
+	       (unsigned long long)addr, run->mmio.len, (unsigned long long)val);
+	memcpy(run->mmio.data, &val, sizeof(run->mmio.data));
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+
+	for (;;) {
+		if (ioctl(v->fd, GUNYAH_VCPU_RUN, 0)) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			printf("vcpu%d: run failed: %s\n", v->id, strerror(errno));
+			return NULL;
+		}
+		switch (v->run->exit_reason) {
+		case GUNYAH_VCPU_EXIT_MMIO:
+			emulate_mmio(v);
+			break;
+		case GUNYAH_VCPU_EXIT_PAGE_FAULT:
+			printf("vcpu%d: exit PAGE_FAULT at 0x%llx: no memory there, fault\n",
+			       v->id, (unsigned long long)v->run->page_fault.phys_addr);
+			break;
+		case GUNYAH_VCPU_EXIT_STATUS: {
+			struct gunyah_vm_exit_info *e = &v->run->status.exit_info;
+
+			printf("vcpu%d: exit STATUS %s, exit type %u, reason size %u\n", v->id,
+			       v->run->status.status == GUNYAH_VM_STATUS_EXITED ? "EXITED" :
+			       v->run->status.status == GUNYAH_VM_STATUS_CRASHED ? "CRASHED" :
+			       "LOAD_FAILED", e->type, e->reason_size);
+			return NULL;
+		}
+		default:
+			printf("vcpu%d: unexpected exit %u\n", v->id, v->run->exit_reason);
+			return NULL;
+		}
+	}
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0 || write(fd, text, strlen(text)) < 0)
+		ret = -1;
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+int main(void)
+{
+	struct vcpu vcpus[2];
+	pthread_t threads[2];
+	char path[128], line[128];
+	int dev, vm, vmid = -1, i;
+	FILE *f;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	dev = open("/dev/gunyah", O_RDWR | O_CLOEXEC);
+	if (dev < 0) {
+		perror("/dev/gunyah");
+		return 1;
+	}
+	vm = ioctl(dev, GUNYAH_CREATE_VM, 0);
+	if (vm < 0) {
+		perror("GUNYAH_CREATE_VM");
+		return 1;
+	}
+	for (i = 0; i < 2; i++) {
+		struct gunyah_fn_vcpu_arg arg = { .id = i };
+		struct gunyah_fn_desc desc = {
+			.type = GUNYAH_FN_VCPU, .arg_size = sizeof(arg),
+			.arg = (uintptr_t)&arg,
+		};
+
+		vcpus[i].id = i;
+		vcpus[i].fd = ioctl(vm, GUNYAH_VM_ADD_FUNCTION, &desc);
+		if (vcpus[i].fd < 0) {
+			perror("GUNYAH_VM_ADD_FUNCTION");
+			return 1;
+		}
+		vcpus[i].run = mmap(NULL, ioctl(vcpus[i].fd, GUNYAH_VCPU_MMAP_SIZE),
+				    PROT_READ | PROT_WRITE, MAP_SHARED, vcpus[i].fd, 0);
+		if (vcpus[i].run == MAP_FAILED) {
+			perror("mmap");
+			return 1;
+		}
+	}
+	if (ioctl(vm, GUNYAH_VM_START)) {
+		perror("GUNYAH_VM_START");
+		return 1;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", vm);
+	f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "vmid: %d", &vmid) == 1)
+			break;
+	if (f)
+		fclose(f);
+	printf("VM started: vmid %d, 2 vCPUs\n", vmid);
+
+	/* The simulated guests' code, loaded the way firmware would be */
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path),
+			 "/sys/kernel/debug/gunyah_sim/vm%d/vcpu%d/program", vmid, i);
+		if (write_file(path, programs[i])) {
+			perror(path);
+			return 1;
+		}
+	}
+	for (i = 0; i < 2; i++)
+		pthread_create(&threads[i], NULL, vcpu_thread, &vcpus[i]);
+	for (i = 0; i < 2; i++)
+		pthread_join(threads[i], NULL);
+	printf("VM exited; counter served %u reads\n", counter);
+	for (i = 0; i < 2; i++)
+		close(vcpus[i].fd);
+	close(vm);
+	close(dev);
+	return 0;
+}
