@@ -143,6 +143,7 @@ struct gunyah_hypercall_vcpu_run_resp {
  *             length, @ready whether more messages wait
  * @vcpu_run: run vCPU @capid with @resume_data until it stops
  * @map_virq: turn an interrupt number from the RM into a Linux irq
+ * @unmap_virq: optional; undo @map_virq once the resource is released
  *
  * Only this layer knows whether the hypervisor is real. All calls may
  * sleep except where noted; msgq_send/msgq_recv are callable from a
@@ -159,6 +160,7 @@ struct gunyah_hypercall_ops {
 	enum gunyah_error (*vcpu_run)(u64 capid, unsigned long *resume_data,
 				      struct gunyah_hypercall_vcpu_run_resp *resp);
 	int (*map_virq)(u32 virq);
+	void (*unmap_virq)(unsigned int irq);
 };
 
 int gunyah_hypercall_register(const struct gunyah_hypercall_ops *ops);
@@ -175,6 +177,10 @@ enum gunyah_error
 gunyah_hypercall_vcpu_run(u64 capid, unsigned long *resume_data,
 			  struct gunyah_hypercall_vcpu_run_resp *resp);
 int gunyah_hypercall_map_virq(u32 virq);
+void gunyah_hypercall_unmap_virq(unsigned int irq);
+
+struct dentry;
+struct dentry *gunyah_debugfs_root(void);
 
 /* ---- Resources handed out by the RM ---- */
 
@@ -257,6 +263,9 @@ struct gunyah_rm;
 
 int gunyah_rm_notifier_register(struct gunyah_rm *rm, struct notifier_block *nb);
 int gunyah_rm_notifier_unregister(struct gunyah_rm *rm, struct notifier_block *nb);
+size_t gunyah_rm_notification_size(const void *payload);
+struct gunyah_rm *gunyah_rm_get(struct gunyah_rm *rm);
+void gunyah_rm_put(struct gunyah_rm *rm);
 
 /* ---- VM manager: functions and resource tickets ---- */
 
@@ -304,7 +313,12 @@ struct gunyah_vm_function {
 int gunyah_vm_function_register(struct gunyah_vm_function *f);
 void gunyah_vm_function_unregister(struct gunyah_vm_function *f);
 
-#define DECLARE_GUNYAH_VM_FUNCTION(_name, _type, _bind, _unbind, _compare) \
+/*
+ * @_nr is @_type as a literal number: the "ghfunc:N" alias that
+ * request_module() looks for must hold digits, not the enum's name.
+ */
+#define DECLARE_GUNYAH_VM_FUNCTION(_name, _type, _nr, _bind, _unbind, _compare) \
+	static_assert((_type) == (_nr));				\
 	static struct gunyah_vm_function _name = {			\
 		.type = _type,						\
 		.name = __stringify(_name),				\
@@ -313,7 +327,7 @@ void gunyah_vm_function_unregister(struct gunyah_vm_function *f);
 		.unbind = _unbind,					\
 		.compare = _compare,					\
 	};								\
-	MODULE_ALIAS("ghfunc:" __stringify(_type))
+	MODULE_ALIAS("ghfunc:" __stringify(_nr))
 
 /**
  * struct gunyah_vm_resource_ticket - Claim on RM resources of one type and label

@@ -108,10 +108,12 @@ static enum gunyah_vm_status remap_vm_status(enum gunyah_rm_vm_status rm_status)
 	}
 }
 
+/* Not started yet, or on its way up: the vCPU is not ready (-ENODEV) */
 static bool vm_status_is_starting(enum gunyah_rm_vm_status s)
 {
-	return s == GUNYAH_RM_VM_STATUS_INIT || s == GUNYAH_RM_VM_STATUS_READY ||
-	       s == GUNYAH_RM_VM_STATUS_LOAD || s == GUNYAH_RM_VM_STATUS_AUTH;
+	return s == GUNYAH_RM_VM_STATUS_NO_STATE || s == GUNYAH_RM_VM_STATUS_INIT ||
+	       s == GUNYAH_RM_VM_STATUS_READY || s == GUNYAH_RM_VM_STATUS_LOAD ||
+	       s == GUNYAH_RM_VM_STATUS_AUTH;
 }
 
 static void gunyah_vcpu_fill_status_exit(struct gunyah_vcpu *vcpu)
@@ -282,20 +284,19 @@ static int gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
 	if (mutex_lock_interruptible(&vcpu->run_lock))
 		return -ERESTARTSYS;
 
-	rsc = vcpu->rsc;
-	if (!rsc || vcpu->going_down) {
-		ret = -ENODEV;
-		/* A VM that is gone says why, even with its resources taken back */
-		if (vcpu->state == GUNYAH_VCPU_RUN_STATE_SYSTEM_DOWN) {
-			gunyah_vcpu_fill_status_exit(vcpu);
-			ret = 0;
-		}
-		goto out;
-	}
-
+	/* A VM that is gone says why again, whatever the page holds now */
 	if (vcpu->state == GUNYAH_VCPU_RUN_STATE_SYSTEM_DOWN) {
 		gunyah_vcpu_fill_status_exit(vcpu);
 		ret = 0;
+		goto out;
+	}
+
+	rsc = vcpu->rsc;
+	if (!rsc || vcpu->going_down) {
+		/* Never started, or failed to: a VM that failed says so */
+		ret = vcpu->going_down ? -ENODEV : gunyah_vcpu_check_system(vcpu);
+		if (ret > 0)
+			ret = -ENODEV;
 		goto out;
 	}
 
@@ -460,6 +461,7 @@ static int gunyah_vcpu_rm_notification(struct notifier_block *nb,
 
 	if ((action == GUNYAH_RM_NOTIFICATION_VM_EXITED ||
 	     action == GUNYAH_RM_NOTIFICATION_VM_STATUS) &&
+	    gunyah_rm_notification_size(data) >= sizeof(*vmid) &&
 	    le16_to_cpu(*vmid) == vcpu->ghvm->vmid)
 		wake_up(&vcpu->wait);
 
@@ -624,7 +626,7 @@ static bool gunyah_vcpu_compare(const struct gunyah_vm_function_instance *f,
 	return size == sizeof(*other) && instance->id == other->id;
 }
 
-DECLARE_GUNYAH_VM_FUNCTION(vcpu, GUNYAH_FN_VCPU, gunyah_vcpu_bind,
+DECLARE_GUNYAH_VM_FUNCTION(vcpu, GUNYAH_FN_VCPU, 1, gunyah_vcpu_bind,
 			   gunyah_vcpu_unbind, gunyah_vcpu_compare);
 
 static int __init gunyah_vcpu_init(void)

@@ -1,0 +1,59 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# `make lint`: the checks kernel maintainers run first, over the project's
+# own code, with the kernel's tools taken from Debian's linux-source.
+# Each check counts as one test; any finding fails it.
+#   lint.sh [KVER...]   sparse runs against each given headers tree
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD_DIR:-$top/build}
+cache=${GUNYAH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gunyah-dkms}
+ksrc=$cache/ksrc
+pass=0 fail=0
+cd "$top" || exit 1
+mkdir -p "$build/lint"
+
+ok() { pass=$((pass + 1)); echo "ok   lint.$1"; }
+bad() { fail=$((fail + 1)); echo "FAIL lint.$1"; [ -z "${2:-}" ] || sed 's/^/     /' "$2" | head -n 40; }
+
+# The kernel's scripts, unpacked once from linux-source-6.1
+if [ ! -f "$ksrc/.done" ]; then
+	rm -rf "$ksrc" && mkdir -p "$ksrc"
+	tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$ksrc" --strip-components=1 \
+		linux-source-6.1/scripts/checkpatch.pl linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch linux-source-6.1/scripts/kernel-doc \
+		linux-source-6.1/scripts/coccinelle && touch "$ksrc/.done"
+fi
+
+kfiles=$(git ls-files 'src/*.[ch]' 'uapi/*.h')
+ufiles=$(git ls-files 'selftests/*.[ch]' 'tools/*.c' 'scripts/*.c')
+
+# checkpatch --strict on every C file and header
+log=$build/lint/checkpatch.log
+: > "$log"
+for f in $kfiles $ufiles; do
+	"$ksrc/scripts/checkpatch.pl" --no-tree --strict --quiet --show-types -f "$f" >> "$log" 2>&1
+done
+if [ -s "$log" ]; then bad checkpatch "$log"; else ok checkpatch; fi
+
+# kernel-doc on every header and every file that exports symbols
+log=$build/lint/kernel-doc.log
+docfiles=$(git ls-files 'src/*.h' 'uapi/*.h'; grep -l 'EXPORT_SYMBOL' $kfiles)
+"$ksrc/scripts/kernel-doc" -none $docfiles > "$log" 2>&1
+if [ -s "$log" ]; then bad kernel-doc "$log"; else ok kernel-doc; fi
+
+# sparse (C=2 checks every file) against each kernel
+for kver in "$@"; do
+	log=$build/lint/sparse-$kver.log
+	if BUILD_DIR=$build/lint scripts/build-modules.sh "$kver" C=2 CHECK="sparse" > "$log" 2>&1 &&
+	   ! grep -E ': (warning|error):' "$build/lint/$kver/modules/build.log" > "$log.findings"; then
+		ok "sparse.$kver"
+	else
+		bad "sparse.$kver" "$log"
+	fi
+done
+
+echo "$pass $fail 0" > "$build/lint/result"
+echo "lint: $pass passed, $fail failed"
+[ "$fail" = 0 ]

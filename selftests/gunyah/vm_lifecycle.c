@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * VM lifecycle through /dev/gunyah: creating, starting and closing VMs,
+ * the VM fd's fdinfo, function argument checks, and a create/start/close
+ * loop that must not leak kernel memory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/gunyah.h>
+
+#include "kselftest_harness.h"
+
+#define LEAK_WARMUP_CYCLES	100
+#define LEAK_CYCLES		1000
+/*
+ * Unreclaimable slab moves by up to ~150 kB over 1000 cycles without any
+ * leak (per-cpu partial slabs, RCU-deferred frees). One leaked object of
+ * 256 bytes or more per cycle (the VM itself is 512) breaks this bound;
+ * with LEAK_NR_VCPUS resources per VM, so does one leaked 64-byte object
+ * per resource, or a leaked GET_HYP_RESOURCES reply.
+ */
+#define LEAK_SLAB_BOUND_KB	(LEAK_CYCLES * 256 / 1024)
+#define LEAK_NR_VCPUS		16
+#define NR_VCPUS_PARAM		"/sys/module/gunyah_sim/parameters/nr_vcpus"
+/* A leaked page per cycle would be 4000 kB */
+#define LEAK_MEM_BOUND_KB	2048
+
+static int open_dev(void)
+{
+	return open("/dev/gunyah", O_RDWR | O_CLOEXEC);
+}
+
+/* Value of "key:\t<value>" in the VM fd's fdinfo, copied to @val */
+static int fdinfo_field(int fd, const char *key, char *val, size_t len)
+{
+	char path[64], line[256];
+	size_t klen = strlen(key);
+	int ret = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, klen) || line[klen] != ':')
+			continue;
+		snprintf(val, len, "%s", line + klen + 1 + strspn(line + klen + 1, " \t"));
+		val[strcspn(val, "\n")] = '\0';
+		ret = 0;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+static long meminfo_kb(const char *key)
+{
+	char line[128];
+	size_t klen = strlen(key);
+	long val = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			val = strtol(line + klen + 1, NULL, 10);
+			break;
+		}
+	fclose(f);
+	return val;
+}
+
+/* Pages parked on the per-cpu free lists (not counted in MemFree) */
+static long pcp_pages(void)
+{
+	char line[256];
+	long count, sum = 0;
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " count: %ld", &count) == 1)
+			sum += count;
+	fclose(f);
+	return sum;
+}
+
+/* Free memory, including the per-cpu lists a freed page may sit on */
+static long free_kb(void)
+{
+	long free = meminfo_kb("MemFree"), pcp = pcp_pages();
+
+	if (free < 0 || pcp < 0)
+		return -1;
+	return free + pcp * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static void drop_page_caches(void)
+{
+	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY);
+
+	sync();
+	if (fd >= 0) {
+		if (write(fd, "3", 1) < 0)
+			perror("drop_caches");
+		close(fd);
+	}
+}
+
+FIXTURE(vm) {
+	int dev;
+};
+
+FIXTURE_SETUP(vm)
+{
+	self->dev = open_dev();
+	if (self->dev < 0 && errno == ENOENT)
+		SKIP(return, "/dev/gunyah does not exist (driver or simulator not loaded)");
+	ASSERT_LE(0, self->dev) TH_LOG("open /dev/gunyah: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(vm)
+{
+	if (self->dev >= 0)
+		close(self->dev);
+}
+
+static int create_vm(int dev)
+{
+	return ioctl(dev, GUNYAH_CREATE_VM, 0);
+}
+
+TEST_F(vm, create_vm_arg_must_be_zero)
+{
+	int fd = ioctl(self->dev, GUNYAH_CREATE_VM, 1);
+
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(EINVAL, errno);
+	if (fd >= 0)
+		close(fd);
+}
+
+TEST_F(vm, vm_fd_is_cloexec)
+{
+	int fd = create_vm(self->dev);
+
+	ASSERT_LE(0, fd) TH_LOG("GUNYAH_CREATE_VM: %s", strerror(errno));
+	EXPECT_EQ(FD_CLOEXEC, fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	EXPECT_EQ(0, close(fd));
+}
+
+TEST_F(vm, create_start_close)
+{
+	int fd = create_vm(self->dev);
+
+	ASSERT_LE(0, fd) TH_LOG("GUNYAH_CREATE_VM: %s", strerror(errno));
+	EXPECT_EQ(0, ioctl(fd, GUNYAH_VM_START)) TH_LOG("start: %s", strerror(errno));
+	EXPECT_EQ(0, close(fd));
+}
+
+TEST_F(vm, start_twice)
+{
+	int fd = create_vm(self->dev);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, GUNYAH_VM_START)) TH_LOG("start: %s", strerror(errno));
+	EXPECT_EQ(0, ioctl(fd, GUNYAH_VM_START))
+		TH_LOG("second start of a running VM: %s", strerror(errno));
+	EXPECT_EQ(0, close(fd));
+}
+
+TEST_F(vm, fdinfo_vmid_and_status)
+{
+	char val[64];
+	int fd = create_vm(self->dev);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, fdinfo_field(fd, "vmid", val, sizeof(val)));
+	EXPECT_STREQ("0", val);
+	ASSERT_EQ(0, fdinfo_field(fd, "status", val, sizeof(val)));
+	EXPECT_STREQ("no_state", val);
+
+	ASSERT_EQ(0, ioctl(fd, GUNYAH_VM_START));
+	ASSERT_EQ(0, fdinfo_field(fd, "vmid", val, sizeof(val)));
+	EXPECT_LT(0, atoi(val)) TH_LOG("vmid after start: '%s'", val);
+	ASSERT_EQ(0, fdinfo_field(fd, "status", val, sizeof(val)));
+	EXPECT_STREQ("running", val);
+	EXPECT_EQ(0, close(fd));
+}
+
+TEST_F(vm, two_vms_get_different_vmids)
+{
+	char a[16], b[16];
+	int fd1 = create_vm(self->dev), fd2 = create_vm(self->dev);
+
+	ASSERT_LE(0, fd1);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, ioctl(fd1, GUNYAH_VM_START));
+	ASSERT_EQ(0, ioctl(fd2, GUNYAH_VM_START));
+	ASSERT_EQ(0, fdinfo_field(fd1, "vmid", a, sizeof(a)));
+	ASSERT_EQ(0, fdinfo_field(fd2, "vmid", b, sizeof(b)));
+	EXPECT_STRNE(a, b);
+	close(fd1);
+	close(fd2);
+}
+
+TEST_F(vm, add_function_arg_too_large)
+{
+	static char arg[GUNYAH_FN_MAX_ARG_SIZE + 1];
+	struct gunyah_fn_desc desc = {
+		.type = GUNYAH_FN_VCPU,
+		.arg_size = GUNYAH_FN_MAX_ARG_SIZE + 1,
+		.arg = (__u64)(unsigned long)arg,
+	};
+	int fd = create_vm(self->dev);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_ADD_FUNCTION, &desc));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_REMOVE_FUNCTION, &desc));
+	EXPECT_EQ(EINVAL, errno);
+	close(fd);
+}
+
+TEST_F(vm, add_function_bad_pointer)
+{
+	struct gunyah_fn_desc desc = {
+		.type = GUNYAH_FN_VCPU,
+		.arg_size = sizeof(struct gunyah_fn_vcpu_arg),
+		.arg = 8,	/* unmapped */
+	};
+	int fd = create_vm(self->dev);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_ADD_FUNCTION, &desc));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_ADD_FUNCTION, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	close(fd);
+}
+
+TEST_F(vm, add_unknown_function_type)
+{
+	__u32 arg = 0;
+	struct gunyah_fn_desc desc = {
+		.type = 0x7fff,
+		.arg_size = sizeof(arg),
+		.arg = (__u64)(unsigned long)&arg,
+	};
+	int fd = create_vm(self->dev);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_ADD_FUNCTION, &desc));
+	EXPECT_EQ(ENOENT, errno);
+	close(fd);
+}
+
+TEST_F(vm, remove_missing_function)
+{
+	struct gunyah_fn_vcpu_arg arg = { .id = 99 };
+	struct gunyah_fn_desc desc = {
+		.type = GUNYAH_FN_VCPU,
+		.arg_size = sizeof(arg),
+		.arg = (__u64)(unsigned long)&arg,
+	};
+	int fd = create_vm(self->dev);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_REMOVE_FUNCTION, &desc));
+	EXPECT_EQ(ENOENT, errno);
+	close(fd);
+}
+
+TEST_F(vm, unknown_ioctls)
+{
+	int fd = create_vm(self->dev);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, ioctl(fd, _IO(GUNYAH_IOCTL_TYPE, 0x7f)));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->dev, GUNYAH_VM_START));
+	EXPECT_EQ(ENOTTY, errno);
+	close(fd);
+}
+
+/* Set the simulator's vCPUs per VM if @n > 0; return the value now set */
+static int sim_nr_vcpus(int n)
+{
+	FILE *f = fopen(NR_VCPUS_PARAM, n > 0 ? "w" : "r");
+	int val = -1;
+
+	if (!f)
+		return -1;
+	if (n > 0) {
+		if (fprintf(f, "%d\n", n) > 0)
+			val = n;
+	} else if (fscanf(f, "%d", &val) != 1) {
+		val = -1;
+	}
+	if (fclose(f))
+		val = -1;
+	return val;
+}
+
+static int cycle(int dev)
+{
+	int fd = create_vm(dev);
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, GUNYAH_VM_START)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return close(fd) ? -errno : 0;
+}
+
+TEST_F_TIMEOUT(vm, create_start_close_no_leak, 600)
+{
+	long slab0, slab1, unrec0, unrec1, free0, free1;
+	int i, ret, saved = sim_nr_vcpus(-1);
+
+	/* On the simulator, more resources per VM make small leaks visible */
+	if (saved > 0)
+		ASSERT_EQ(LEAK_NR_VCPUS, sim_nr_vcpus(LEAK_NR_VCPUS));
+
+	for (i = 0; i < LEAK_WARMUP_CYCLES; i++)
+		ASSERT_EQ(0, cycle(self->dev)) TH_LOG("warm-up cycle %d", i);
+
+	drop_page_caches();
+	slab0 = meminfo_kb("Slab");
+	unrec0 = meminfo_kb("SUnreclaim");
+	free0 = free_kb();
+	ASSERT_LE(0, slab0);
+	ASSERT_LE(0, unrec0);
+	ASSERT_LE(0, free0);
+
+	for (i = 0; i < LEAK_CYCLES; i++) {
+		ret = cycle(self->dev);
+		ASSERT_EQ(0, ret) TH_LOG("cycle %d: %s", i, strerror(-ret));
+	}
+
+	drop_page_caches();
+	slab1 = meminfo_kb("Slab");
+	unrec1 = meminfo_kb("SUnreclaim");
+	free1 = free_kb();
+	TH_LOG("%d cycles: Slab %ld -> %ld kB, SUnreclaim %ld -> %ld kB, free %ld -> %ld kB",
+	       LEAK_CYCLES, slab0, slab1, unrec0, unrec1, free0, free1);
+	if (saved > 0)
+		sim_nr_vcpus(saved);
+	EXPECT_GT(LEAK_SLAB_BOUND_KB, unrec1 - unrec0);
+	EXPECT_GT(LEAK_MEM_BOUND_KB, free0 - free1);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Gunyah hypercall interface: one registered backend (real HVC calls on
+ * arm64, or the simulator) behind the hypercall wrappers every upper layer
+ * uses, plus the /sys/kernel/debug/gunyah/ root.
+ */
+
+#define pr_fmt(fmt) "gunyah: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+
+#include "gunyah.h"
+#include "hypercall/backend.h"
+
+static DEFINE_MUTEX(gunyah_backend_lock);
+/* Written under gunyah_backend_lock; read locklessly by the wrappers */
+static const struct gunyah_hypercall_ops *gunyah_backend;
+static struct dentry *gunyah_debugfs;
+
+/**
+ * gunyah_hypercall_register() - Install the hypercall backend
+ * @ops: the backend; must stay valid until gunyah_hypercall_unregister()
+ *
+ * Exactly one backend can be registered at a time.
+ *
+ * Return: 0, -EINVAL if @ops lacks a mandatory call, -EBUSY if another
+ * backend is registered.
+ */
+int gunyah_hypercall_register(const struct gunyah_hypercall_ops *ops)
+{
+	int ret = 0;
+
+	if (!ops || !ops->name || !ops->msgq_send || !ops->msgq_recv ||
+	    !ops->vcpu_run || !ops->map_virq) {
+		pr_err("refusing backend %s: a mandatory operation is missing\n",
+		       ops && ops->name ? ops->name : "(unnamed)");
+		return -EINVAL;
+	}
+
+	mutex_lock(&gunyah_backend_lock);
+	if (gunyah_backend) {
+		pr_err("cannot register backend %s: backend %s already registered\n",
+		       ops->name, gunyah_backend->name);
+		ret = -EBUSY;
+	} else {
+		WRITE_ONCE(gunyah_backend, ops);
+		pr_info("hypercall backend %s registered\n", ops->name);
+	}
+	mutex_unlock(&gunyah_backend_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(gunyah_hypercall_register);
+
+/**
+ * gunyah_hypercall_unregister() - Remove the hypercall backend
+ * @ops: the backend passed to gunyah_hypercall_register()
+ *
+ * Users pin the backend's module with gunyah_hypercall_get_backend(), so
+ * this only runs once nobody can still call into @ops.
+ */
+void gunyah_hypercall_unregister(const struct gunyah_hypercall_ops *ops)
+{
+	mutex_lock(&gunyah_backend_lock);
+	if (gunyah_backend != ops) {
+		pr_err("cannot unregister backend %s: it is not the registered one\n",
+		       ops && ops->name ? ops->name : "(unnamed)");
+	} else {
+		WRITE_ONCE(gunyah_backend, NULL);
+		pr_info("hypercall backend %s unregistered\n", ops->name);
+	}
+	mutex_unlock(&gunyah_backend_lock);
+}
+EXPORT_SYMBOL_GPL(gunyah_hypercall_unregister);
+
+/**
+ * gunyah_hypercall_get_backend() - Pin the registered backend's module
+ *
+ * Return: 0 on success, -ENODEV if no backend is registered or it is
+ * being unloaded.
+ */
+int gunyah_hypercall_get_backend(void)
+{
+	int ret = 0;
+
+	mutex_lock(&gunyah_backend_lock);
+	if (!gunyah_backend) {
+		pr_err("no hypercall backend registered (is this Gunyah, or is gunyah_sim loaded?)\n");
+		ret = -ENODEV;
+	} else if (!try_module_get(gunyah_backend->owner)) {
+		pr_err("hypercall backend %s is being unloaded\n",
+		       gunyah_backend->name);
+		ret = -ENODEV;
+	}
+	mutex_unlock(&gunyah_backend_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(gunyah_hypercall_get_backend);
+
+/**
+ * gunyah_hypercall_put_backend() - Drop a gunyah_hypercall_get_backend() pin
+ */
+void gunyah_hypercall_put_backend(void)
+{
+	mutex_lock(&gunyah_backend_lock);
+	if (!WARN_ON(!gunyah_backend))
+		module_put(gunyah_backend->owner);
+	mutex_unlock(&gunyah_backend_lock);
+}
+EXPORT_SYMBOL_GPL(gunyah_hypercall_put_backend);
+
+/*
+ * Every hypercall goes through exactly one of the wrappers below, and each
+ * wrapper fetches the backend with gunyah_ops(): the place where a fault
+ * injection layer hooks in before the backend is called.
+ */
+static const struct gunyah_hypercall_ops *gunyah_ops(const char *call)
+{
+	const struct gunyah_hypercall_ops *ops = READ_ONCE(gunyah_backend);
+
+	if (unlikely(!ops))
+		pr_err_ratelimited("%s: no hypercall backend registered\n", call);
+	return ops;
+}
+
+/**
+ * gunyah_hypercall_hyp_identify() - HYP_IDENTIFY
+ * @resp: filled with the hypervisor's api_info and flags (zeroed when the
+ *        backend cannot identify)
+ */
+void gunyah_hypercall_hyp_identify(struct gunyah_hypercall_hyp_identify_resp *resp)
+{
+	const struct gunyah_hypercall_ops *ops = gunyah_ops("hyp_identify");
+
+	memset(resp, 0, sizeof(*resp));
+	if (ops && ops->identify)
+		ops->identify(resp);
+}
+EXPORT_SYMBOL_GPL(gunyah_hypercall_hyp_identify);
+
+/**
+ * gunyah_hypercall_msgq_send() - Send one message on a message queue
+ * @capid: the queue's TX capability id
+ * @size: message size, at most %GUNYAH_MSGQ_MAX_MSG_SIZE
+ * @buff: the message
+ * @tx_flags: %GUNYAH_HYPERCALL_MSGQ_TX_FLAGS_PUSH or 0
+ * @ready: set to whether the queue can take another message
+ *
+ * Return: a Gunyah error code; %GUNYAH_ERROR_MSGQUEUE_FULL when full.
+ */
+enum gunyah_error gunyah_hypercall_msgq_send(u64 capid, size_t size, void *buff,
+					     u64 tx_flags, bool *ready)
+{
+	const struct gunyah_hypercall_ops *ops = gunyah_ops("msgq_send");
+
+	if (!ops)
+		return GUNYAH_ERROR_UNIMPLEMENTED;
+	return ops->msgq_send(capid, size, buff, tx_flags, ready);
+}
+EXPORT_SYMBOL_GPL(gunyah_hypercall_msgq_send);
+
+/**
+ * gunyah_hypercall_msgq_recv() - Receive one message from a message queue
+ * @capid: the queue's RX capability id
+ * @buff: where to put the message
+ * @size: size of @buff
+ * @recv_size: set to the size of the received message
+ * @ready: set to whether more messages are waiting
+ *
+ * Return: a Gunyah error code; %GUNYAH_ERROR_MSGQUEUE_EMPTY when empty.
+ */
+enum gunyah_error gunyah_hypercall_msgq_recv(u64 capid, void *buff, size_t size,
+					     size_t *recv_size, bool *ready)
+{
+	const struct gunyah_hypercall_ops *ops = gunyah_ops("msgq_recv");
+
+	if (!ops)
+		return GUNYAH_ERROR_UNIMPLEMENTED;
+	return ops->msgq_recv(capid, buff, size, recv_size, ready);
+}
+EXPORT_SYMBOL_GPL(gunyah_hypercall_msgq_recv);
+
+/**
+ * gunyah_hypercall_vcpu_run() - Run a proxy-scheduled vCPU
+ * @capid: the vCPU's capability id
+ * @resume_data: three words telling the vCPU how to resume
+ * @resp: why the vCPU stopped
+ *
+ * Return: a Gunyah error code.
+ */
+enum gunyah_error
+gunyah_hypercall_vcpu_run(u64 capid, unsigned long *resume_data,
+			  struct gunyah_hypercall_vcpu_run_resp *resp)
+{
+	const struct gunyah_hypercall_ops *ops = gunyah_ops("vcpu_run");
+
+	if (!ops)
+		return GUNYAH_ERROR_UNIMPLEMENTED;
+	return ops->vcpu_run(capid, resume_data, resp);
+}
+EXPORT_SYMBOL_GPL(gunyah_hypercall_vcpu_run);
+
+/**
+ * gunyah_hypercall_map_virq() - Turn an RM interrupt number into a Linux irq
+ * @virq: the interrupt number the resource manager gave
+ *
+ * Return: a Linux irq number (> 0) or a negative errno.
+ */
+int gunyah_hypercall_map_virq(u32 virq)
+{
+	const struct gunyah_hypercall_ops *ops = gunyah_ops("map_virq");
+	int irq;
+
+	if (!ops)
+		return -ENODEV;
+	irq = ops->map_virq(virq);
+	if (irq == 0) {
+		pr_err_ratelimited("backend %s mapped virq %u to irq 0\n",
+				   ops->name, virq);
+		return -EINVAL;
+	}
+	return irq;
+}
+EXPORT_SYMBOL_GPL(gunyah_hypercall_map_virq);
+
+/**
+ * gunyah_hypercall_unmap_virq() - Undo gunyah_hypercall_map_virq()
+ * @irq: the Linux irq it returned
+ */
+void gunyah_hypercall_unmap_virq(unsigned int irq)
+{
+	const struct gunyah_hypercall_ops *ops = gunyah_ops("unmap_virq");
+
+	if (ops && ops->unmap_virq)
+		ops->unmap_virq(irq);
+}
+EXPORT_SYMBOL_GPL(gunyah_hypercall_unmap_virq);
+
+/**
+ * gunyah_debugfs_root() - The /sys/kernel/debug/gunyah/ directory
+ *
+ * Return: the directory's dentry; an error pointer if debugfs is not
+ * available (debugfs calls accept that as a parent and do nothing).
+ */
+struct dentry *gunyah_debugfs_root(void)
+{
+	return gunyah_debugfs;
+}
+EXPORT_SYMBOL_GPL(gunyah_debugfs_root);
+
+static int __init gunyah_init(void)
+{
+	gunyah_debugfs = debugfs_create_dir("gunyah", NULL);
+	if (IS_ERR(gunyah_debugfs))
+		pr_info("debugfs unavailable (%ld); no debug knobs\n",
+			PTR_ERR(gunyah_debugfs));
+
+	/* Not an error if this is not Gunyah: the simulator may register */
+	gunyah_arm64_hvc_init();
+	return 0;
+}
+module_init(gunyah_init);
+
+static void __exit gunyah_exit(void)
+{
+	gunyah_arm64_hvc_exit();
+	debugfs_remove_recursive(gunyah_debugfs);
+}
+module_exit(gunyah_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Gunyah hypercall interface");

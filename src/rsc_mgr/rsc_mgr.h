@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Inside gunyah_rsc_mgr.ko: the RM RPC core (rpc.c), the typed RM calls
+ * (calls.c) and the VM manager (src/vm_mgr).
+ */
+
+#ifndef _GUNYAH_RSC_MGR_H
+#define _GUNYAH_RSC_MGR_H
+
+#include <linux/types.h>
+
+#include "gunyah.h"
+#include "rm_proto.h"
+
+struct device;
+
+/* rpc.c */
+int gunyah_rm_call(struct gunyah_rm *rm, u32 message_id, const void *req,
+		   size_t req_size, void **resp, size_t *resp_size);
+struct device *gunyah_rm_dev(struct gunyah_rm *rm);
+void gunyah_rm_handle_message(struct gunyah_rm *rm, const void *msg, size_t size);
+void gunyah_rm_flush_notifications(struct gunyah_rm *rm);
+
+/* calls.c */
+int gunyah_rm_alloc_vmid(struct gunyah_rm *rm, u16 vmid);
+int gunyah_rm_dealloc_vmid(struct gunyah_rm *rm, u16 vmid);
+int gunyah_rm_vm_reset(struct gunyah_rm *rm, u16 vmid);
+int gunyah_rm_vm_start(struct gunyah_rm *rm, u16 vmid);
+int gunyah_rm_vm_stop(struct gunyah_rm *rm, u16 vmid, u8 flags,
+		      u32 stop_reason);
+int gunyah_rm_vm_configure(struct gunyah_rm *rm, u16 vmid, u16 auth_mech,
+			   u32 mem_handle, u64 image_offset, u64 image_size,
+			   u64 dtb_offset, u64 dtb_size);
+int gunyah_rm_vm_init(struct gunyah_rm *rm, u16 vmid);
+int gunyah_rm_get_hyp_resources(struct gunyah_rm *rm, u16 vmid,
+				struct gunyah_rm_hyp_resources **resources,
+				u32 *n_entries);
+
+/* vm_mgr: the /dev/gunyah misc device, registered when the RM binds */
+int gunyah_vm_mgr_register(struct gunyah_rm *rm);
+void gunyah_vm_mgr_unregister(struct gunyah_rm *rm);
+
+#endif /* _GUNYAH_RSC_MGR_H */

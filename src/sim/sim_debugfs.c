@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * debugfs of the simulated platform, /sys/kernel/debug/gunyah_sim/:
+ *   rm_stats                 RM traffic counters, "name: value" per line
+ *   vm<vmid>/status          the VM and its vCPUs (see sim_status_show())
+ *   vm<vmid>/ignore_stop     Y: the guest ignores a graceful VM_STOP
+ *   vm<vmid>/vcpu<N>/program write: load a program (one write(2) at offset
+ *                            0, at most 4 KiB; -EINVAL and no change on a
+ *                            parse error); read: the loaded text
+ *   vm<vmid>/vcpu<N>/log     read: what the guest observed; write: clear
+ *   vm<vmid>/vcpu<N>/wakeup  write: raise the vCPU's wake-up interrupt
+ * Files go away with the VM (VM_DEALLOC_VMID); debugfs waits for readers
+ * and writers, and the sim's lock is never held across that wait.
+ */
+
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "sim.h"
+
+static int sim_rm_stats_show(struct seq_file *s, void *unused)
+{
+	struct sim_stats *st = &gsim.stats;
+	const struct {
+		const char *name;
+		atomic64_t *val;
+	} stats[] = {
+		{ "fragments_in", &st->fragments_in },
+		{ "fragments_out", &st->fragments_out },
+		{ "requests", &st->requests },
+		{ "requests_multi", &st->requests_multi },
+		{ "replies", &st->replies },
+		{ "replies_multi", &st->replies_multi },
+		{ "reply_errors", &st->reply_errors },
+		{ "notifications", &st->notifications },
+		{ "notifications_multi", &st->notifications_multi },
+		{ "dropped", &st->dropped },
+		{ "tx_full", &st->tx_full },
+		{ "rx_empty", &st->rx_empty },
+		{ "vcpu_runs", &st->vcpu_runs },
+	};
+	unsigned int tx, rx, vms = 0, i;
+	unsigned long flags;
+	struct sim_vm *vm;
+
+	spin_lock_irqsave(&gsim.mq_lock, flags);
+	tx = gsim.tx_count;
+	rx = gsim.rx_count;
+	spin_unlock_irqrestore(&gsim.mq_lock, flags);
+	mutex_lock(&gsim.lock);
+	list_for_each_entry(vm, &gsim.vms, list)
+		vms++;
+	mutex_unlock(&gsim.lock);
+
+	for (i = 0; i < ARRAY_SIZE(stats); i++)
+		seq_printf(s, "%s: %lld\n", stats[i].name,
+			   atomic64_read(stats[i].val));
+	seq_printf(s, "tx_queued: %u\nrx_queued: %u\nvms: %u\n", tx, rx, vms);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sim_rm_stats);
+
+static const char *sim_vcpu_power(const struct sim_vcpu *vcpu)
+{
+	if (!vcpu->prog)
+		return "no_program";
+	if (vcpu->off)
+		return "off";
+	if (vcpu->pc >= vcpu->prog->n)
+		return "ended";
+	return "on";
+}
+
+/*
+ * vmid: N
+ * status: load|auth|init|ready|running|exited|resetting|reset|...
+ * crashed: 0|1
+ * exit_type: N
+ * exit_reason_size: N
+ * nr_vcpus: N
+ * vcpu<N>: capid 0x.. virq N pc N/N pending WHAT power on|off|ended|no_program
+ *          wake_pending 0|1 in_run 0|1 runs N        (all on one line)
+ */
+static int sim_status_show(struct seq_file *s, void *unused)
+{
+	struct sim_vm *vm = s->private;
+	unsigned int i;
+
+	mutex_lock(&gsim.lock);
+	seq_printf(s, "vmid: %u\nstatus: %s\ncrashed: %d\n", vm->vmid,
+		   sim_vm_status_name(vm->status), vm->crashed);
+	seq_printf(s, "exit_type: %u\nexit_reason_size: %u\nnr_vcpus: %u\n",
+		   vm->exit_type, vm->exit_reason_size, vm->nr_vcpus);
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		struct sim_vcpu *vcpu = &vm->vcpus[i];
+
+		seq_printf(s, "vcpu%u: capid %#llx virq %u pc %u/%u pending %s power %s wake_pending %d in_run %d runs %lu\n",
+			   i, vcpu->capid, sim_hwirq_to_virq(vcpu->hwirq),
+			   vcpu->pc, vcpu->prog ? vcpu->prog->n : 0,
+			   sim_vcpu_pending_name(vcpu), sim_vcpu_power(vcpu),
+			   vcpu->wake_pending, vcpu->in_run, vcpu->runs);
+	}
+	mutex_unlock(&gsim.lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sim_status);
+
+static int sim_program_show(struct seq_file *s, void *unused)
+{
+	struct sim_vcpu *vcpu = s->private;
+
+	mutex_lock(&gsim.lock);
+	if (vcpu->prog && vcpu->prog->text_len)
+		seq_write(s, vcpu->prog->text, vcpu->prog->text_len);
+	mutex_unlock(&gsim.lock);
+	return 0;
+}
+
+static int sim_program_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, sim_program_show, inode->i_private);
+}
+
+static ssize_t sim_program_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	struct sim_vcpu *vcpu = ((struct seq_file *)file->private_data)->private;
+	struct sim_program *prog;
+	char who[32];
+	char *text;
+	int ret;
+
+	snprintf(who, sizeof(who), "vm%u/vcpu%u", vcpu->vm->vmid, vcpu->index);
+	if (*ppos) {
+		pr_warn("gunyah_sim: %s: program refused: write it in one write() at offset 0\n",
+			who);
+		return -EINVAL;
+	}
+	if (count > SIM_MAX_PROGRAM_SIZE) {
+		pr_warn("gunyah_sim: %s: program refused: %zu bytes, more than %u\n",
+			who, count, SIM_MAX_PROGRAM_SIZE);
+		return -EFBIG;
+	}
+
+	text = memdup_user(ubuf, count);
+	if (IS_ERR(text))
+		return PTR_ERR(text);
+	prog = sim_program_parse(text, count, who);
+	kfree(text);
+	if (IS_ERR(prog))
+		return PTR_ERR(prog);
+
+	ret = sim_vcpu_load(vcpu, prog);
+	if (ret)
+		return ret;
+	*ppos += count;
+	return count;
+}
+
+static const struct file_operations sim_program_fops = {
+	.owner		= THIS_MODULE,
+	.open		= sim_program_open,
+	.read		= seq_read,
+	.write		= sim_program_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
+static int sim_log_file_show(struct seq_file *s, void *unused)
+{
+	mutex_lock(&gsim.lock);
+	sim_log_show(s->private, s);
+	mutex_unlock(&gsim.lock);
+	return 0;
+}
+
+static int sim_log_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, sim_log_file_show, inode->i_private);
+}
+
+static ssize_t sim_log_write(struct file *file, const char __user *ubuf,
+			     size_t count, loff_t *ppos)
+{
+	struct sim_vcpu *vcpu = ((struct seq_file *)file->private_data)->private;
+
+	mutex_lock(&gsim.lock);
+	sim_log_clear(vcpu);
+	mutex_unlock(&gsim.lock);
+	return count;
+}
+
+static const struct file_operations sim_log_fops = {
+	.owner		= THIS_MODULE,
+	.open		= sim_log_open,
+	.read		= seq_read,
+	.write		= sim_log_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
+static ssize_t sim_wakeup_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	struct sim_vcpu *vcpu = file->private_data;
+	int ret = count;
+
+	mutex_lock(&gsim.lock);
+	if (vcpu->vm->dead) {
+		ret = -ENODEV;
+	} else {
+		vcpu->wake_pending = true;
+		sim_irq_raise(vcpu->hwirq);
+	}
+	mutex_unlock(&gsim.lock);
+	return ret;
+}
+
+static const struct file_operations sim_wakeup_fops = {
+	.owner		= THIS_MODULE,
+	.open		= simple_open,
+	.write		= sim_wakeup_write,
+	.llseek		= noop_llseek,
+};
+
+void sim_debugfs_add_vm(struct sim_vm *vm)
+{
+	struct dentry *dir;
+	unsigned int i;
+	char name[16];
+
+	snprintf(name, sizeof(name), "vm%u", vm->vmid);
+	vm->dir = debugfs_create_dir(name, gsim.debugfs);
+	debugfs_create_file("status", 0400, vm->dir, vm, &sim_status_fops);
+	debugfs_create_bool("ignore_stop", 0600, vm->dir, &vm->ignore_stop);
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		struct sim_vcpu *vcpu = &vm->vcpus[i];
+
+		snprintf(name, sizeof(name), "vcpu%u", i);
+		dir = debugfs_create_dir(name, vm->dir);
+		debugfs_create_file("program", 0600, dir, vcpu,
+				    &sim_program_fops);
+		debugfs_create_file("log", 0600, dir, vcpu, &sim_log_fops);
+		debugfs_create_file("wakeup", 0200, dir, vcpu,
+				    &sim_wakeup_fops);
+	}
+}
+
+void sim_debugfs_remove_vm(struct sim_vm *vm)
+{
+	debugfs_remove_recursive(vm->dir);
+	vm->dir = NULL;
+}
+
+void sim_debugfs_init(void)
+{
+	gsim.debugfs = debugfs_create_dir("gunyah_sim", NULL);
+	debugfs_create_file("rm_stats", 0400, gsim.debugfs, NULL,
+			    &sim_rm_stats_fops);
+}
+
+void sim_debugfs_exit(void)
+{
+	debugfs_remove_recursive(gsim.debugfs);
+	gsim.debugfs = NULL;
+}

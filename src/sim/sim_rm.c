@@ -1,0 +1,772 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The simulated resource manager: reassembles requests from the TX
+ * queue, runs the VM lifecycle calls, and answers with (fragmented)
+ * replies and notifications on the RX queue, in the RPC format of
+ * rm_proto.h. Refusals use the error a real RM gives.
+ */
+
+#include <linux/bitfield.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "sim.h"
+
+#define SIM_RM_HDR_SIZE		sizeof(struct gunyah_rm_rpc_hdr)
+#define SIM_RM_REPLY_HDR_SIZE	sizeof(struct gunyah_rm_rpc_reply_hdr)
+#define SIM_RM_MAX_REQ_LEN	(GUNYAH_RM_PAYLOAD_SIZE * (GUNYAH_RM_MAX_NUM_FRAGMENTS + 1))
+
+static const char * const sim_vm_status_names[] = {
+	[GUNYAH_RM_VM_STATUS_NO_STATE]		= "no_state",
+	[GUNYAH_RM_VM_STATUS_INIT]		= "init",
+	[GUNYAH_RM_VM_STATUS_READY]		= "ready",
+	[GUNYAH_RM_VM_STATUS_RUNNING]		= "running",
+	[GUNYAH_RM_VM_STATUS_PAUSED]		= "paused",
+	[GUNYAH_RM_VM_STATUS_LOAD]		= "load",
+	[GUNYAH_RM_VM_STATUS_AUTH]		= "auth",
+	[GUNYAH_RM_VM_STATUS_INIT_FAILED]	= "init_failed",
+	[GUNYAH_RM_VM_STATUS_EXITED]		= "exited",
+	[GUNYAH_RM_VM_STATUS_RESETTING]		= "resetting",
+	[GUNYAH_RM_VM_STATUS_RESET]		= "reset",
+};
+
+const char *sim_vm_status_name(u8 status)
+{
+	if (status < ARRAY_SIZE(sim_vm_status_names) &&
+	    sim_vm_status_names[status])
+		return sim_vm_status_names[status];
+	return "unknown";
+}
+
+/* The VM ran and stopped: its vCPUs can never run again */
+bool sim_vm_is_down(const struct sim_vm *vm)
+{
+	switch (vm->status) {
+	case GUNYAH_RM_VM_STATUS_EXITED:
+	case GUNYAH_RM_VM_STATUS_RESETTING:
+	case GUNYAH_RM_VM_STATUS_RESET:
+	case GUNYAH_RM_VM_STATUS_INIT_FAILED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static const char *sim_rm_call_name(u32 msg_id)
+{
+	switch (msg_id) {
+	case GUNYAH_RM_RPC_VM_ALLOC_VMID:	return "VM_ALLOC_VMID";
+	case GUNYAH_RM_RPC_VM_DEALLOC_VMID:	return "VM_DEALLOC_VMID";
+	case GUNYAH_RM_RPC_VM_START:		return "VM_START";
+	case GUNYAH_RM_RPC_VM_STOP:		return "VM_STOP";
+	case GUNYAH_RM_RPC_VM_RESET:		return "VM_RESET";
+	case GUNYAH_RM_RPC_VM_CONFIG_IMAGE:	return "VM_CONFIG_IMAGE";
+	case GUNYAH_RM_RPC_VM_INIT:		return "VM_INIT";
+	case GUNYAH_RM_RPC_VM_GET_HYP_RESOURCES: return "VM_GET_HYP_RESOURCES";
+	case GUNYAH_RM_RPC_VM_GET_VMID:		return "VM_GET_VMID";
+	default:				return "unknown call";
+	}
+}
+
+/*
+ * Build one RM message into @batch, split into a first fragment and up to
+ * 62 continuations that repeat the header with kind CONTINUATION. A reply
+ * (@err non-NULL) carries err_code after the first header only.
+ * Return: number of continuation fragments, or a negative errno.
+ */
+static int sim_rm_build(struct sim_batch *batch, u8 kind, u16 seq, u32 msg_id,
+			const u32 *err, const void *payload, size_t len)
+{
+	size_t first_room = GUNYAH_RM_MSG_SIZE - SIM_RM_HDR_SIZE -
+			    (err ? sizeof(__le32) : 0);
+	unsigned int nfrags = 0, i;
+	const u8 *p = payload;
+	struct sim_msg *msg;
+	LIST_HEAD(local);
+
+	if (len > first_room)
+		nfrags = DIV_ROUND_UP(len - first_room, GUNYAH_RM_PAYLOAD_SIZE);
+	if (nfrags > GUNYAH_RM_MAX_NUM_FRAGMENTS) {
+		pr_err("gunyah_sim: RM message %#x of %zu bytes needs %u fragments, more than %u\n",
+		       msg_id, len, nfrags + 1, GUNYAH_RM_MAX_NUM_FRAGMENTS);
+		return -E2BIG;
+	}
+
+	for (i = 0; i <= nfrags; i++) {
+		struct gunyah_rm_rpc_hdr *hdr;
+		size_t off = SIM_RM_HDR_SIZE, chunk;
+
+		msg = kzalloc(sizeof(*msg), GFP_KERNEL);
+		if (!msg)
+			goto nomem;
+		hdr = (struct gunyah_rm_rpc_hdr *)msg->data;
+		hdr->api = GUNYAH_RM_RPC_API;
+		hdr->type = FIELD_PREP(GUNYAH_RM_RPC_TYPE_MASK,
+				       i ? GUNYAH_RM_RPC_TYPE_CONTINUATION : kind) |
+			    FIELD_PREP(GUNYAH_RM_RPC_FRAGMENTS_MASK, nfrags);
+		hdr->seq = cpu_to_le16(seq);
+		hdr->msg_id = cpu_to_le32(msg_id);
+		if (!i && err) {
+			__le32 code = cpu_to_le32(*err);
+
+			memcpy(msg->data + off, &code, sizeof(code));
+			off += sizeof(code);
+		}
+		chunk = min_t(size_t, len, GUNYAH_RM_MSG_SIZE - off);
+		if (chunk)
+			memcpy(msg->data + off, p, chunk);
+		p += chunk;
+		len -= chunk;
+		msg->size = off + chunk;
+		msg->push = i == nfrags;
+		list_add_tail(&msg->list, &local);
+	}
+	list_splice_tail(&local, &batch->msgs);
+	return nfrags;
+
+nomem:
+	while (!list_empty(&local)) {
+		msg = list_first_entry(&local, struct sim_msg, list);
+		list_del(&msg->list);
+		kfree(msg);
+	}
+	pr_err("gunyah_sim: RM out of memory building message %#x\n", msg_id);
+	return -ENOMEM;
+}
+
+static void sim_rm_reply(struct sim_batch *batch, u16 seq, u32 msg_id,
+			 u32 err, const void *payload, size_t len)
+{
+	int nfrags = sim_rm_build(batch, GUNYAH_RM_RPC_TYPE_REPLY, seq, msg_id,
+				  &err, payload, len);
+
+	if (nfrags < 0)
+		return;
+	atomic64_inc(&gsim.stats.replies);
+	if (nfrags)
+		atomic64_inc(&gsim.stats.replies_multi);
+	if (err != GUNYAH_RM_ERROR_OK)
+		atomic64_inc(&gsim.stats.reply_errors);
+}
+
+static void sim_rm_notify(struct sim_batch *batch, u32 msg_id,
+			  const void *payload, size_t len)
+{
+	int nfrags = sim_rm_build(batch, GUNYAH_RM_RPC_TYPE_NOTIF, 0, msg_id,
+				  NULL, payload, len);
+
+	if (nfrags < 0)
+		return;
+	atomic64_inc(&gsim.stats.notifications);
+	if (nfrags)
+		atomic64_inc(&gsim.stats.notifications_multi);
+}
+
+static void sim_vm_set_status(struct sim_vm *vm, u8 status,
+			      struct sim_batch *batch)
+{
+	struct gunyah_rm_vm_status_payload p = {
+		.vmid = cpu_to_le16(vm->vmid),
+		.vm_status = status,
+	};
+
+	vm->status = status;
+	sim_rm_notify(batch, GUNYAH_RM_NOTIFICATION_VM_STATUS, &p, sizeof(p));
+}
+
+/* The VM stopped (stop call or guest system_off): status, then exit info */
+void sim_vm_exit(struct sim_vm *vm, u16 type, const u32 *words,
+		 unsigned int nr_words, struct sim_batch *batch)
+{
+	struct gunyah_rm_vm_exited_payload *p;
+	size_t rlen = nr_words * sizeof(__le32);
+	unsigned int i;
+
+	lockdep_assert_held(&gsim.lock);
+	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_EXITED, batch);
+	vm->exit_type = type;
+	vm->exit_reason_size = rlen;
+
+	p = kzalloc(sizeof(*p) + rlen, GFP_KERNEL);
+	if (p) {
+		__le32 *reason = (__le32 *)p->exit_reason;
+
+		p->vmid = cpu_to_le16(vm->vmid);
+		p->exit_type = cpu_to_le16(type);
+		p->exit_reason_size = cpu_to_le32(rlen);
+		for (i = 0; i < nr_words; i++)
+			reason[i] = cpu_to_le32(words[i]);
+		sim_rm_notify(batch, GUNYAH_RM_NOTIFICATION_VM_EXITED, p,
+			      sizeof(*p) + rlen);
+		kfree(p);
+	} else {
+		pr_err("gunyah_sim: vm%u: out of memory, VM_EXITED not sent\n",
+		       vm->vmid);
+	}
+	batch->vm = vm;
+	batch->wake_vm = true;
+}
+
+/*
+ * A crashed guest: the RM reports the VM reset (v17's VM manager acts on
+ * VM_STATUS RESET, and its vCPUs report the VM as crashed).
+ */
+void sim_vm_crash(struct sim_vm *vm, struct sim_batch *batch)
+{
+	lockdep_assert_held(&gsim.lock);
+	vm->crashed = true;
+	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_RESET, batch);
+	batch->vm = vm;
+	batch->wake_vm = true;
+}
+
+static void sim_vm_release(struct kref *ref)
+{
+	struct sim_vm *vm = container_of(ref, struct sim_vm, ref);
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		sim_vcpu_free(&vm->vcpus[i]);
+		ida_free(&gsim.hwirq_ida, vm->vcpus[i].hwirq);
+	}
+	kfree(vm);
+}
+
+void sim_vm_put(struct sim_vm *vm)
+{
+	kref_put(&vm->ref, sim_vm_release);
+}
+
+static struct sim_vm *sim_vm_create(u16 vmid, unsigned int nr)
+{
+	struct sim_vm *vm;
+	unsigned int i;
+	int ret;
+
+	vm = kzalloc(struct_size(vm, vcpus, nr), GFP_KERNEL);
+	if (!vm)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&vm->ref);
+	vm->vmid = vmid;
+	vm->status = GUNYAH_RM_VM_STATUS_LOAD;
+
+	for (i = 0; i < nr; i++) {
+		struct sim_vcpu *vcpu = &vm->vcpus[i];
+
+		ret = ida_alloc_range(&gsim.hwirq_ida, SIM_HWIRQ_FIRST_VCPU,
+				      SIM_NR_HWIRQS - 1, GFP_KERNEL);
+		if (ret < 0)
+			goto err;
+		vcpu->hwirq = ret;
+		vcpu->vm = vm;
+		vcpu->index = i;
+		ret = sim_vcpu_init(vcpu);
+		if (ret) {
+			ida_free(&gsim.hwirq_ida, vcpu->hwirq);
+			goto err;
+		}
+		vm->nr_vcpus = i + 1;
+	}
+	/* Caps are never reused, so a stale capid stays invalid */
+	for (i = 0; i < nr; i++) {
+		vm->vcpus[i].capid = gsim.next_capid;
+		WRITE_ONCE(gsim.next_capid, gsim.next_capid + 1);
+	}
+	list_add_tail(&vm->list, &gsim.vms);
+	sim_debugfs_add_vm(vm);
+	return vm;
+
+err:
+	sim_vm_put(vm);
+	return ERR_PTR(ret);
+}
+
+/* Called without gsim.lock: debugfs removal waits for file users */
+static void sim_vm_destroy(struct sim_vm *vm)
+{
+	sim_debugfs_remove_vm(vm);
+	ida_free(&gsim.vmid_ida, vm->vmid);
+	sim_vm_put(vm);
+}
+
+static struct sim_vm *sim_vm_find(u16 vmid)
+{
+	struct sim_vm *vm;
+
+	list_for_each_entry(vm, &gsim.vms, list)
+		if (vm->vmid == vmid)
+			return vm;
+	return NULL;
+}
+
+/* One request being served */
+struct sim_rm_req {
+	u16 seq;
+	u32 msg_id;
+	const u8 *payload;
+	size_t len;
+	const char *why;	/* reason for a refusal, logged */
+	void *reply;
+	size_t reply_len;
+	bool reply_alloc;
+	__le32 small[2];
+	struct sim_batch notes;
+	struct sim_vm *destroy;
+};
+
+static u32 sim_req_vm(struct sim_rm_req *req, struct sim_vm **vmp)
+{
+	const struct gunyah_rm_vm_common_vmid_req *r = (const void *)req->payload;
+
+	if (req->len != sizeof(*r)) {
+		req->why = "payload is not {vmid, reserved}";
+		return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
+	}
+	*vmp = sim_vm_find(le16_to_cpu(r->vmid));
+	if (!*vmp) {
+		req->why = "no such VM";
+		return GUNYAH_RM_ERROR_VMID_INVALID;
+	}
+	return GUNYAH_RM_ERROR_OK;
+}
+
+static u32 sim_rm_alloc_vmid(struct sim_rm_req *req)
+{
+	const struct gunyah_rm_vm_common_vmid_req *r = (const void *)req->payload;
+	struct gunyah_rm_vm_common_vmid_req *out;
+	struct sim_vm *vm;
+	u16 vmid;
+	int id;
+
+	if (req->len != sizeof(*r)) {
+		req->why = "payload is not {vmid, reserved}";
+		return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
+	}
+	vmid = le16_to_cpu(r->vmid);
+	if (vmid) {
+		if (vmid < SIM_VMID_MIN || vmid > SIM_VMID_MAX) {
+			req->why = "vmid out of range";
+			return GUNYAH_RM_ERROR_NORESOURCE;
+		}
+		id = ida_alloc_range(&gsim.vmid_ida, vmid, vmid, GFP_KERNEL);
+	} else {
+		id = ida_alloc_range(&gsim.vmid_ida, SIM_VMID_DYN_FIRST,
+				     SIM_VMID_MAX, GFP_KERNEL);
+	}
+	if (id == -ENOMEM)
+		return GUNYAH_RM_ERROR_NOMEM;
+	if (id < 0) {
+		req->why = vmid ? "vmid in use" : "no free vmid";
+		return GUNYAH_RM_ERROR_NORESOURCE;
+	}
+
+	vm = sim_vm_create(id, READ_ONCE(sim_nr_vcpus));
+	if (IS_ERR(vm)) {
+		ida_free(&gsim.vmid_ida, id);
+		if (PTR_ERR(vm) == -ENOMEM)
+			return GUNYAH_RM_ERROR_NOMEM;
+		req->why = "out of wake-up interrupts";
+		return GUNYAH_RM_ERROR_NORESOURCE;
+	}
+
+	/* Like the real RM, only a VM id the RM picked is returned */
+	if (!vmid) {
+		out = (void *)req->small;
+		out->vmid = cpu_to_le16(id);
+		out->reserved0 = 0;
+		req->reply = out;
+		req->reply_len = sizeof(*out);
+	}
+	return GUNYAH_RM_ERROR_OK;
+}
+
+static u32 sim_rm_dealloc_vmid(struct sim_rm_req *req)
+{
+	struct sim_vm *vm;
+	u32 err = sim_req_vm(req, &vm);
+
+	if (err)
+		return err;
+	if (vm->status == GUNYAH_RM_VM_STATUS_RUNNING ||
+	    vm->status == GUNYAH_RM_VM_STATUS_PAUSED) {
+		req->why = "VM is running";
+		return GUNYAH_RM_ERROR_INVALID;
+	}
+	list_del(&vm->list);
+	vm->dead = true;
+	req->destroy = vm;
+	return GUNYAH_RM_ERROR_OK;
+}
+
+static u32 sim_rm_config_image(struct sim_rm_req *req)
+{
+	const struct gunyah_rm_vm_config_image_req *r = (const void *)req->payload;
+	struct sim_vm *vm;
+
+	if (req->len != sizeof(*r)) {
+		req->why = "payload is not a config_image request";
+		return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
+	}
+	vm = sim_vm_find(le16_to_cpu(r->vmid));
+	if (!vm) {
+		req->why = "no such VM";
+		return GUNYAH_RM_ERROR_VMID_INVALID;
+	}
+	if (le16_to_cpu(r->auth_mech) != GUNYAH_RM_VM_AUTH_NONE) {
+		req->why = "unsupported auth mechanism";
+		return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
+	}
+	if (vm->status != GUNYAH_RM_VM_STATUS_LOAD) {
+		req->why = "VM is not in LOAD state";
+		return GUNYAH_RM_ERROR_INVALID;
+	}
+	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_AUTH, &req->notes);
+	return GUNYAH_RM_ERROR_OK;
+}
+
+static u32 sim_rm_init_vm(struct sim_rm_req *req)
+{
+	struct sim_vm *vm;
+	u32 err = sim_req_vm(req, &vm);
+
+	if (err)
+		return err;
+	if (vm->status != GUNYAH_RM_VM_STATUS_AUTH) {
+		req->why = vm->status == GUNYAH_RM_VM_STATUS_LOAD ?
+			   "VM image not configured" : "VM already initialized";
+		return GUNYAH_RM_ERROR_INVALID;
+	}
+	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_INIT, &req->notes);
+	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_READY, &req->notes);
+	return GUNYAH_RM_ERROR_OK;
+}
+
+static u32 sim_rm_get_hyp_resources(struct sim_rm_req *req)
+{
+	struct gunyah_rm_hyp_resources *out;
+	unsigned int i, n;
+	struct sim_vm *vm;
+	u32 err = sim_req_vm(req, &vm);
+
+	if (err)
+		return err;
+	/* vCPUs exist once the VM is initialized */
+	n = (vm->status == GUNYAH_RM_VM_STATUS_LOAD ||
+	     vm->status == GUNYAH_RM_VM_STATUS_AUTH) ? 0 : vm->nr_vcpus;
+
+	out = kzalloc(struct_size(out, entries, n), GFP_KERNEL);
+	if (!out)
+		return GUNYAH_RM_ERROR_NOMEM;
+	out->n_entries = cpu_to_le32(n);
+	for (i = 0; i < n; i++) {
+		struct gunyah_rm_hyp_resource *e = &out->entries[i];
+		struct sim_vcpu *vcpu = &vm->vcpus[i];
+
+		e->type = GUNYAH_RESOURCE_TYPE_VCPU;
+		e->partner_vmid = cpu_to_le16(vm->vmid);
+		e->resource_handle = cpu_to_le32(i + 1);
+		e->resource_label = cpu_to_le32(vcpu->index);
+		e->cap_id = cpu_to_le64(vcpu->capid);
+		e->virq = cpu_to_le32(sim_hwirq_to_virq(vcpu->hwirq));
+	}
+	req->reply = out;
+	req->reply_len = struct_size(out, entries, n);
+	req->reply_alloc = true;
+	return GUNYAH_RM_ERROR_OK;
+}
+
+static u32 sim_rm_start(struct sim_rm_req *req)
+{
+	struct sim_vm *vm;
+	u32 err = sim_req_vm(req, &vm);
+
+	if (err)
+		return err;
+	if (vm->status != GUNYAH_RM_VM_STATUS_READY) {
+		req->why = vm->status == GUNYAH_RM_VM_STATUS_RUNNING ?
+			   "VM already running" : "VM not initialized";
+		return GUNYAH_RM_ERROR_INVALID;
+	}
+	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_RUNNING, &req->notes);
+	/* Power-on: vCPUs with a program start running */
+	req->notes.vm = vm;
+	req->notes.wake_vm = true;
+	return GUNYAH_RM_ERROR_OK;
+}
+
+static u32 sim_rm_stop(struct sim_rm_req *req)
+{
+	const struct gunyah_rm_vm_stop_req *r = (const void *)req->payload;
+	static const u32 normal_exit[1];	/* flags 0, exit code NORMAL */
+	struct sim_vm *vm;
+
+	if (req->len != sizeof(*r)) {
+		req->why = "payload is not a stop request";
+		return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
+	}
+	vm = sim_vm_find(le16_to_cpu(r->vmid));
+	if (!vm) {
+		req->why = "no such VM";
+		return GUNYAH_RM_ERROR_VMID_INVALID;
+	}
+	if (vm->status != GUNYAH_RM_VM_STATUS_RUNNING) {
+		req->why = "VM is not running";
+		return GUNYAH_RM_ERROR_INVALID;
+	}
+	if (r->flags & GUNYAH_RM_VM_STOP_FLAG_FORCE_STOP) {
+		sim_vm_exit(vm, GUNYAH_VM_EXIT_TYPE_VM_STOP_FORCED, normal_exit,
+			    1, &req->notes);
+	} else if (READ_ONCE(vm->ignore_stop)) {
+		/* The guest was asked to shut down and did not listen */
+		pr_info("gunyah_sim: vm%u ignores a graceful VM_STOP (ignore_stop)\n",
+			vm->vmid);
+	} else {
+		sim_vm_exit(vm, GUNYAH_VM_EXIT_TYPE_VM_EXIT, normal_exit, 1,
+			    &req->notes);
+	}
+	return GUNYAH_RM_ERROR_OK;
+}
+
+static u32 sim_rm_reset(struct sim_rm_req *req)
+{
+	struct sim_vm *vm;
+	u32 err = sim_req_vm(req, &vm);
+
+	if (err)
+		return err;
+	if (vm->status == GUNYAH_RM_VM_STATUS_RUNNING ||
+	    vm->status == GUNYAH_RM_VM_STATUS_PAUSED) {
+		req->why = "VM is running; stop it first";
+		return GUNYAH_RM_ERROR_INVALID;
+	}
+	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_RESETTING, &req->notes);
+	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_RESET, &req->notes);
+	req->notes.vm = vm;
+	req->notes.wake_vm = true;
+	return GUNYAH_RM_ERROR_OK;
+}
+
+static u32 sim_rm_get_vmid(struct sim_rm_req *req)
+{
+	struct gunyah_rm_vm_common_vmid_req *out = (void *)req->small;
+
+	if (req->len) {
+		req->why = "VM_GET_VMID takes no payload";
+		return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
+	}
+	out->vmid = cpu_to_le16(SIM_VMID_HLOS);
+	out->reserved0 = 0;
+	req->reply = out;
+	req->reply_len = sizeof(*out);
+	return GUNYAH_RM_ERROR_OK;
+}
+
+static u32 sim_rm_call(struct sim_rm_req *req)
+{
+	switch (req->msg_id) {
+	case GUNYAH_RM_RPC_VM_ALLOC_VMID:
+		return sim_rm_alloc_vmid(req);
+	case GUNYAH_RM_RPC_VM_DEALLOC_VMID:
+		return sim_rm_dealloc_vmid(req);
+	case GUNYAH_RM_RPC_VM_CONFIG_IMAGE:
+		return sim_rm_config_image(req);
+	case GUNYAH_RM_RPC_VM_INIT:
+		return sim_rm_init_vm(req);
+	case GUNYAH_RM_RPC_VM_GET_HYP_RESOURCES:
+		return sim_rm_get_hyp_resources(req);
+	case GUNYAH_RM_RPC_VM_START:
+		return sim_rm_start(req);
+	case GUNYAH_RM_RPC_VM_STOP:
+		return sim_rm_stop(req);
+	case GUNYAH_RM_RPC_VM_RESET:
+		return sim_rm_reset(req);
+	case GUNYAH_RM_RPC_VM_GET_VMID:
+		return sim_rm_get_vmid(req);
+	default:
+		req->why = "unknown message id";
+		return GUNYAH_RM_ERROR_UNIMPLEMENTED;
+	}
+}
+
+/* Serve one complete request: reply first, then the notifications it caused */
+static void sim_rm_dispatch(u16 seq, u32 msg_id, const u8 *payload, size_t len)
+{
+	struct sim_rm_req req = {
+		.seq = seq,
+		.msg_id = msg_id,
+		.payload = payload,
+		.len = len,
+	};
+	struct sim_batch out;
+	u32 err;
+
+	atomic64_inc(&gsim.stats.requests);
+	sim_batch_init(&out);
+	sim_batch_init(&req.notes);
+
+	mutex_lock(&gsim.lock);
+	err = sim_rm_call(&req);
+	if (err != GUNYAH_RM_ERROR_OK) {
+		req.reply = NULL;
+		req.reply_len = 0;
+		pr_info_ratelimited("gunyah_sim: RM %s %#x (seq %u, %zu bytes) refused with error %#x: %s\n",
+				    sim_rm_call_name(msg_id), msg_id, seq, len,
+				    err, req.why ?: "out of memory");
+	}
+	sim_rm_reply(&out, seq, msg_id, err, req.reply, req.reply_len);
+	sim_batch_flush(&out);
+	sim_batch_flush(&req.notes);
+	mutex_unlock(&gsim.lock);
+
+	if (req.reply_alloc)
+		kfree(req.reply);
+	if (req.destroy)
+		sim_vm_destroy(req.destroy);
+}
+
+static void sim_rm_drop(const char *why, u16 seq, u32 msg_id)
+{
+	atomic64_inc(&gsim.stats.dropped);
+	pr_warn_ratelimited("gunyah_sim: RM dropped a message (seq %u, id %#x): %s\n",
+			    seq, msg_id, why);
+}
+
+static void sim_rm_handle_msg(const struct sim_msg *msg)
+{
+	struct sim_rm_partial *p = &gsim.partial;
+	struct gunyah_rm_rpc_hdr hdr;
+	const u8 *data = msg->data + SIM_RM_HDR_SIZE;
+	size_t dlen;
+	unsigned int kind, nfrags;
+	u32 msg_id;
+	u16 seq;
+
+	if (msg->size < SIM_RM_HDR_SIZE) {
+		sim_rm_drop("shorter than the RPC header", 0, 0);
+		return;
+	}
+	memcpy(&hdr, msg->data, sizeof(hdr));
+	dlen = msg->size - SIM_RM_HDR_SIZE;
+	seq = le16_to_cpu(hdr.seq);
+	msg_id = le32_to_cpu(hdr.msg_id);
+	if (hdr.api != GUNYAH_RM_RPC_API) {
+		sim_rm_drop("unknown RPC api version", seq, msg_id);
+		return;
+	}
+	kind = FIELD_GET(GUNYAH_RM_RPC_TYPE_MASK, hdr.type);
+	nfrags = FIELD_GET(GUNYAH_RM_RPC_FRAGMENTS_MASK, hdr.type);
+
+	switch (kind) {
+	case GUNYAH_RM_RPC_TYPE_REQUEST:
+		if (p->active) {
+			sim_rm_drop("new request before the last fragment of the previous one",
+				    p->seq, p->msg_id);
+			p->active = false;
+		}
+		if (nfrags > GUNYAH_RM_MAX_NUM_FRAGMENTS) {
+			struct sim_batch out;
+
+			/* Tell the waiting caller rather than dropping it */
+			pr_info_ratelimited("gunyah_sim: RM request seq %u announces %u fragments, more than %u\n",
+					    seq, nfrags,
+					    GUNYAH_RM_MAX_NUM_FRAGMENTS);
+			atomic64_inc(&gsim.stats.requests);
+			sim_batch_init(&out);
+			sim_rm_reply(&out, seq, msg_id,
+				     GUNYAH_RM_ERROR_ARGUMENT_INVALID, NULL, 0);
+			sim_batch_flush(&out);
+			return;
+		}
+		if (!nfrags) {
+			sim_rm_dispatch(seq, msg_id, data, dlen);
+			return;
+		}
+		p->active = true;
+		p->seq = seq;
+		p->msg_id = msg_id;
+		p->remaining = nfrags;
+		memcpy(p->buf, data, dlen);
+		p->len = dlen;
+		return;
+	case GUNYAH_RM_RPC_TYPE_CONTINUATION:
+		if (!p->active) {
+			sim_rm_drop("continuation without a request", seq,
+				    msg_id);
+			return;
+		}
+		if (seq != p->seq || msg_id != p->msg_id) {
+			sim_rm_drop("continuation of another request; both dropped",
+				    seq, msg_id);
+			p->active = false;
+			return;
+		}
+		memcpy(p->buf + p->len, data, dlen);
+		p->len += dlen;
+		if (--p->remaining)
+			return;
+		p->active = false;
+		atomic64_inc(&gsim.stats.requests_multi);
+		sim_rm_dispatch(p->seq, p->msg_id, p->buf, p->len);
+		return;
+	default:
+		sim_rm_drop("the host sent a reply or notification", seq,
+			    msg_id);
+	}
+}
+
+void sim_rm_work(struct work_struct *work)
+{
+	static struct sim_msg msg;	/* only this (ordered) work uses it */
+
+	while (sim_msgq_tx_pop(&msg)) {
+		sim_rm_handle_msg(&msg);
+		cond_resched();
+	}
+}
+
+int sim_rm_init(void)
+{
+	mutex_init(&gsim.lock);
+	INIT_LIST_HEAD(&gsim.vms);
+	ida_init(&gsim.vmid_ida);
+	ida_init(&gsim.hwirq_ida);
+	gsim.next_capid = SIM_CAPID_VCPU;
+	INIT_WORK(&gsim.rm_work, sim_rm_work);
+
+	gsim.partial.buf = kmalloc(SIM_RM_MAX_REQ_LEN, GFP_KERNEL);
+	if (!gsim.partial.buf)
+		return -ENOMEM;
+	/* Ordered: requests are served one at a time, in order */
+	gsim.wq = alloc_ordered_workqueue("gunyah_sim_rm", 0);
+	if (!gsim.wq) {
+		kfree(gsim.partial.buf);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Only reachable when no RM client or VM uses the backend any more */
+void sim_rm_exit(void)
+{
+	struct sim_vm *vm, *tmp;
+	LIST_HEAD(doomed);
+
+	destroy_workqueue(gsim.wq);
+
+	mutex_lock(&gsim.lock);
+	list_for_each_entry_safe(vm, tmp, &gsim.vms, list) {
+		vm->dead = true;
+		list_move_tail(&vm->list, &doomed);
+	}
+	mutex_unlock(&gsim.lock);
+
+	list_for_each_entry_safe(vm, tmp, &doomed, list) {
+		pr_info("gunyah_sim: vm%u still allocated at unload, freeing it\n",
+			vm->vmid);
+		list_del(&vm->list);
+		sim_vm_destroy(vm);
+	}
+	ida_destroy(&gsim.vmid_ida);
+	ida_destroy(&gsim.hwirq_ida);
+	kfree(gsim.partial.buf);
+}

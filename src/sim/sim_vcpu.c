@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Proxy-scheduled vCPUs: vcpu_run executes the vCPU's guest program until
+ * an instruction needs the host (an exit), and the next vcpu_run applies
+ * the host's resume data.
+ *
+ * Each vCPU keeps a log of what its guest observed, one event per line
+ * (ADDR and VALUE in 0x hex, LEN and N in decimal):
+ *   load N                   a program of N instructions was loaded
+ *   read ADDR LEN VALUE      mmio_read resumed with EMULATE; VALUE is
+ *                            resume_data[0] masked to LEN bytes
+ *   write ADDR LEN VALUE     mmio_write resumed with EMULATE
+ *   retry mmio ADDR          resumed with RETRY: the access runs again
+ *   fault mmio ADDR          resumed with FAULT: the guest takes a fault
+ *   action mmio ADDR N       resumed with unknown action N: moves on
+ *   page_fault ADDR r|w resumed
+ *   wakeup                   wfi saw the wake-up interrupt
+ *   cpu_off                  the vCPU powered itself off
+ *   cpu_on N ok|already_on|invalid    result of this vCPU's cpu_on
+ *   powered_on by N          vCPU N's cpu_on powered this one on (also
+ *                            when it came early: cpu_off then falls
+ *                            through)
+ *   resume block|yield|state|hyp_error|delay
+ *                            the host called vcpu_run again after it
+ *   system_off TYPE          the guest shut the VM down
+ *   crash                    the guest crashed the VM
+ *   end                      ran past the last instruction (powered off)
+ * When more than 256 lines pile up the oldest go, and a first line
+ * "dropped N" says how many.
+ */
+
+#include <linux/delay.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+
+#include "sim.h"
+
+/* Instructions executed per vcpu_run before the guest counts as preempted */
+#define SIM_MAX_STEPS	64
+
+void sim_log(struct sim_vcpu *vcpu, const char *fmt, ...)
+{
+	struct sim_log *log = &vcpu->log;
+	unsigned int idx;
+	va_list args;
+
+	lockdep_assert_held(&gsim.lock);
+	idx = (log->head + log->count) % SIM_LOG_LINES;
+	if (log->count == SIM_LOG_LINES) {
+		log->head = (log->head + 1) % SIM_LOG_LINES;
+		log->dropped++;
+	} else {
+		log->count++;
+	}
+	va_start(args, fmt);
+	vsnprintf(log->lines[idx], SIM_LOG_LINE_LEN, fmt, args);
+	va_end(args);
+}
+
+void sim_log_show(struct sim_vcpu *vcpu, struct seq_file *s)
+{
+	struct sim_log *log = &vcpu->log;
+	unsigned int i;
+
+	lockdep_assert_held(&gsim.lock);
+	if (log->dropped)
+		seq_printf(s, "dropped %lu\n", log->dropped);
+	for (i = 0; i < log->count; i++)
+		seq_printf(s, "%s\n", log->lines[(log->head + i) % SIM_LOG_LINES]);
+}
+
+void sim_log_clear(struct sim_vcpu *vcpu)
+{
+	lockdep_assert_held(&gsim.lock);
+	vcpu->log.head = 0;
+	vcpu->log.count = 0;
+	vcpu->log.dropped = 0;
+}
+
+int sim_vcpu_init(struct sim_vcpu *vcpu)
+{
+	vcpu->log.lines = kcalloc(SIM_LOG_LINES, sizeof(*vcpu->log.lines),
+				  GFP_KERNEL);
+	return vcpu->log.lines ? 0 : -ENOMEM;
+}
+
+void sim_vcpu_free(struct sim_vcpu *vcpu)
+{
+	sim_program_free(vcpu->prog);
+	vcpu->prog = NULL;
+	kfree(vcpu->log.lines);
+	vcpu->log.lines = NULL;
+}
+
+const char *sim_vcpu_pending_name(const struct sim_vcpu *vcpu)
+{
+	switch (vcpu->pending) {
+	case SIM_PEND_MMIO_READ:	return "mmio_read";
+	case SIM_PEND_MMIO_WRITE:	return "mmio_write";
+	case SIM_PEND_PAGE_FAULT:	return "page_fault";
+	case SIM_PEND_WFI:		return "wfi";
+	case SIM_PEND_RESUME:		return vcpu->pend_what;
+	default:			return "none";
+	}
+}
+
+/* Replace the vCPU's program and start it from the top */
+int sim_vcpu_load(struct sim_vcpu *vcpu, struct sim_program *prog)
+{
+	struct sim_program *old;
+
+	mutex_lock(&gsim.lock);
+	if (vcpu->vm->dead) {
+		mutex_unlock(&gsim.lock);
+		sim_program_free(prog);
+		return -ENODEV;
+	}
+	old = vcpu->prog;
+	vcpu->prog = prog;
+	vcpu->pc = 0;
+	vcpu->pending = SIM_PEND_NONE;
+	vcpu->off = false;
+	vcpu->on_pending = false;
+	vcpu->ended = false;
+	vcpu->wake_pending = false;
+	vcpu->last_value = 0;
+	sim_log(vcpu, "load %u", prog->n);
+	/* Like CPU_ON for a secondary: wake a proxy thread waiting for it */
+	sim_irq_raise(vcpu->hwirq);
+	mutex_unlock(&gsim.lock);
+
+	sim_program_free(old);
+	return 0;
+}
+
+static u64 sim_len_mask(u32 len)
+{
+	return len >= sizeof(u64) ? U64_MAX : BIT_ULL(len * 8) - 1;
+}
+
+static struct sim_vcpu *sim_vcpu_find(u64 capid)
+{
+	struct sim_vm *vm;
+	unsigned int i;
+
+	list_for_each_entry(vm, &gsim.vms, list)
+		for (i = 0; i < vm->nr_vcpus; i++)
+			if (vm->vcpus[i].capid == capid)
+				return &vm->vcpus[i];
+	return NULL;
+}
+
+/*
+ * PSCI-style CPU_ON. A target still running (it has not reached its
+ * cpu_off yet) keeps the request: its next cpu_off falls straight
+ * through, so a test need not order the two vCPUs' threads.
+ */
+static void sim_vcpu_cpu_on(struct sim_vcpu *vcpu, unsigned int n)
+{
+	struct sim_vm *vm = vcpu->vm;
+	struct sim_vcpu *target;
+
+	if (n >= vm->nr_vcpus) {
+		sim_log(vcpu, "cpu_on %u invalid", n);
+		return;
+	}
+	target = &vm->vcpus[n];
+	if (!target->off && !(target->prog && target->pc >= target->prog->n)) {
+		if (target == vcpu || target->on_pending) {
+			sim_log(vcpu, "cpu_on %u already_on", n);
+			return;
+		}
+		target->on_pending = true;
+		target->on_by = vcpu->index;
+		sim_log(vcpu, "cpu_on %u ok", n);
+		return;
+	}
+	if (target->off) {
+		target->off = false;
+	} else {
+		/* A finished vCPU starts over, as from its entry point */
+		target->pc = 0;
+		target->ended = false;
+		target->pending = SIM_PEND_NONE;
+	}
+	sim_log(target, "powered_on by %u", vcpu->index);
+	sim_log(vcpu, "cpu_on %u ok", n);
+	sim_irq_raise(target->hwirq);
+}
+
+/* Apply the host's resume data to the exit the previous run returned */
+static void sim_vcpu_resume(struct sim_vcpu *vcpu, unsigned long *resume_data)
+{
+	bool read = vcpu->pending == SIM_PEND_MMIO_READ;
+	u64 val;
+
+	switch (vcpu->pending) {
+	case SIM_PEND_MMIO_READ:
+	case SIM_PEND_MMIO_WRITE:
+		switch (resume_data[1]) {
+		case GUNYAH_ADDRSPACE_VMMIO_ACTION_EMULATE:
+			if (read) {
+				val = resume_data[0] & sim_len_mask(vcpu->pend_len);
+				vcpu->last_value = val;
+			} else {
+				val = vcpu->pend_value;
+			}
+			sim_log(vcpu, "%s %#llx %u %#llx", read ? "read" : "write",
+				vcpu->pend_addr, vcpu->pend_len, val);
+			vcpu->pc++;
+			break;
+		case GUNYAH_ADDRSPACE_VMMIO_ACTION_RETRY:
+			sim_log(vcpu, "retry mmio %#llx", vcpu->pend_addr);
+			break;
+		case GUNYAH_ADDRSPACE_VMMIO_ACTION_FAULT:
+			sim_log(vcpu, "fault mmio %#llx", vcpu->pend_addr);
+			vcpu->pc++;
+			break;
+		default:
+			sim_log(vcpu, "action mmio %#llx %lu", vcpu->pend_addr,
+				resume_data[1]);
+			vcpu->pc++;
+			break;
+		}
+		break;
+	case SIM_PEND_PAGE_FAULT:
+		sim_log(vcpu, "page_fault %#llx %c resumed", vcpu->pend_addr,
+			vcpu->pend_value ? 'w' : 'r');
+		vcpu->pc++;
+		break;
+	case SIM_PEND_RESUME:
+		sim_log(vcpu, "resume %s", vcpu->pend_what);
+		break;
+	default:
+		/* wfi runs again and checks for its wake-up itself */
+		break;
+	}
+	vcpu->pending = SIM_PEND_NONE;
+}
+
+static void sim_vcpu_powered_off(struct gunyah_hypercall_vcpu_run_resp *resp,
+				 bool exited)
+{
+	resp->state = GUNYAH_VCPU_STATE_POWERED_OFF;
+	resp->state_data[0] = exited ? GUNYAH_VCPU_POWERED_OFF_EXITED : 0;
+}
+
+static void sim_vcpu_pend(struct sim_vcpu *vcpu, const char *what)
+{
+	vcpu->pending = SIM_PEND_RESUME;
+	vcpu->pend_what = what;
+}
+
+/*
+ * Run the guest until its next exit. Called with gsim.lock held; @batch
+ * collects RM notifications, @delay_ms asks the caller to stay "inside the
+ * guest" for a while after dropping the lock.
+ */
+static enum gunyah_error
+sim_vcpu_exec(struct sim_vcpu *vcpu, unsigned long *resume_data,
+	      struct gunyah_hypercall_vcpu_run_resp *resp,
+	      struct sim_batch *batch, unsigned int *delay_ms)
+{
+	struct sim_vm *vm = vcpu->vm;
+	const struct sim_insn *insn;
+	unsigned int steps;
+
+	if (vm->status != GUNYAH_RM_VM_STATUS_RUNNING) {
+		sim_vcpu_powered_off(resp, sim_vm_is_down(vm));
+		return GUNYAH_ERROR_OK;
+	}
+
+	sim_vcpu_resume(vcpu, resume_data);
+
+	for (steps = 0; steps < SIM_MAX_STEPS; steps++) {
+		if (vcpu->off) {
+			sim_vcpu_powered_off(resp, false);
+			return GUNYAH_ERROR_OK;
+		}
+		if (!vcpu->prog || vcpu->pc >= vcpu->prog->n) {
+			if (vcpu->prog && !vcpu->ended)
+				sim_log(vcpu, "end");
+			vcpu->ended = true;
+			sim_vcpu_powered_off(resp, false);
+			return GUNYAH_ERROR_OK;
+		}
+
+		insn = &vcpu->prog->insns[vcpu->pc];
+		switch (insn->op) {
+		case SIM_OP_MMIO_READ:
+			vcpu->pending = SIM_PEND_MMIO_READ;
+			vcpu->pend_addr = insn->arg;
+			vcpu->pend_len = insn->len;
+			resp->state = GUNYAH_VCPU_ADDRSPACE_VMMIO_READ;
+			resp->state_data[0] = insn->arg;
+			resp->state_data[1] = insn->len;
+			return GUNYAH_ERROR_OK;
+		case SIM_OP_MMIO_WRITE:
+			vcpu->pending = SIM_PEND_MMIO_WRITE;
+			vcpu->pend_addr = insn->arg;
+			vcpu->pend_len = insn->len;
+			vcpu->pend_value = (insn->flag ? vcpu->last_value :
+					    insn->value) & sim_len_mask(insn->len);
+			resp->state = GUNYAH_VCPU_ADDRSPACE_VMMIO_WRITE;
+			resp->state_data[0] = insn->arg;
+			resp->state_data[1] = insn->len;
+			resp->state_data[2] = vcpu->pend_value;
+			return GUNYAH_ERROR_OK;
+		case SIM_OP_PAGE_FAULT:
+			vcpu->pending = SIM_PEND_PAGE_FAULT;
+			vcpu->pend_addr = insn->arg;
+			vcpu->pend_value = insn->flag;
+			resp->state = GUNYAH_VCPU_ADDRSPACE_PAGE_FAULT;
+			resp->state_data[0] = insn->arg;
+			resp->state_data[1] = insn->flag;
+			return GUNYAH_ERROR_OK;
+		case SIM_OP_WFI:
+			if (!vcpu->wake_pending) {
+				vcpu->pending = SIM_PEND_WFI;
+				resp->state = GUNYAH_VCPU_STATE_EXPECTS_WAKEUP;
+				return GUNYAH_ERROR_OK;
+			}
+			vcpu->wake_pending = false;
+			sim_log(vcpu, "wakeup");
+			vcpu->pc++;
+			break;
+		case SIM_OP_CPU_OFF:
+			vcpu->pc++;
+			sim_log(vcpu, "cpu_off");
+			if (vcpu->on_pending) {
+				vcpu->on_pending = false;
+				sim_log(vcpu, "powered_on by %u", vcpu->on_by);
+				break;
+			}
+			vcpu->off = true;
+			sim_vcpu_powered_off(resp, false);
+			return GUNYAH_ERROR_OK;
+		case SIM_OP_CPU_ON:
+			vcpu->pc++;
+			sim_vcpu_cpu_on(vcpu, insn->arg);
+			break;
+		case SIM_OP_BLOCK:
+			vcpu->pc++;
+			sim_vcpu_pend(vcpu, "block");
+			resp->state = GUNYAH_VCPU_STATE_BLOCKED;
+			return GUNYAH_ERROR_OK;
+		case SIM_OP_YIELD:
+			vcpu->pc++;
+			sim_vcpu_pend(vcpu, "yield");
+			resp->state = GUNYAH_VCPU_STATE_READY;
+			return GUNYAH_ERROR_OK;
+		case SIM_OP_STATE:
+			vcpu->pc++;
+			sim_vcpu_pend(vcpu, "state");
+			resp->state = insn->arg;
+			return GUNYAH_ERROR_OK;
+		case SIM_OP_HYP_ERROR:
+			vcpu->pc++;
+			sim_vcpu_pend(vcpu, "hyp_error");
+			return insn->err;
+		case SIM_OP_SYSTEM_OFF:
+			vcpu->pc++;
+			sim_log(vcpu, "system_off %llu", insn->arg);
+			sim_vm_exit(vm, insn->arg, &vcpu->prog->words[insn->word],
+				    insn->len, batch);
+			sim_vcpu_powered_off(resp, true);
+			return GUNYAH_ERROR_OK;
+		case SIM_OP_CRASH:
+			vcpu->pc++;
+			sim_log(vcpu, "crash");
+			sim_vm_crash(vm, batch);
+			sim_vcpu_powered_off(resp, true);
+			return GUNYAH_ERROR_OK;
+		case SIM_OP_LOOP:
+			vcpu->pc = 0;
+			break;
+		case SIM_OP_DELAY:
+			vcpu->pc++;
+			sim_vcpu_pend(vcpu, "delay");
+			*delay_ms = insn->arg;
+			resp->state = GUNYAH_VCPU_STATE_READY;
+			return GUNYAH_ERROR_OK;
+		}
+	}
+	/* Busy guest: give the host CPU back, as a timer interrupt would */
+	resp->state = GUNYAH_VCPU_STATE_READY;
+	return GUNYAH_ERROR_OK;
+}
+
+enum gunyah_error sim_vcpu_run(u64 capid, unsigned long *resume_data,
+			       struct gunyah_hypercall_vcpu_run_resp *resp)
+{
+	unsigned int delay_ms = 0;
+	struct sim_vcpu *vcpu;
+	struct sim_batch batch;
+	enum gunyah_error ret;
+
+	memset(resp, 0, sizeof(*resp));
+	atomic64_inc(&gsim.stats.vcpu_runs);
+	sim_batch_init(&batch);
+
+	mutex_lock(&gsim.lock);
+	vcpu = sim_vcpu_find(capid);
+	if (!vcpu) {
+		mutex_unlock(&gsim.lock);
+		if (capid == SIM_CAPID_RM_TX || capid == SIM_CAPID_RM_RX)
+			return GUNYAH_ERROR_CSPACE_WRONG_OBJ_TYPE;
+		return GUNYAH_ERROR_CSPACE_CAP_NULL;
+	}
+	if (vcpu->in_run) {
+		mutex_unlock(&gsim.lock);
+		return GUNYAH_ERROR_BUSY;
+	}
+	vcpu->runs++;
+	ret = sim_vcpu_exec(vcpu, resume_data, resp, &batch, &delay_ms);
+	sim_batch_flush(&batch);
+	if (delay_ms) {
+		/* Stay inside vcpu_run: another caller now gets BUSY */
+		vcpu->in_run = true;
+		kref_get(&vcpu->vm->ref);
+	}
+	mutex_unlock(&gsim.lock);
+
+	if (delay_ms) {
+		msleep_interruptible(delay_ms);
+		mutex_lock(&gsim.lock);
+		vcpu->in_run = false;
+		mutex_unlock(&gsim.lock);
+		sim_vm_put(vcpu->vm);
+	}
+	return ret;
+}

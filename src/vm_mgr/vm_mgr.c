@@ -1,0 +1,623 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The VM manager: /dev/gunyah, VM file descriptors, VM start and
+ * teardown, and the VM status the RM reports.
+ */
+
+#include <linux/anon_inodes.h>
+#include <linux/compat.h>
+#include <linux/device.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "vm_mgr/vm_mgr_priv.h"
+
+static unsigned int stop_timeout_ms = 2000;
+module_param(stop_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(stop_timeout_ms,
+		 "How long VM teardown waits for a stopped VM to leave RUNNING, before and after a forced stop (ms)");
+
+static const char *gunyah_vm_status_name(enum gunyah_rm_vm_status status)
+{
+	switch (status) {
+	case GUNYAH_RM_VM_STATUS_NO_STATE:
+		return "no_state";
+	case GUNYAH_RM_VM_STATUS_INIT:
+		return "init";
+	case GUNYAH_RM_VM_STATUS_READY:
+		return "ready";
+	case GUNYAH_RM_VM_STATUS_RUNNING:
+		return "running";
+	case GUNYAH_RM_VM_STATUS_PAUSED:
+		return "paused";
+	case GUNYAH_RM_VM_STATUS_LOAD:
+		return "load";
+	case GUNYAH_RM_VM_STATUS_AUTH:
+		return "auth";
+	case GUNYAH_RM_VM_STATUS_INIT_FAILED:
+		return "init_failed";
+	case GUNYAH_RM_VM_STATUS_EXITED:
+		return "exited";
+	case GUNYAH_RM_VM_STATUS_RESETTING:
+		return "resetting";
+	case GUNYAH_RM_VM_STATUS_RESET:
+		return "reset";
+	default:
+		return "unknown";
+	}
+}
+
+static void gunyah_vm_set_status(struct gunyah_vm *ghvm,
+				 enum gunyah_rm_vm_status status)
+{
+	down_write(&ghvm->status_lock);
+	ghvm->vm_status = status;
+	up_write(&ghvm->status_lock);
+	wake_up(&ghvm->vm_status_wait);
+}
+
+/* ---- RM notifications ---- */
+
+/*
+ * Statuses the VM manager sets itself while it drives the RM through a
+ * start; a late notification of one of them must not move the VM back.
+ * RUNNING is taken from the RM only to leave PAUSED.
+ */
+static bool gunyah_vm_status_is_async(enum gunyah_rm_vm_status old,
+				      enum gunyah_rm_vm_status new)
+{
+	switch (new) {
+	case GUNYAH_RM_VM_STATUS_NO_STATE:
+	case GUNYAH_RM_VM_STATUS_INIT:
+	case GUNYAH_RM_VM_STATUS_READY:
+	case GUNYAH_RM_VM_STATUS_LOAD:
+	case GUNYAH_RM_VM_STATUS_AUTH:
+	/*
+	 * EXITED comes with its exit info in VM_EXITED only; taking it from
+	 * VM_STATUS (which the RM sends first) would let a vCPU report the
+	 * exit before its reason has arrived.
+	 */
+	case GUNYAH_RM_VM_STATUS_EXITED:
+		return false;
+	case GUNYAH_RM_VM_STATUS_RUNNING:
+		return old == GUNYAH_RM_VM_STATUS_PAUSED;
+	default:
+		return true;
+	}
+}
+
+static void gunyah_vm_notify_status(struct gunyah_vm *ghvm, const void *data,
+				    size_t size)
+{
+	const struct gunyah_rm_vm_status_payload *p = data;
+	bool changed = false;
+	u16 vmid;
+
+	if (size < sizeof(*p))
+		return;	/* the RM core drops these already */
+	vmid = le16_to_cpu(p->vmid);
+	if (!vmid || vmid != READ_ONCE(ghvm->vmid))
+		return;
+
+	down_write(&ghvm->status_lock);
+	if (ghvm->vmid == vmid &&
+	    gunyah_vm_status_is_async(ghvm->vm_status, p->vm_status)) {
+		ghvm->vm_status = p->vm_status;
+		changed = true;
+	}
+	up_write(&ghvm->status_lock);
+	if (changed)
+		wake_up(&ghvm->vm_status_wait);
+}
+
+static void gunyah_vm_notify_exited(struct gunyah_vm *ghvm, const void *data,
+				    size_t size)
+{
+	const struct gunyah_rm_vm_exited_payload *p = data;
+	size_t avail, copy;
+	u32 reason_size;
+	u16 vmid;
+
+	if (size < sizeof(*p))
+		return;	/* the RM core drops these already */
+	vmid = le16_to_cpu(p->vmid);
+	if (!vmid || vmid != READ_ONCE(ghvm->vmid))
+		return;
+
+	avail = size - sizeof(*p);
+	reason_size = le32_to_cpu(p->exit_reason_size);
+	if (reason_size > avail)
+		dev_warn_ratelimited(ghvm->parent,
+				     "VM %u exit reason claims %u bytes but only %zu arrived\n",
+				     vmid, reason_size, avail);
+	copy = min3((size_t)reason_size, avail,
+		    (size_t)GUNYAH_VM_MAX_EXIT_REASON_SIZE);
+
+	down_write(&ghvm->status_lock);
+	if (ghvm->vmid == vmid) {
+		ghvm->vm_status = GUNYAH_RM_VM_STATUS_EXITED;
+		ghvm->exit_info.type = le16_to_cpu(p->exit_type);
+		ghvm->exit_info.padding = 0;
+		ghvm->exit_info.reason_size = reason_size;
+		memset(ghvm->exit_info.reason, 0, sizeof(ghvm->exit_info.reason));
+		memcpy(ghvm->exit_info.reason, p->exit_reason, copy);
+	}
+	up_write(&ghvm->status_lock);
+	wake_up(&ghvm->vm_status_wait);
+}
+
+static int gunyah_vm_rm_notification(struct notifier_block *nb,
+				     unsigned long action, void *data)
+{
+	struct gunyah_vm *ghvm = container_of(nb, struct gunyah_vm, nb);
+	size_t size = gunyah_rm_notification_size(data);
+
+	switch (action) {
+	case GUNYAH_RM_NOTIFICATION_VM_STATUS:
+		gunyah_vm_notify_status(ghvm, data, size);
+		break;
+	case GUNYAH_RM_NOTIFICATION_VM_EXITED:
+		gunyah_vm_notify_exited(ghvm, data, size);
+		break;
+	default:
+		break;
+	}
+	return NOTIFY_OK;
+}
+
+/* ---- start ---- */
+
+/* Undo a start that got as far as allocating a vmid (status_lock not held) */
+static void gunyah_vm_start_rollback(struct gunyah_vm *ghvm, bool initialised)
+{
+	u16 vmid = ghvm->vmid;
+	int ret;
+
+	gunyah_vm_release_resources(ghvm);
+	if (initialised) {
+		ret = gunyah_rm_vm_reset(ghvm->rm, vmid);
+		if (ret)
+			dev_err(ghvm->parent, "VM %u: reset after a failed start failed: %d\n",
+				vmid, ret);
+	}
+	gunyah_vm_debugfs_remove(ghvm);
+	ret = gunyah_rm_dealloc_vmid(ghvm->rm, vmid);
+	if (ret)
+		dev_err(ghvm->parent, "VM %u: freeing the vmid after a failed start failed: %d\n",
+			vmid, ret);
+	gunyah_rm_flush_notifications(ghvm->rm);
+
+	down_write(&ghvm->status_lock);
+	ghvm->vmid = 0;
+	up_write(&ghvm->status_lock);
+}
+
+static int gunyah_vm_start(struct gunyah_vm *ghvm)
+{
+	struct gunyah_rm_hyp_resources *res;
+	bool initialised = false;
+	u32 n;
+	int ret;
+
+	down_write(&ghvm->status_lock);
+	if (ghvm->vm_status == GUNYAH_RM_VM_STATUS_RUNNING) {
+		up_write(&ghvm->status_lock);
+		return 0;
+	}
+	if (ghvm->vm_status != GUNYAH_RM_VM_STATUS_NO_STATE) {
+		dev_err_ratelimited(ghvm->parent, "VM %u cannot start: its status is %s\n",
+				    ghvm->vmid, gunyah_vm_status_name(ghvm->vm_status));
+		up_write(&ghvm->status_lock);
+		return -EINVAL;
+	}
+
+	ret = gunyah_rm_alloc_vmid(ghvm->rm, 0);
+	if (ret < 0) {
+		dev_err_ratelimited(ghvm->parent, "cannot allocate a vmid: %d\n", ret);
+		up_write(&ghvm->status_lock);
+		return ret;
+	}
+	ghvm->vmid = ret;
+	ghvm->vm_status = GUNYAH_RM_VM_STATUS_LOAD;
+	gunyah_vm_debugfs_add(ghvm);
+
+	ret = gunyah_rm_vm_configure(ghvm->rm, ghvm->vmid, GUNYAH_RM_VM_AUTH_NONE,
+				     0, 0, 0, 0, 0);
+	if (ret) {
+		dev_err_ratelimited(ghvm->parent, "VM %u: configure failed: %d\n",
+				    ghvm->vmid, ret);
+		goto err;
+	}
+
+	initialised = true;	/* a failed init needs a reset too */
+	ret = gunyah_rm_vm_init(ghvm->rm, ghvm->vmid);
+	if (ret) {
+		dev_err_ratelimited(ghvm->parent, "VM %u: init failed: %d\n",
+				    ghvm->vmid, ret);
+		goto err;
+	}
+	ghvm->vm_status = GUNYAH_RM_VM_STATUS_READY;
+
+	ret = gunyah_rm_get_hyp_resources(ghvm->rm, ghvm->vmid, &res, &n);
+	if (ret) {
+		dev_err_ratelimited(ghvm->parent, "VM %u: getting its resources failed: %d\n",
+				    ghvm->vmid, ret);
+		goto err;
+	}
+	ret = gunyah_vm_add_resources(ghvm, res, n);
+	kfree(res);
+	if (ret) {
+		dev_err_ratelimited(ghvm->parent, "VM %u: taking its resources failed: %d\n",
+				    ghvm->vmid, ret);
+		goto err;
+	}
+
+	ret = gunyah_rm_vm_start(ghvm->rm, ghvm->vmid);
+	if (ret) {
+		dev_err_ratelimited(ghvm->parent, "VM %u: start failed: %d\n",
+				    ghvm->vmid, ret);
+		goto err;
+	}
+
+	ghvm->vm_status = GUNYAH_RM_VM_STATUS_RUNNING;
+	up_write(&ghvm->status_lock);
+	wake_up(&ghvm->vm_status_wait);
+	return 0;
+
+err:
+	/*
+	 * The VM cannot be started again. Publish that before undoing the
+	 * start: a vCPU thread waiting for the status must let go of its
+	 * resource before the resource can be taken back.
+	 */
+	ghvm->vm_status = GUNYAH_RM_VM_STATUS_INIT_FAILED;
+	up_write(&ghvm->status_lock);
+	wake_up(&ghvm->vm_status_wait);
+	gunyah_vm_start_rollback(ghvm, initialised);
+	return ret;
+}
+
+/* ---- teardown ---- */
+
+static bool gunyah_vm_left_running(struct gunyah_vm *ghvm)
+{
+	return READ_ONCE(ghvm->vm_status) != GUNYAH_RM_VM_STATUS_RUNNING;
+}
+
+static bool gunyah_vm_stop_and_wait(struct gunyah_vm *ghvm, u8 flags)
+{
+	int ret;
+
+	ret = gunyah_rm_vm_stop(ghvm->rm, ghvm->vmid, flags, 0);
+	if (ret) {
+		dev_err(ghvm->parent, "VM %u: %sstop failed: %d\n", ghvm->vmid,
+			flags & GUNYAH_RM_VM_STOP_FLAG_FORCE_STOP ? "forced " : "",
+			ret);
+		return false;
+	}
+	return wait_event_timeout(ghvm->vm_status_wait,
+				  gunyah_vm_left_running(ghvm),
+				  msecs_to_jiffies(stop_timeout_ms));
+}
+
+static void gunyah_vm_stop(struct gunyah_vm *ghvm)
+{
+	if (gunyah_vm_stop_and_wait(ghvm, 0))
+		return;
+	dev_warn(ghvm->parent, "VM %u did not stop within %u ms; forcing it\n",
+		 ghvm->vmid, stop_timeout_ms);
+	if (gunyah_vm_stop_and_wait(ghvm, GUNYAH_RM_VM_STOP_FLAG_FORCE_STOP))
+		return;
+	dev_err(ghvm->parent, "VM %u still running after a forced stop; tearing it down anyway\n",
+		ghvm->vmid);
+	gunyah_vm_set_status(ghvm, GUNYAH_RM_VM_STATUS_EXITED);
+}
+
+static void gunyah_vm_release(struct kref *kref)
+{
+	struct gunyah_vm *ghvm = container_of(kref, struct gunyah_vm, kref);
+	enum gunyah_rm_vm_status status;
+	int ret;
+
+	gunyah_vm_debugfs_remove(ghvm);
+
+	if (READ_ONCE(ghvm->vm_status) == GUNYAH_RM_VM_STATUS_RUNNING)
+		gunyah_vm_stop(ghvm);
+
+	gunyah_vm_remove_functions(ghvm);
+	gunyah_vm_release_resources(ghvm);
+	WARN_ON(!list_empty(&ghvm->resource_tickets));
+
+	if (ghvm->vmid) {
+		status = READ_ONCE(ghvm->vm_status);
+		if (status != GUNYAH_RM_VM_STATUS_LOAD &&
+		    status != GUNYAH_RM_VM_STATUS_RESET) {
+			ret = gunyah_rm_vm_reset(ghvm->rm, ghvm->vmid);
+			if (ret)
+				dev_err(ghvm->parent, "VM %u: reset failed: %d\n",
+					ghvm->vmid, ret);
+		}
+		ret = gunyah_rm_dealloc_vmid(ghvm->rm, ghvm->vmid);
+		if (ret)
+			dev_err(ghvm->parent, "VM %u: freeing the vmid failed: %d\n",
+				ghvm->vmid, ret);
+		/* Nothing about this vmid may reach its next owner */
+		gunyah_rm_flush_notifications(ghvm->rm);
+	}
+
+	gunyah_rm_notifier_unregister(ghvm->rm, &ghvm->nb);
+	gunyah_rm_put(ghvm->rm);
+	gunyah_hypercall_put_backend();
+	mutex_destroy(&ghvm->fn_lock);
+	mutex_destroy(&ghvm->resources_lock);
+	kfree(ghvm);
+}
+
+/**
+ * gunyah_vm_get() - Take a reference on a VM
+ * @ghvm: the VM
+ *
+ * Return: true, or false if the VM is already being torn down.
+ */
+bool __must_check gunyah_vm_get(struct gunyah_vm *ghvm)
+{
+	return kref_get_unless_zero(&ghvm->kref);
+}
+EXPORT_SYMBOL_GPL(gunyah_vm_get);
+
+/**
+ * gunyah_vm_put() - Drop a VM reference; the last one tears the VM down
+ * @ghvm: the VM
+ *
+ * May sleep (teardown talks to the RM).
+ */
+void gunyah_vm_put(struct gunyah_vm *ghvm)
+{
+	kref_put(&ghvm->kref, gunyah_vm_release);
+}
+EXPORT_SYMBOL_GPL(gunyah_vm_put);
+
+/* ---- the VM fd ---- */
+
+static long gunyah_vm_fn_ioctl(struct gunyah_vm *ghvm, unsigned int cmd,
+			       void __user *argp)
+{
+	struct gunyah_fn_desc desc;
+
+	if (copy_from_user(&desc, argp, sizeof(desc))) {
+		dev_err_ratelimited(ghvm->parent, "VM %u: cannot read the function descriptor\n",
+				    ghvm->vmid);
+		return -EFAULT;
+	}
+	if (desc.arg_size > GUNYAH_FN_MAX_ARG_SIZE) {
+		dev_err_ratelimited(ghvm->parent,
+				    "VM %u: function argument is %u bytes, at most %u allowed\n",
+				    ghvm->vmid, desc.arg_size, GUNYAH_FN_MAX_ARG_SIZE);
+		return -EINVAL;
+	}
+
+	if (cmd == GUNYAH_VM_ADD_FUNCTION)
+		return gunyah_vm_add_function(ghvm, &desc);
+	return gunyah_vm_remove_function(ghvm, &desc);
+}
+
+static long gunyah_vm_ioctl(struct file *filp, unsigned int cmd,
+			    unsigned long arg)
+{
+	struct gunyah_vm *ghvm = filp->private_data;
+
+	switch (cmd) {
+	case GUNYAH_VM_START:
+		return gunyah_vm_start(ghvm);
+	case GUNYAH_VM_ADD_FUNCTION:
+	case GUNYAH_VM_REMOVE_FUNCTION:
+		return gunyah_vm_fn_ioctl(ghvm, cmd, (void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int gunyah_vm_fd_release(struct inode *inode, struct file *filp)
+{
+	gunyah_vm_put(filp->private_data);
+	return 0;
+}
+
+static void gunyah_vm_show_fdinfo(struct seq_file *m, struct file *filp)
+{
+	struct gunyah_vm *ghvm = filp->private_data;
+
+	down_read(&ghvm->status_lock);
+	seq_printf(m, "vmid:\t%u\n", ghvm->vmid);
+	seq_printf(m, "status:\t%s\n", gunyah_vm_status_name(ghvm->vm_status));
+	up_read(&ghvm->status_lock);
+}
+
+static const struct file_operations gunyah_vm_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = gunyah_vm_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.release = gunyah_vm_fd_release,
+	.show_fdinfo = gunyah_vm_show_fdinfo,
+	.llseek = noop_llseek,
+};
+
+static struct gunyah_vm *gunyah_vm_alloc(struct gunyah_rm *rm)
+{
+	struct gunyah_vm *ghvm;
+	int ret;
+
+	ret = gunyah_hypercall_get_backend();
+	if (ret)
+		return ERR_PTR(ret);
+
+	ghvm = kzalloc(sizeof(*ghvm), GFP_KERNEL);
+	if (!ghvm) {
+		gunyah_hypercall_put_backend();
+		return ERR_PTR(-ENOMEM);
+	}
+
+	ghvm->rm = gunyah_rm_get(rm);
+	ghvm->parent = gunyah_rm_dev(rm);
+	ghvm->vm_status = GUNYAH_RM_VM_STATUS_NO_STATE;
+	init_waitqueue_head(&ghvm->vm_status_wait);
+	init_rwsem(&ghvm->status_lock);
+	kref_init(&ghvm->kref);
+	mutex_init(&ghvm->fn_lock);
+	mutex_init(&ghvm->resources_lock);
+	INIT_LIST_HEAD(&ghvm->functions);
+	INIT_LIST_HEAD(&ghvm->resource_tickets);
+	INIT_LIST_HEAD(&ghvm->resources);
+	ghvm->debugfs = ERR_PTR(-ENOENT);
+
+	ghvm->nb.notifier_call = gunyah_vm_rm_notification;
+	ghvm->nb.priority = 0;
+	ret = gunyah_rm_notifier_register(rm, &ghvm->nb);
+	if (ret) {
+		mutex_destroy(&ghvm->fn_lock);
+		mutex_destroy(&ghvm->resources_lock);
+		gunyah_rm_put(rm);
+		kfree(ghvm);
+		gunyah_hypercall_put_backend();
+		return ERR_PTR(ret);
+	}
+	return ghvm;
+}
+
+static long gunyah_dev_create_vm(struct gunyah_rm *rm, unsigned long arg)
+{
+	struct gunyah_vm *ghvm;
+	struct file *file;
+	int fd, ret;
+
+	if (arg) {
+		dev_err_ratelimited(gunyah_rm_dev(rm),
+				    "GUNYAH_CREATE_VM: argument must be 0, not %#lx\n",
+				    arg);
+		return -EINVAL;
+	}
+
+	ghvm = gunyah_vm_alloc(rm);
+	if (IS_ERR(ghvm)) {
+		dev_err_ratelimited(gunyah_rm_dev(rm), "cannot create a VM: %ld\n",
+				    PTR_ERR(ghvm));
+		return PTR_ERR(ghvm);
+	}
+
+	fd = get_unused_fd_flags(O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto err_put_vm;
+	}
+	file = anon_inode_getfile("gunyah-vm", &gunyah_vm_fops, ghvm, O_RDWR);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		put_unused_fd(fd);
+		goto err_put_vm;
+	}
+	fd_install(fd, file);
+	return fd;
+
+err_put_vm:
+	dev_err_ratelimited(gunyah_rm_dev(rm), "cannot create a VM file: %d\n",
+			    ret);
+	gunyah_vm_put(ghvm);
+	return ret;
+}
+
+/* ---- /dev/gunyah ---- */
+
+static DEFINE_MUTEX(gunyah_vm_mgr_lock);	/* one RM owns /dev/gunyah */
+static struct gunyah_rm *gunyah_vm_mgr_rm;
+
+static int gunyah_dev_open(struct inode *inode, struct file *filp)
+{
+	/* misc_open() holds misc_mtx: we cannot race misc_deregister() */
+	struct gunyah_rm *rm = READ_ONCE(gunyah_vm_mgr_rm);
+
+	if (!rm)
+		return -ENODEV;
+	filp->private_data = gunyah_rm_get(rm);
+	return 0;
+}
+
+static int gunyah_dev_release(struct inode *inode, struct file *filp)
+{
+	gunyah_rm_put(filp->private_data);
+	return 0;
+}
+
+static long gunyah_dev_ioctl(struct file *filp, unsigned int cmd,
+			     unsigned long arg)
+{
+	switch (cmd) {
+	case GUNYAH_CREATE_VM:
+		return gunyah_dev_create_vm(filp->private_data, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations gunyah_dev_fops = {
+	.owner = THIS_MODULE,
+	.open = gunyah_dev_open,
+	.release = gunyah_dev_release,
+	.unlocked_ioctl = gunyah_dev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice gunyah_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "gunyah",
+	.fops = &gunyah_dev_fops,
+};
+
+/**
+ * gunyah_vm_mgr_register() - Create /dev/gunyah for a resource manager
+ * @rm: the resource manager; must stay until gunyah_vm_mgr_unregister()
+ *
+ * Return: 0, -EBUSY if another RM has it, or misc_register()'s error.
+ */
+int gunyah_vm_mgr_register(struct gunyah_rm *rm)
+{
+	int ret;
+
+	mutex_lock(&gunyah_vm_mgr_lock);
+	if (gunyah_vm_mgr_rm) {
+		mutex_unlock(&gunyah_vm_mgr_lock);
+		dev_err(gunyah_rm_dev(rm), "/dev/gunyah belongs to another resource manager\n");
+		return -EBUSY;
+	}
+	WRITE_ONCE(gunyah_vm_mgr_rm, rm);
+	gunyah_dev.parent = gunyah_rm_dev(rm);
+	ret = misc_register(&gunyah_dev);
+	if (ret) {
+		WRITE_ONCE(gunyah_vm_mgr_rm, NULL);
+		dev_err(gunyah_rm_dev(rm), "cannot register /dev/gunyah: %d\n", ret);
+	}
+	mutex_unlock(&gunyah_vm_mgr_lock);
+	return ret;
+}
+
+/**
+ * gunyah_vm_mgr_unregister() - Remove /dev/gunyah
+ * @rm: as passed to gunyah_vm_mgr_register()
+ *
+ * Open files and VMs keep their own references on @rm.
+ */
+void gunyah_vm_mgr_unregister(struct gunyah_rm *rm)
+{
+	mutex_lock(&gunyah_vm_mgr_lock);
+	if (gunyah_vm_mgr_rm == rm) {
+		misc_deregister(&gunyah_dev);
+		WRITE_ONCE(gunyah_vm_mgr_rm, NULL);
+	}
+	mutex_unlock(&gunyah_vm_mgr_lock);
+}
