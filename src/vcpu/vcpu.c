@@ -41,7 +41,7 @@ enum gunyah_vcpu_run_state {
  * @f: the VM function instance
  * @ghvm: the VM (a reference is held while the vCPU fd is open)
  * @rsc: the hypervisor's vCPU resource; NULL until the VM starts and after
- *       the resource is taken back
+ *       the resource is taken back (set without @run_lock, cleared under it)
  * @run_lock: one thread at a time runs the vCPU
  * @vcpu_run: the page shared with userspace
  * @state: what the last exit left pending
@@ -60,7 +60,7 @@ struct gunyah_vcpu {
 	struct gunyah_vm_function_instance *f;
 	struct gunyah_vm *ghvm;
 	struct gunyah_resource *rsc;
-	struct mutex run_lock;	/* one runner; guards @rsc and @state */
+	struct mutex run_lock;	/* one runner; guards @state, clears @rsc */
 	struct gunyah_vcpu_run *vcpu_run;
 
 	enum gunyah_vcpu_run_state state;
@@ -291,7 +291,7 @@ static int gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
 		goto out;
 	}
 
-	rsc = vcpu->rsc;
+	rsc = smp_load_acquire(&vcpu->rsc);
 	if (!rsc || vcpu->going_down) {
 		/* Never started, or failed to: a VM that failed says so */
 		ret = vcpu->going_down ? -ENODEV : gunyah_vcpu_check_system(vcpu);
@@ -493,10 +493,12 @@ static bool gunyah_vcpu_populate(struct gunyah_vm_resource_ticket *ticket,
 		return false;
 	}
 
-	/* Runs take rsc under run_lock; publish it only once the irq is ready */
-	mutex_lock(&vcpu->run_lock);
-	vcpu->rsc = ghrsc;
-	mutex_unlock(&vcpu->run_lock);
+	/*
+	 * Publish it only once the irq is ready. Not under run_lock: the VM
+	 * manager populates with status_lock held for writing, and a run
+	 * holds run_lock while it waits for status_lock.
+	 */
+	smp_store_release(&vcpu->rsc, ghrsc);
 	return true;
 }
 
