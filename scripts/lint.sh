@@ -54,6 +54,45 @@ for kver in "$@"; do
 	fi
 done
 
+# coccinelle: the project's own rules must each flag their bad example
+# and find nothing in src/; the kernel's set runs in report mode.
+cocci_run() { # sp-file, target args...
+	local sp=$1 opts
+	shift
+	opts=$(sed -n 's|^// *Options: *||p' "$sp" | head -n1)
+	# shellcheck disable=SC2086 # the options are words
+	spatch --very-quiet -D report $opts --sp-file "$sp" -I src -I uapi "$@" 2>&1
+}
+for sp in coccinelle/*.cocci; do
+	rule=$(basename "$sp" .cocci)
+	log=$build/lint/cocci-$rule.log
+	cocci_run "$sp" "coccinelle/tests/$rule.c" > "$log.bad"
+	cocci_run "$sp" --dir src > "$log"
+	if ! grep -qE '^[^ ]+\.c:[0-9]+' "$log.bad"; then
+		bad "coccinelle.$rule (flags nothing in coccinelle/tests/$rule.c)" "$log.bad"
+	elif grep -qvE '^$' "$log"; then
+		bad "coccinelle.$rule" "$log"
+	else
+		ok "coccinelle.$rule"
+	fi
+done
+
+log=$build/lint/cocci-kernel.log
+: > "$log"
+n=0
+for sp in $(find "$ksrc/scripts/coccinelle" -name '*.cocci' | sort); do
+	name=${sp#"$ksrc"/scripts/coccinelle/}
+	n=$((n + 1))
+	# A finding is "file:line:..."; spatch's remarks on the script itself are not.
+	cocci_run "$sp" --dir src | grep -E '^[^ ]+\.[ch]:[0-9]+' |
+		while IFS= read -r finding; do
+			file=${finding%%:*}
+			grep -qP "^\Q$name\E\t\Q$file\E\t" coccinelle/kernel-suppressions ||
+				echo "$name: $finding"
+		done >> "$log"
+done
+if [ -s "$log" ]; then bad "coccinelle.kernel ($n scripts)" "$log"; else ok "coccinelle.kernel ($n scripts)"; fi
+
 echo "$pass $fail 0" > "$build/lint/result"
 echo "lint: $pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -314,11 +314,11 @@ int gunyah_vm_function_register(struct gunyah_vm_function *f);
 void gunyah_vm_function_unregister(struct gunyah_vm_function *f);
 
 /*
- * @_nr is @_type as a literal number: the "ghfunc:N" alias that
- * request_module() looks for must hold digits, not the enum's name.
+ * @_nr is @_type as a literal number (assert they agree next to the use):
+ * the "ghfunc:N" alias that request_module() looks for must hold digits,
+ * not the enum's name.
  */
 #define DECLARE_GUNYAH_VM_FUNCTION(_name, _type, _nr, _bind, _unbind, _compare) \
-	static_assert((_type) == (_nr));				\
 	static struct gunyah_vm_function _name = {			\
 		.type = _type,						\
 		.name = __stringify(_name),				\

@@ -291,6 +291,7 @@ static int gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
 		goto out;
 	}
 
+	/* Pairs with populate's release: the irq is requested once rsc is seen */
 	rsc = smp_load_acquire(&vcpu->rsc);
 	if (!rsc || vcpu->going_down) {
 		/* Never started, or failed to: a VM that failed says so */
@@ -316,6 +317,16 @@ static int gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
 		goto out;
 
 	for (;;) {
+		/*
+		 * A VM the RM has reported down (VM_EXITED, VM_STATUS) runs
+		 * no more, even if this vCPU never sleeps: say so now rather
+		 * than when the hypervisor next powers it off.
+		 */
+		if (READ_ONCE(vcpu->ghvm->vm_status) != GUNYAH_RM_VM_STATUS_RUNNING) {
+			ret = gunyah_vcpu_check_system(vcpu);
+			if (ret <= 0)
+				goto out;
+		}
 		/* A wake-up raised after this point is for the call below */
 		WRITE_ONCE(vcpu->woken, false);
 		gerr = gunyah_hypercall_vcpu_run(rsc->capid, resume_data, &resp);
@@ -628,6 +639,7 @@ static bool gunyah_vcpu_compare(const struct gunyah_vm_function_instance *f,
 	return size == sizeof(*other) && instance->id == other->id;
 }
 
+static_assert(GUNYAH_FN_VCPU == 1);
 DECLARE_GUNYAH_VM_FUNCTION(vcpu, GUNYAH_FN_VCPU, 1, gunyah_vcpu_bind,
 			   gunyah_vcpu_unbind, gunyah_vcpu_compare);
 
