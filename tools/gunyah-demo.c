@@ -209,6 +209,17 @@ int main(void)
 	for (i = 0; i < 2; i++)
 		pthread_join(threads[i], NULL);
 	printf("VM exited; counter served %u reads\n", counter);
+
+	/* What each guest observed, from the simulator's per-vCPU log */
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path),
+			 "/sys/kernel/debug/gunyah_sim/vm%d/vcpu%d/log", vmid, i);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			printf("guest vcpu%d saw: %s", i, line);
+		if (f)
+			fclose(f);
+	}
 	for (i = 0; i < 2; i++)
 		close(vcpus[i].fd);
 	close(vm);
