@@ -3,13 +3,13 @@
 # Build the modules for one installed kernel headers tree, W=1, in a
 # private copy of the sources (Kbuild writes objects next to sources, so
 # each kernel gets its own tree). Fails on any compiler warning.
-#   [BUILD_DIR=dir] build-modules.sh KVER [EXTRA_MAKE_ARGS...]
+#   [BUILD_DIR=dir] [MODULES_KDIR=tree] build-modules.sh KVER [EXTRA_MAKE_ARGS...]
 # e.g. build-modules.sh 6.1.0-56-amd64 GUNYAH_ONLY="gunyah gunyah_sim"
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 kver=$1; shift
-kdir=/usr/src/linux-headers-$kver
+kdir=${MODULES_KDIR:-/usr/src/linux-headers-$kver}	# or a kernel build tree
 out=${BUILD_DIR:-$top/build}/$kver/modules
 
 [ -d "$kdir" ] || { echo "no headers for $kver at $kdir" >&2; exit 1; }

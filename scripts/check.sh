@@ -6,6 +6,7 @@
 #   KERNELS="6.1 6.12"  kernel targets (default: both)
 #   TESTS="a b"         selftest programs (default: all); skips the rig's
 #                       own negative controls when set
+#   DEBUG_LANE=0        skip the debug-kernel lane
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -73,5 +74,42 @@ if [ -z "$tests" ]; then
 	scripts/rig-tests/run.sh "$first"
 	add_result "$build/$(scripts/kernels.sh version "$first")/rig-tests/result"
 fi
+
+# ---- debug-kernel lane (scripts/debug-lane.sh) ----------------------------
+# KASAN, lockdep, kmemleak, UBSAN, the kernel's fault_attr and gcov: a debug
+# kernel built from Debian's linux-source (cached outside the repo), the
+# whole suite on it, any report fails; prints the coverage summary line.
+if [ "${DEBUG_LANE:-1}" != 0 ]; then
+	scripts/debug-lane.sh
+	add_result "$build/debug/result"
+else
+	echo "skip debug lane (DEBUG_LANE=0)"
+fi
+# ---- end of the debug-kernel lane ------------------------------------------
+
+# static analysis (make lint): sparse runs against every kernel target
+if [ -z "$tests" ]; then
+	kvers=
+	for k in $kernels; do
+		kvers="$kvers $(scripts/kernels.sh version "$k")"
+	done
+	# shellcheck disable=SC2086 # one argument per kernel
+	scripts/lint.sh $kvers
+	add_result "$build/lint/result"
+fi
+
+# ---- packaging install test (scripts/pkg-test.sh) --------------------------
+# make deb and make rpm (lintian, rpmlint), install the .debs on this machine,
+# DKMS builds for every kernel target, an older kernel is skipped, Debian's
+# dkms-autopkgtest, each kernel booted with the modules DKMS installed in
+# /lib/modules/KVER/updates/dkms, then purge and nothing left. Needs root;
+# a few minutes. Not run in quick loops (TESTS set) or with PKG_TEST=0.
+if [ -z "$tests" ] && [ "${PKG_TEST:-1}" != 0 ]; then
+	BUILD_DIR=$build KERNELS="$kernels" scripts/pkg-test.sh
+	add_result "$build/pkg-test/result"
+else
+	echo "skip packaging install test (TESTS set or PKG_TEST=0)"
+fi
+# ---- end of the packaging install test -------------------------------------
 
 summary

@@ -10,6 +10,10 @@ pkgs=(
 	qemu-system-x86					# the test VMs
 	linux-headers-amd64 linux-headers-6.12-amd64	# the kernel targets
 	linux-source-6.1				# kselftest harness, checkpatch
+	coccinelle ocaml-nox sparse			# make lint
+	dkms debhelper dh-dkms dpkg-dev fakeroot	# make deb, the install test
+	lintian rpm rpmlint openssl pkg-config		# lint, make rpm, module signing
+	flex bison libelf-dev				# the debug kernel (debug-kernel.sh)
 )
 missing=()
 for p in "${pkgs[@]}"; do

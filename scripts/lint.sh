@@ -32,8 +32,16 @@ ufiles=$(git ls-files 'selftests/*.[ch]' 'tools/*.c' 'scripts/*.c')
 # checkpatch --strict on every C file and header
 log=$build/lint/checkpatch.log
 : > "$log"
-for f in $kfiles $ufiles; do
+for f in $kfiles; do
 	"$ksrc/scripts/checkpatch.pl" --no-tree --strict --quiet --show-types -f "$f" >> "$log" 2>&1
+done
+# Userspace tests, two types ignored: C requires volatile for state a
+# signal handler shares (sig_atomic_t, the SIGBUS probe), and the
+# harness-style assertion macros take plain variables that they name
+# more than once by design.
+for f in $ufiles; do
+	"$ksrc/scripts/checkpatch.pl" --no-tree --strict --quiet --show-types \
+		--ignore VOLATILE,MACRO_ARG_REUSE -f "$f" >> "$log" 2>&1
 done
 if [ -s "$log" ]; then bad checkpatch "$log"; else ok checkpatch; fi
 

@@ -24,14 +24,44 @@ else
 fi
 
 # 2. no kernel splat on the console or in dmesg
-splat='BUG:|WARNING:|Oops|general protection fault|KASAN|UBSAN|possible (recursive |circular )?(locking )?deadlock|possible irq lock inversion|kmemleak|blocked for more than|scheduling while atomic|Kernel panic|Call Trace:|RCU stall|soft lockup|list_(add|del) corruption'
-found=$(cat "$vm/console.log" "$out/dmesg.txt" 2>/dev/null | grep -aE "$splat" | sort -u | head -n 5)
+# (kmemleak's own boot lines are no report: only its leak lines are)
+splat='BUG:|WARNING:|Oops|general protection fault|KASAN|UBSAN|possible (recursive |circular )?(locking )?deadlock|possible irq lock inversion|inconsistent lock state|suspicious RCU usage|kmemleak: [0-9]+ new suspected|unreferenced object|blocked for more than|scheduling while atomic|Kernel panic|Call Trace:|RCU stall|soft lockup|list_(add|del) corruption'
+# where a splat's frames in our modules are in the source; needs the
+# kernel tree's scripts/faddr2line and modules with debug info (the debug
+# lane sets JUDGE_KTREE and builds them with -g)
+source_lines() { # files...
+	local fa=${JUDGE_KTREE:-}/scripts/faddr2line frame mod ko
+	[ -n "${JUDGE_KTREE:-}" ] && [ -x "$fa" ] || return 0
+	grep -ahoE '[A-Za-z0-9_.]+\+0x[0-9a-f]+/0x[0-9a-f]+ \[[a-z0-9_]+\]' "$@" 2>/dev/null |
+		awk '!seen[$0]++' | head -n 30 | while read -r frame mod; do
+			mod=${mod#[}; mod=${mod%]}
+			ko=$vm/share/modules/$mod.ko
+			[ -f "$ko" ] || continue
+			# func+off without /size: kallsyms' size may count padding
+			echo "     $frame [$mod] at $("$fa" "$ko" "${frame%/*}" 2>/dev/null |
+				grep -v '^[A-Za-z0-9_.]*+0x' | sed "s|^.*/modules/||" | head -n 1)"
+		done
+}
+found=$(cat "$vm/console.log" "$out/dmesg.txt" 2>/dev/null | tr -d '\r' | grep -aE "$splat" | sort -u | head -n 5)
 if [ -n "$found" ]; then
 	bad "rig.no_kernel_splat"
-	printf '     %s\n' "$found"
+	printf '     %s\n' "${found//$'\n'/$'\n'     }"
+	source_lines "$vm/console.log" "$out/dmesg.txt"
 else
 	ok rig.no_kernel_splat
 fi
+
+# 2b. kmemleak (debug kernels): what two scans at the end reported
+for f in "$out"/kmemleak-*.txt; do
+	[ -e "$f" ] || continue
+	if [ -s "$f" ]; then
+		bad "rig.no_$(basename "$f" .txt) ($(grep -c '^unreferenced object' "$f") objects)"
+		sed -n '1,40s/^/     /p' "$f"
+		source_lines "$f"
+	else
+		ok "rig.no_$(basename "$f" .txt)"
+	fi
+done
 
 # 3. taint: only O (out-of-tree, 4096) and E (unsigned, 8192) expected
 t=$(cat "$out/tainted" 2>/dev/null || echo missing)

@@ -5,21 +5,27 @@
 # demo, or a command) and judge the run from what the guest reports.
 #
 # usage: vmtest.sh [options] TARGET          TARGET: 6.1 | 6.12 | a kernel version
+#   | debug: the debug lane's kernel (scripts/debug-kernel.sh; 9p built in,
+#     booted with kasan_multi_shot, kmemleak on)
 #   --tests "a b"       selftest programs to run (default: all built ones)
 #   --modules "m ..."   modules to modprobe first (default: gunyah_rsc_mgr gunyah_sim)
 #   --extra-module KO   also insmod KO (negative control of the rig)
 #   --extra-test PROG   also run PROG as a test (negative control of the rig)
 #   --demo              run scripts/guest/demo.sh instead of the tests
+#   --bench             run the benchmark (build/tools/gunyah-bench) instead;
+#                       its JSON lands in VMDIR/share/out/bench.json
 #   --cmd 'sh cmds'     run a shell command in the guest instead of the tests
 #   --no-unload         leave modules loaded at the end
+#   --env "K=V ..."     export these variables to the tests (no blanks in V)
 # Needs: modules built by build-modules.sh, selftests in build/selftests.
+#   (MODULE_DIR=dir: the modules from dir instead, e.g. DKMS's updates/dkms)
 # Prints one line per judged item and ends with
 #   "vmtest KVER: P passed, F failed, S skipped"; exit 1 on any failure.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 tests="" modules="gunyah_rsc_mgr gunyah_sim" extra_mod="" extra_test=""
-mode=test cmd="" unload=1
+mode=test cmd="" unload=1 test_env=""
 while [ $# -gt 1 ]; do
 	case "$1" in
 	--tests) tests=$2; shift ;;
@@ -27,8 +33,10 @@ while [ $# -gt 1 ]; do
 	--extra-module) extra_mod=$2; shift ;;
 	--extra-test) extra_test=$2; shift ;;
 	--demo) mode=demo ;;
+	--bench) mode=bench ;;
 	--cmd) mode=cmd; cmd=$2; shift ;;
 	--no-unload) unload=0 ;;
+	--env) test_env=$2; shift ;;
 	*) echo "unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -36,20 +44,42 @@ done
 [ $# -eq 1 ] || { sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;$d'; exit 2; }
 case "$1" in
 6.1 | 6.12) kver=$("$top/scripts/kernels.sh" version "$1") ;;
+debug)
+	ktree=$("$top/scripts/debug-kernel.sh" --path) ||
+		{ echo "the debug kernel is not built (scripts/debug-kernel.sh)" >&2; exit 2; }
+	kver=$(cat "$ktree/include/config/kernel.release") ;;
 *) kver=$1 ;;
 esac
 
-root=$("$top/scripts/fetch-kernel.sh" "$kver")
+if [ "$1" = debug ]; then
+	image=$ktree/arch/x86/boot/bzImage root=""
+	append="kasan_multi_shot kmemleak=on"
+	export JUDGE_KTREE=$ktree	# faddr2line for the splats
+else
+	root=$("$top/scripts/fetch-kernel.sh" "$kver")
+	image=$root/boot/vmlinuz-$kver append=""
+fi
 vm=${BUILD_DIR:-$top/build}/$kver/vm${VM_TAG:-}
-moddir=${BUILD_DIR:-$top/build}/$kver/modules
+# MODULE_DIR: take the modules from elsewhere, e.g. what DKMS installed in
+# /lib/modules/KVER/updates/dkms (maybe .ko.xz/.ko.zst/.ko.gz: unpacked here)
+moddir=${MODULE_DIR:-${BUILD_DIR:-$top/build}/$kver/modules}
 stdir=${SELFTEST_DIR:-${BUILD_DIR:-$top/build}/selftests}
 rm -rf "$vm"
 mkdir -p "$vm/share/modules" "$vm/share/selftests" "$vm/share/extra" \
 	 "$vm/share/out" "$vm/initramfs"
 
 # --- the share: modules, tests, the plan ---
-cp "$moddir"/*.ko "$vm/share/modules/" 2>/dev/null ||
-	echo "warning: no modules in $moddir" >&2
+for ko in "$moddir"/*.ko "$moddir"/*.ko.xz "$moddir"/*.ko.zst "$moddir"/*.ko.gz; do
+	[ -f "$ko" ] || continue
+	name=$(basename "$ko")
+	case "$name" in
+	*.xz) xz -dc "$ko" > "$vm/share/modules/${name%.xz}" ;;
+	*.zst) zstd -qdc "$ko" > "$vm/share/modules/${name%.zst}" ;;
+	*.gz) gzip -dc "$ko" > "$vm/share/modules/${name%.gz}" ;;
+	*) cp "$ko" "$vm/share/modules/" ;;
+	esac
+done
+ls "$vm/share/modules"/*.ko >/dev/null 2>&1 || echo "warning: no modules in $moddir" >&2
 if [ -z "$tests" ] && [ "$mode" = test ]; then
 	tests=$(cd "$stdir" 2>/dev/null && find . -maxdepth 1 -type f -perm -u+x -printf '%f\n' | sort | tr '\n' ' ')
 fi
@@ -62,13 +92,17 @@ if [ -n "$extra_test" ]; then
 fi
 [ -z "$extra_mod" ] || cp "$extra_mod" "$vm/share/extra/"
 cp "$top/scripts/guest/plan.sh" "$vm/share/"
+if [ "$mode" = bench ]; then
+	cp "${BUILD_DIR:-$top/build}/tools/gunyah-bench" "$vm/share/" ||
+		{ echo "no gunyah-bench in ${BUILD_DIR:-$top/build}/tools" >&2; exit 2; }
+fi
 if [ "$mode" = demo ]; then
 	cp "$top/scripts/guest/demo.sh" "$vm/share/"
 	cp "${BUILD_DIR:-$top/build}"/tools/* "$vm/share/" 2>/dev/null || true
 fi
 {
-	printf 'MODE=%q\nMODULES=%q\nTESTS=%q\nUNLOAD=%q\nCMD=%q\n' \
-		"$mode" "$modules" "$tests" "$unload" "$cmd"
+	printf 'MODE=%q\nMODULES=%q\nTESTS=%q\nUNLOAD=%q\nCMD=%q\nTEST_ENV=%q\n' \
+		"$mode" "$modules" "$tests" "$unload" "$cmd" "$test_env"
 } > "$vm/share/plan.env"
 
 # --- the initramfs: busybox, init, the 9p modules of this kernel ---
@@ -79,7 +113,7 @@ cp "$top/scripts/guest/init" "$ird/init"
 chmod +x "$ird/init"
 : > "$ird/lib/9p-modules"
 for m in 9p 9pnet_virtio virtio_pci; do
-	modprobe -d "$root" -S "$kver" --show-depends "$m"
+	[ -z "$root" ] || modprobe -d "$root" -S "$kver" --show-depends "$m"
 done |
 	awk '$1 == "insmod" { print $2 }' | awk '!seen[$0]++' |
 	while read -r ko; do
@@ -99,8 +133,8 @@ start=$(date +%s%N)
 set +e
 timeout "${VM_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -m "${VM_MEM:-1024}" \
 	-smp "${VM_SMP:-2}" -nographic -no-reboot \
-	-kernel "$root/boot/vmlinuz-$kver" -initrd "$vm/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 loglevel=7 hung_task_timeout_secs=30 ${VM_APPEND:-}" \
+	-kernel "$image" -initrd "$vm/initramfs.cpio.gz" \
+	-append "console=ttyS0 panic=-1 loglevel=7 hung_task_timeout_secs=30 $append ${VM_APPEND:-}" \
 	-virtfs "local,path=$vm/share,mount_tag=share,security_model=none,id=share" \
 	</dev/null >"$console" 2>&1
 qrc=$?

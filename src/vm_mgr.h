@@ -37,7 +37,12 @@ struct device;
  * @resource_tickets: &struct gunyah_vm_resource_ticket list
  * @resources: &struct gunyah_resource list, from the RM, of resources no
  *             ticket holds (a ticket's resources are on its own list)
- * @debugfs: per-VM debugfs directory (may be an error pointer)
+ * @debugfs: per-VM debugfs directory (may be an error pointer); created
+ *           with the vmid, removed once the resources are released
+ * @stats: counters shown in @debugfs/stats, written by the RM's
+ *         notification work only (one writer), read racily
+ * @stats.notifications_vm_status: VM_STATUS notifications for this VM
+ * @stats.notifications_vm_exited: VM_EXITED notifications for this VM
  * @resources_lock: protects @resource_tickets, @resources and the
  *                  tickets' resource lists; nests inside @fn_lock
  */
@@ -60,6 +65,11 @@ struct gunyah_vm {
 
 	struct dentry *debugfs;
 	struct mutex resources_lock;	/* guards tickets and resources */
+
+	struct {
+		u64 notifications_vm_status;
+		u64 notifications_vm_exited;
+	} stats;
 };
 
 #endif /* _GUNYAH_VM_MGR_H */

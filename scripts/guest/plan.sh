@@ -4,9 +4,14 @@
 # the project's modules, run the selftests or the demo, unload, and leave
 # everything the host judges in /share/out.
 set -u
-. /share/plan.env	# MODE, MODULES, TESTS, UNLOAD, CMD (written by vmtest.sh)
+. /share/plan.env	# MODE, MODULES, TESTS, UNLOAD, CMD, TEST_ENV (by vmtest.sh)
 out=/share/out
 kver=$(uname -r)
+
+# vmtest.sh --env: variables for the tests, e.g. FAULT_SWEEP=long
+for kv in ${TEST_ENV:-}; do
+	export "$kv"
+done
 
 mark() { echo "GUNYAH_VMTEST: $*"; echo "$*" >> $out/events; }
 
@@ -39,13 +44,42 @@ demo)
 cmd)
 	sh -c "$CMD" 2>&1 | tee $out/cmd.txt
 	;;
+bench)
+	# not judged: a figure is never a failure (scripts/bench.sh)
+	/share/gunyah-bench ${BENCH_REPS:+-r $BENCH_REPS} -j $out/bench.json 2>&1 |
+		tee $out/bench.txt
+	;;
 esac
+
+# Debug kernels (scripts/debug-lane.sh) only: kmemleak reports an object
+# only once it is older than 5 s and a scan finds it unreferenced, so it
+# takes two scans a few seconds apart. Once with the modules loaded (the
+# backtraces name their functions), once after unloading (exit paths).
+kmemleak_scan() { # file
+	[ -w /sys/kernel/debug/kmemleak ] || return 0
+	echo scan > /sys/kernel/debug/kmemleak
+	sleep 6
+	echo scan > /sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak > "$1"
+	[ -s "$1" ] && mark "kmemleak $(grep -c '^unreferenced object' "$1") objects"
+	echo clear > /sys/kernel/debug/kmemleak
+}
+kmemleak_scan $out/kmemleak-loaded.txt
 
 if [ "$UNLOAD" = 1 ]; then
 	# unloading in dependency order proves nothing is left pinned
 	for m in gunyah_vcpu gunyah_sim gunyah_rsc_mgr gunyah; do
 		grep -q "^$m " /proc/modules || continue
 		rmmod "$m" || mark "unload-failed $m"
+	done
+fi
+
+kmemleak_scan $out/kmemleak-unloaded.txt
+# gcov-kernel keeps an unloaded module's counters: copy every .gcda out
+if [ -d /sys/kernel/debug/gcov ]; then
+	(cd /sys/kernel/debug/gcov && find . -name '*.gcda') | while read -r f; do
+		mkdir -p "$out/gcov/${f%/*}"
+		cat "/sys/kernel/debug/gcov/$f" > "$out/gcov/$f"
 	done
 fi
 

@@ -1,68 +1,60 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Every way GUNYAH_VCPU_RUN can return, driven by simulated guest
- * programs: each test asserts the exit, its fields, the errno, and what
- * the guest observed.
+ * Single-threaded exits of GUNYAH_VCPU_RUN, driven by simulated guest
+ * programs: MMIO reads and writes, resume actions, page faults, the
+ * states that are not exits (READY, BLOCKED), an unknown state,
+ * hypercall errors, immediate_exit, and the vCPU's life in its VM. Each
+ * test asserts the exit, its fields, the errno, and what the guest
+ * observed (its log in the simulator's debugfs).
+ *
+ * Threads, signals and wake-ups: vcpu_threads.c. STATUS exits:
+ * vcpu_status.c. The shared page: vcpu_mmap.c and hostile.c.
  */
-#include <pthread.h>
-#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "kselftest_harness.h"
-#include "gunyah_util.h"
+#include "vcpu_util.h"
+
+#define NR_VCPUS_PARAM	"/sys/module/gunyah_sim/parameters/nr_vcpus"
 
 FIXTURE(vcpu)
 {
-	int dev, vm, vmid, vcpu;
+	struct gh_vm gv;
+	int fd, vmid;
 	struct gunyah_vcpu_run *run;
 };
 
 FIXTURE_SETUP(vcpu)
 {
-	self->dev = gh_open_dev();
-	if (self->dev < 0 && errno == ENOENT)
-		SKIP(return, "/dev/gunyah missing: load gunyah_rsc_mgr and gunyah_sim");
-	ASSERT_LE(0, self->dev);
-	self->vm = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
-	ASSERT_LE(0, self->vm) TH_LOG("CREATE_VM: %s", strerror(errno));
-	self->vcpu = gh_add_vcpu(self->vm, 0);
-	ASSERT_LE(0, self->vcpu) TH_LOG("ADD_FUNCTION vcpu 0: %s", strerror(errno));
-	self->run = gh_map_run(self->vcpu);
-	ASSERT_NE(NULL, self->run);
-	ASSERT_EQ(0, ioctl(self->vm, GUNYAH_VM_START)) TH_LOG("VM_START: %s", strerror(errno));
-	self->vmid = gh_vmid(self->vm);
-	ASSERT_LT(0, self->vmid);
+	gh_vm_setup(_metadata, &self->gv, 1, true);
+	self->fd = self->gv.vcpu[0];
+	self->run = self->gv.run[0];
+	self->vmid = self->gv.vmid;
 }
 
 FIXTURE_TEARDOWN(vcpu)
 {
-	if (self->run)
-		munmap(self->run, (size_t)sysconf(_SC_PAGESIZE));
-	if (self->vcpu > 0)
-		close(self->vcpu);
-	if (self->vm > 0)
-		close(self->vm);
-	if (self->dev > 0)
-		close(self->dev);
+	gh_vm_teardown(&self->gv);
 }
 
-static int run_vcpu(int fd)
-{
-	return ioctl(fd, GUNYAH_VCPU_RUN, 0) ? -errno : 0;
-}
+/* Load @prog into vCPU 0 of the fixture's VM */
+#define LOAD(prog) ASSERT_EQ(0, gh_sim_load(self->vmid, 0, prog))
 
-static __u64 mmio_data(const struct gunyah_vcpu_run *run)
-{
-	__u64 v = 0;
-
-	memcpy(&v, run->mmio.data, sizeof(v));
-	return v;
-}
+/* Run and expect an MMIO exit at @addr */
+#define RUN_MMIO(_addr, _len, _write) do {					\
+	ASSERT_EQ(0, gh_run(self->fd));						\
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);		\
+	EXPECT_EQ(_addr, self->run->mmio.phys_addr);				\
+	EXPECT_EQ(_len, self->run->mmio.len);					\
+	EXPECT_EQ(_write, self->run->mmio.is_write);				\
+	EXPECT_EQ(GUNYAH_VCPU_RESUME_HANDLED, self->run->mmio.resume_action);	\
+} while (0)
 
 TEST(abi_layout)
 {
 	EXPECT_EQ(40, sizeof(struct gunyah_vcpu_run));
+	EXPECT_EQ(0, offsetof(struct gunyah_vcpu_run, immediate_exit));
 	EXPECT_EQ(8, offsetof(struct gunyah_vcpu_run, exit_reason));
 	EXPECT_EQ(16, offsetof(struct gunyah_vcpu_run, mmio.phys_addr));
 	EXPECT_EQ(24, offsetof(struct gunyah_vcpu_run, mmio.data));
@@ -72,180 +64,433 @@ TEST(abi_layout)
 	EXPECT_EQ(16, offsetof(struct gunyah_vcpu_run, status.status));
 	EXPECT_EQ(20, offsetof(struct gunyah_vcpu_run, status.exit_info));
 	EXPECT_EQ(16, sizeof(struct gunyah_vm_exit_info));
+	EXPECT_EQ(4, offsetof(struct gunyah_vm_exit_info, reason_size));
+	EXPECT_EQ(8, offsetof(struct gunyah_vm_exit_info, reason));
+	EXPECT_EQ(16, offsetof(struct gunyah_vcpu_run, page_fault.phys_addr));
 	EXPECT_EQ(24, offsetof(struct gunyah_vcpu_run, page_fault.attempt));
 	EXPECT_EQ(28, offsetof(struct gunyah_vcpu_run, page_fault.resume_action));
+	EXPECT_EQ(16, sizeof(struct gunyah_fn_desc));
+	EXPECT_EQ(0x4700, GUNYAH_CREATE_VM);
+	EXPECT_EQ(0x4703, GUNYAH_VM_START);
+	EXPECT_EQ(0x40104704, GUNYAH_VM_ADD_FUNCTION);
+	EXPECT_EQ(0x40104707, GUNYAH_VM_REMOVE_FUNCTION);
 	EXPECT_EQ(0x4705, GUNYAH_VCPU_RUN);
 	EXPECT_EQ(0x4706, GUNYAH_VCPU_MMAP_SIZE);
+	EXPECT_EQ(1, GUNYAH_VCPU_EXIT_MMIO);
+	EXPECT_EQ(2, GUNYAH_VCPU_EXIT_STATUS);
+	EXPECT_EQ(3, GUNYAH_VCPU_EXIT_PAGE_FAULT);
+	EXPECT_EQ(0, GUNYAH_VCPU_RESUME_HANDLED);
+	EXPECT_EQ(1, GUNYAH_VCPU_RESUME_FAULT);
+	EXPECT_EQ(2, GUNYAH_VCPU_RESUME_RETRY);
+	EXPECT_EQ(1, GUNYAH_VM_STATUS_LOAD_FAILED);
+	EXPECT_EQ(2, GUNYAH_VM_STATUS_EXITED);
+	EXPECT_EQ(3, GUNYAH_VM_STATUS_CRASHED);
+	EXPECT_EQ(0, GUNYAH_VM_EXIT_TYPE_VM_EXIT);
+	EXPECT_EQ(3, GUNYAH_VM_EXIT_TYPE_PSCI_SYSTEM_RESET2);
+	EXPECT_EQ(7, GUNYAH_VM_EXIT_TYPE_VM_STOP_FORCED);
+	EXPECT_EQ(8, GUNYAH_VM_MAX_EXIT_REASON_SIZE);
 }
 
-TEST_F(vcpu, mmap_size)
-{
-	EXPECT_EQ(sysconf(_SC_PAGESIZE), ioctl(self->vcpu, GUNYAH_VCPU_MMAP_SIZE));
-}
+/* --- MMIO --- */
 
 TEST_F(vcpu, mmio_read_value_reaches_guest)
 {
-	ASSERT_EQ(0, gh_sim_load(self->vmid, 0,
-				 "mmio_read 0x1000 4\nmmio_write 0x2000 4 last\n"));
-	ASSERT_EQ(0, run_vcpu(self->vcpu));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
-	EXPECT_EQ(0, self->run->mmio.is_write);
-	EXPECT_EQ(0x1000, self->run->mmio.phys_addr);
-	EXPECT_EQ(4, self->run->mmio.len);
-	EXPECT_EQ(GUNYAH_VCPU_RESUME_HANDLED, self->run->mmio.resume_action);
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD("mmio_read 0x1000 4\nmmio_write 0x2000 4 last\n");
+	gh_set_mmio_data(self->run, ~0ULL);
+	RUN_MMIO(0x1000, 4, 0);
+	/* A read exit carries no data */
+	EXPECT_EQ(0, gh_mmio_data(self->run));
 
-	memcpy(self->run->mmio.data, "\xef\xbe\xad\xde\x11\x22\x33\x44", 8);
-	ASSERT_EQ(0, run_vcpu(self->vcpu));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
-	EXPECT_EQ(1, self->run->mmio.is_write);
-	EXPECT_EQ(0x2000, self->run->mmio.phys_addr);
-	/* Only len bytes of the answer reached the guest */
-	EXPECT_EQ(0xdeadbeefULL, mmio_data(self->run));
+	/* Bytes past the access length must not reach the guest */
+	gh_set_mmio_data(self->run, 0x44332211deadbeefULL);
+	RUN_MMIO(0x2000, 4, 1);
+	EXPECT_EQ(0xdeadbeefULL, gh_mmio_data(self->run));
+	GH_EXPECT_LOG(self->vmid, 0, "load 2\nread 0x1000 4 0xdeadbeef\n");
+}
+
+TEST_F(vcpu, mmio_read_lengths)
+{
+	static const struct { __u64 addr; __u32 len; } r[] = {
+		{ 0x10, 1 }, { 0x12, 2 }, { 0x14, 4 }, { 0x18, 8 },
+	};
+	unsigned int i;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD("mmio_read 0x10 1\nmmio_read 0x12 2\nmmio_read 0x14 4\nmmio_read 0x18 8\n"
+	     "mmio_write 0x20 8 last\n");
+	for (i = 0; i < ARRAY_SIZE(r); i++) {
+		RUN_MMIO(r[i].addr, r[i].len, 0);
+		gh_set_mmio_data(self->run, 0x8877665544332211ULL);
+	}
+	RUN_MMIO(0x20, 8, 1);
+	EXPECT_EQ(0x8877665544332211ULL, gh_mmio_data(self->run));
+	GH_EXPECT_LOG(self->vmid, 0,
+		      "load 5\nread 0x10 1 0x11\nread 0x12 2 0x2211\n"
+		      "read 0x14 4 0x44332211\nread 0x18 8 0x8877665544332211\n");
 }
 
 TEST_F(vcpu, mmio_write_lengths)
 {
-	static const struct { int len; __u64 value; } w[] = {
-		{ 1, 0xab }, { 2, 0xabcd }, { 4, 0x12345678 }, { 8, 0x1122334455667788ULL },
+	static const struct { __u64 addr; __u32 len; __u64 value; } w[] = {
+		{ 0x100, 1, 0xab }, { 0x102, 2, 0xabcd }, { 0x104, 4, 0x12345678 },
+		{ 0x108, 8, 0x1122334455667788ULL },
 	};
-	char prog[256];
-	int i;
+	unsigned int i;
 
-	snprintf(prog, sizeof(prog),
-		 "mmio_write 0x100 1 0xab\nmmio_write 0x102 2 0xabcd\n"
-		 "mmio_write 0x104 4 0x12345678\nmmio_write 0x108 8 0x1122334455667788\n");
-	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, prog));
-	for (i = 0; i < 4; i++) {
-		ASSERT_EQ(0, run_vcpu(self->vcpu));
-		ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
-		EXPECT_EQ(1, self->run->mmio.is_write);
-		EXPECT_EQ(w[i].len, self->run->mmio.len);
-		EXPECT_EQ(w[i].value, mmio_data(self->run));
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD("mmio_write 0x100 1 0xab\nmmio_write 0x102 2 0xabcd\n"
+	     "mmio_write 0x104 4 0x12345678\nmmio_write 0x108 8 0x1122334455667788\n"
+	     "mmio_read 0x200 4\n");
+	for (i = 0; i < ARRAY_SIZE(w); i++) {
+		/* The kernel clears the bytes past the length */
+		gh_set_mmio_data(self->run, ~0ULL);
+		RUN_MMIO(w[i].addr, w[i].len, 1);
+		EXPECT_EQ(w[i].value, gh_mmio_data(self->run)) TH_LOG("len %u", w[i].len);
 	}
+	RUN_MMIO(0x200, 4, 0);
+	GH_EXPECT_LOG(self->vmid, 0,
+		      "load 5\nwrite 0x100 1 0xab\nwrite 0x102 2 0xabcd\n"
+		      "write 0x104 4 0x12345678\nwrite 0x108 8 0x1122334455667788\n");
 }
 
 TEST_F(vcpu, mmio_length_above_8_is_clamped)
 {
-	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, "mmio_read 0x3000 16\n"));
-	ASSERT_EQ(0, run_vcpu(self->vcpu));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
-	EXPECT_EQ(8, self->run->mmio.len);
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD("mmio_read 0x3000 16\nmmio_write 0x3010 200 0x1122334455667788\nmmio_read 0x10 1\n");
+	RUN_MMIO(0x3000, 8, 0);
+	gh_set_mmio_data(self->run, 0x8877665544332211ULL);
+	RUN_MMIO(0x3010, 8, 1);
+	EXPECT_EQ(0x1122334455667788ULL, gh_mmio_data(self->run));
+	RUN_MMIO(0x10, 1, 0);
+	/* The guest got all 8 bytes of the answer, and its write was taken */
+	GH_EXPECT_LOG(self->vmid, 0,
+		      "load 3\nread 0x3000 16 0x8877665544332211\n"
+		      "write 0x3010 200 0x1122334455667788\n");
 }
 
-TEST_F(vcpu, mmio_resume_retry_then_fault)
+TEST_F(vcpu, mmio_read_resume_retry)
 {
-	ASSERT_EQ(0, gh_sim_load(self->vmid, 0,
-				 "mmio_read 0x1000 4\nmmio_write 0x2000 4 1\n"));
-	ASSERT_EQ(0, run_vcpu(self->vcpu));
-	ASSERT_EQ(0x1000, self->run->mmio.phys_addr);
-	/* RETRY: the guest executes the same read again */
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD("mmio_read 0x1000 4\nmmio_write 0x2000 4 last\n");
+	RUN_MMIO(0x1000, 4, 0);
 	self->run->mmio.resume_action = GUNYAH_VCPU_RESUME_RETRY;
-	ASSERT_EQ(0, run_vcpu(self->vcpu));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
-	EXPECT_EQ(0, self->run->mmio.is_write);
-	EXPECT_EQ(0x1000, self->run->mmio.phys_addr);
-	/* FAULT: the guest takes the fault and moves on */
+	gh_set_mmio_data(self->run, 0x55);
+	/* The guest executes the same read again; the data was not used */
+	RUN_MMIO(0x1000, 4, 0);
+	gh_set_mmio_data(self->run, 0x66);
+	RUN_MMIO(0x2000, 4, 1);
+	EXPECT_EQ(0x66, gh_mmio_data(self->run));
+	GH_EXPECT_LOG(self->vmid, 0, "load 2\nretry mmio 0x1000\nread 0x1000 4 0x66\n");
+}
+
+TEST_F(vcpu, mmio_write_resume_retry)
+{
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD("mmio_write 0x2000 2 0x1234\nmmio_read 0x10 1\n");
+	RUN_MMIO(0x2000, 2, 1);
+	self->run->mmio.resume_action = GUNYAH_VCPU_RESUME_RETRY;
+	RUN_MMIO(0x2000, 2, 1);
+	EXPECT_EQ(0x1234, gh_mmio_data(self->run));
+	RUN_MMIO(0x10, 1, 0);
+	GH_EXPECT_LOG(self->vmid, 0, "load 2\nretry mmio 0x2000\nwrite 0x2000 2 0x1234\n");
+}
+
+TEST_F(vcpu, mmio_resume_fault)
+{
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD("mmio_read 0x1000 4\nmmio_write 0x2000 4 7\nmmio_read 0x10 1\n");
+	RUN_MMIO(0x1000, 4, 0);
 	self->run->mmio.resume_action = GUNYAH_VCPU_RESUME_FAULT;
-	ASSERT_EQ(0, run_vcpu(self->vcpu));
-	EXPECT_EQ(1, self->run->mmio.is_write);
-	EXPECT_EQ(0x2000, self->run->mmio.phys_addr);
+	gh_set_mmio_data(self->run, 0x55);
+	/* The guest takes the fault and moves on */
+	RUN_MMIO(0x2000, 4, 1);
+	self->run->mmio.resume_action = GUNYAH_VCPU_RESUME_FAULT;
+	RUN_MMIO(0x10, 1, 0);
+	GH_EXPECT_LOG(self->vmid, 0, "load 3\nfault mmio 0x1000\nfault mmio 0x2000\n");
 }
 
 TEST_F(vcpu, mmio_invalid_resume_action)
 {
-	ASSERT_EQ(0, gh_sim_load(self->vmid, 0,
-				 "mmio_read 0x1000 4\nmmio_write 0x2000 4 last\n"));
-	ASSERT_EQ(0, run_vcpu(self->vcpu));
-	self->run->mmio.resume_action = 77;
-	EXPECT_EQ(-EINVAL, run_vcpu(self->vcpu));
+	static const __u8 bad[] = { 3, 77, 255 };
+	long runs;
+	unsigned int i;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD("mmio_read 0x1000 4\nmmio_write 0x2000 4 last\n");
+	RUN_MMIO(0x1000, 4, 0);
+	runs = gh_sim_runs(self->vmid, 0);
+	ASSERT_LT(0, runs);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		self->run->mmio.resume_action = bad[i];
+		EXPECT_EQ(-EINVAL, gh_run(self->fd)) TH_LOG("action %u", bad[i]);
+		/* The page still describes the pending exit */
+		EXPECT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
+		EXPECT_EQ(0x1000, self->run->mmio.phys_addr);
+	}
+	/* Refused before the hypervisor: the guest saw nothing */
+	EXPECT_EQ(runs, gh_sim_runs(self->vmid, 0));
+	GH_EXPECT_LOG(self->vmid, 0, "load 2\n");
+
 	/* Nothing was lost: a valid answer still resumes the read */
 	self->run->mmio.resume_action = GUNYAH_VCPU_RESUME_HANDLED;
-	memcpy(self->run->mmio.data, "\x2a\0\0\0\0\0\0\0", 8);
-	ASSERT_EQ(0, run_vcpu(self->vcpu));
-	EXPECT_EQ(1, self->run->mmio.is_write);
-	EXPECT_EQ(0x2a, mmio_data(self->run));
+	gh_set_mmio_data(self->run, 0x2a);
+	RUN_MMIO(0x2000, 4, 1);
+	EXPECT_EQ(0x2a, gh_mmio_data(self->run));
+	GH_EXPECT_LOG(self->vmid, 0, "load 2\nread 0x1000 4 0x2a\n");
 }
 
-TEST_F(vcpu, page_fault_then_resume)
+/* --- page faults --- */
+
+TEST_F(vcpu, page_fault_write)
 {
-	ASSERT_EQ(0, gh_sim_load(self->vmid, 0,
-				 "page_fault 0x80000 w\nmmio_write 0x10 1 7\n"));
-	ASSERT_EQ(0, run_vcpu(self->vcpu));
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD("page_fault 0x80000 w\nmmio_write 0x10 1 7\n");
+	self->run->page_fault.attempt = 12345;
+	ASSERT_EQ(0, gh_run(self->fd));
 	ASSERT_EQ(GUNYAH_VCPU_EXIT_PAGE_FAULT, self->run->exit_reason);
 	EXPECT_EQ(0x80000, self->run->page_fault.phys_addr);
+	/* No memory is mapped by the driver: nothing was there */
+	EXPECT_EQ(-ENOENT, self->run->page_fault.attempt);
+	/* Preset: unless userspace handles it, the guest gets its fault */
 	EXPECT_EQ(GUNYAH_VCPU_RESUME_FAULT, self->run->page_fault.resume_action);
-	self->run->page_fault.resume_action = GUNYAH_VCPU_RESUME_HANDLED;
-	ASSERT_EQ(0, run_vcpu(self->vcpu));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
-	EXPECT_EQ(7, mmio_data(self->run));
+	GH_EXPECT_LOG(self->vmid, 0, "load 2\n");
+
+	RUN_MMIO(0x10, 1, 1);
+	EXPECT_EQ(7, gh_mmio_data(self->run));
+	GH_EXPECT_LOG(self->vmid, 0, "load 2\npage_fault 0x80000 w resumed\n");
 }
 
-TEST_F(vcpu, ready_and_blocked_are_not_exits)
+TEST_F(vcpu, page_fault_read)
 {
-	ASSERT_EQ(0, gh_sim_load(self->vmid, 0,
-				 "yield\nblock\nyield\nmmio_write 0x20 4 5\n"));
-	ASSERT_EQ(0, run_vcpu(self->vcpu));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
-	EXPECT_EQ(0x20, self->run->mmio.phys_addr);
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD("page_fault 0x90000 r\nmmio_write 0x10 1 7\n");
+	ASSERT_EQ(0, gh_run(self->fd));
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_PAGE_FAULT, self->run->exit_reason);
+	EXPECT_EQ(0x90000, self->run->page_fault.phys_addr);
+	EXPECT_EQ(-ENOENT, self->run->page_fault.attempt);
+	EXPECT_EQ(GUNYAH_VCPU_RESUME_FAULT, self->run->page_fault.resume_action);
+	RUN_MMIO(0x10, 1, 1);
+	GH_EXPECT_LOG(self->vmid, 0, "load 2\npage_fault 0x90000 r resumed\n");
+}
+
+TEST_F(vcpu, page_fault_resume_actions)
+{
+	static const __u8 actions[] = {
+		GUNYAH_VCPU_RESUME_HANDLED, GUNYAH_VCPU_RESUME_RETRY,
+		GUNYAH_VCPU_RESUME_FAULT,
+	};
+	unsigned int i;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD("page_fault 0x1000 w\npage_fault 0x2000 r\npage_fault 0x3000 w\n"
+	     "mmio_read 0x10 1\n");
+	for (i = 0; i < ARRAY_SIZE(actions); i++) {
+		ASSERT_EQ(0, gh_run(self->fd));
+		ASSERT_EQ(GUNYAH_VCPU_EXIT_PAGE_FAULT, self->run->exit_reason);
+		EXPECT_EQ(0x1000 * (i + 1), self->run->page_fault.phys_addr);
+		self->run->page_fault.resume_action = actions[i];
+	}
+	RUN_MMIO(0x10, 1, 0);
+	GH_EXPECT_LOG(self->vmid, 0,
+		      "load 4\npage_fault 0x1000 w resumed\npage_fault 0x2000 r resumed\n"
+		      "page_fault 0x3000 w resumed\n");
+}
+
+TEST_F(vcpu, page_fault_invalid_resume_action)
+{
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD("page_fault 0x1000 w\nmmio_read 0x10 1\n");
+	ASSERT_EQ(0, gh_run(self->fd));
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_PAGE_FAULT, self->run->exit_reason);
+	self->run->page_fault.resume_action = 3;
+	EXPECT_EQ(-EINVAL, gh_run(self->fd));
+	GH_EXPECT_LOG(self->vmid, 0, "load 2\n");
+	self->run->page_fault.resume_action = GUNYAH_VCPU_RESUME_FAULT;
+	RUN_MMIO(0x10, 1, 0);
+	GH_EXPECT_LOG(self->vmid, 0, "load 2\npage_fault 0x1000 w resumed\n");
+}
+
+/* --- states that are not exits --- */
+
+TEST_F(vcpu, ready_is_a_preemption_point)
+{
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD("yield\nyield\nmmio_write 0x20 4 5\n");
+	RUN_MMIO(0x20, 4, 1);
+	/* One ioctl, three hypercalls: each READY was run again */
+	EXPECT_EQ(3, gh_sim_runs(self->vmid, 0));
+	GH_EXPECT_LOG(self->vmid, 0, "load 3\nresume yield\nresume yield\n");
+}
+
+TEST_F(vcpu, blocked_is_retried)
+{
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD("block\nblock\nmmio_write 0x20 4 5\n");
+	RUN_MMIO(0x20, 4, 1);
+	EXPECT_EQ(3, gh_sim_runs(self->vmid, 0));
+	GH_EXPECT_LOG(self->vmid, 0, "load 3\nresume block\nresume block\n");
+}
+
+TEST_F(vcpu, guest_delay_is_not_an_exit)
+{
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD("delay 1\nmmio_write 0x20 4 5\n");
+	RUN_MMIO(0x20, 4, 1);
+	GH_EXPECT_LOG(self->vmid, 0, "load 2\nresume delay\n");
 }
 
 TEST_F(vcpu, unknown_state_is_einval)
 {
-	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, "state 99\nmmio_write 0x20 4 5\n"));
-	EXPECT_EQ(-EINVAL, run_vcpu(self->vcpu));
-	/* The vCPU stays usable */
-	ASSERT_EQ(0, run_vcpu(self->vcpu));
-	EXPECT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
+	static const char * const states[] = { "6", "8", "99", "0xffffffffffffffff" };
+	char prog[128];
+	unsigned int i;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	for (i = 0; i < ARRAY_SIZE(states); i++) {
+		snprintf(prog, sizeof(prog), "state %s\nmmio_write 0x20 4 5\n", states[i]);
+		ASSERT_EQ(0, gh_sim_clear_log(self->vmid, 0));
+		LOAD(prog);
+		EXPECT_EQ(-EINVAL, gh_run(self->fd)) TH_LOG("state %s", states[i]);
+		/* The vCPU stays usable: the next run goes on */
+		RUN_MMIO(0x20, 4, 1);
+		GH_EXPECT_LOG(self->vmid, 0, "load 2\nresume state\n");
+	}
 }
+
+/* --- hypercall errors --- */
 
 TEST_F(vcpu, hypercall_retry_is_transparent)
 {
-	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, "hyp_error -2\nmmio_write 0x20 4 9\n"));
-	ASSERT_EQ(0, run_vcpu(self->vcpu));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
-	EXPECT_EQ(9, mmio_data(self->run));
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD("hyp_error -2\nmmio_write 0x20 4 9\n");
+	RUN_MMIO(0x20, 4, 1);
+	EXPECT_EQ(9, gh_mmio_data(self->run));
+	EXPECT_EQ(2, gh_sim_runs(self->vmid, 0));
+	GH_EXPECT_LOG(self->vmid, 0, "load 2\nresume hyp_error\n");
 }
 
 TEST_F(vcpu, hypercall_errors_map_to_errno)
 {
+	/* Every gunyah_error but OK and RETRY, and one no hypervisor has */
 	static const struct { int gerr, err; } map[] = {
-		{ 10, ENOMEM }, { 30, EACCES }, { 50, EACCES }, { 54, EBUSY },
-		{ 31, EBUSY }, { 40, EIO }, { 61, EIO }, { -1, EOPNOTSUPP }, { 1, EINVAL },
+		{ -1, EOPNOTSUPP },
+		{ 1, EINVAL }, { 2, EINVAL }, { 3, EINVAL },
+		{ 10, ENOMEM },
+		{ 20, EINVAL }, { 21, EINVAL }, { 22, EINVAL },
+		{ 30, EACCES }, { 31, EBUSY }, { 32, EBUSY },
+		{ 40, EIO }, { 41, EIO },
+		{ 50, EACCES }, { 51, EACCES }, { 52, EACCES }, { 53, EACCES },
+		{ 54, EBUSY },
+		{ 60, EIO }, { 61, EIO },
+		{ 999, EINVAL },
 	};
 	char prog[64];
 	unsigned int i;
 
+	if (self->gv.skip)
+		return;	/* setup skipped */
 	for (i = 0; i < ARRAY_SIZE(map); i++) {
-		snprintf(prog, sizeof(prog), "hyp_error %d\n", map[i].gerr);
-		ASSERT_EQ(0, gh_sim_load(self->vmid, 0, prog));
-		EXPECT_EQ(-map[i].err, run_vcpu(self->vcpu)) TH_LOG("gunyah error %d", map[i].gerr);
+		snprintf(prog, sizeof(prog), "hyp_error %d\nmmio_write 0x20 4 %u\n",
+			 map[i].gerr, i);
+		ASSERT_EQ(0, gh_sim_clear_log(self->vmid, 0));
+		LOAD(prog);
+		EXPECT_EQ(-map[i].err, gh_run(self->fd)) TH_LOG("gunyah error %d", map[i].gerr);
+		/* Not an exit, and the vCPU goes on */
+		RUN_MMIO(0x20, 4, 1);
+		EXPECT_EQ(i, gh_mmio_data(self->run));
+		GH_EXPECT_LOG(self->vmid, 0, "load 2\nresume hyp_error\n");
 	}
 }
 
-TEST_F(vcpu, immediate_exit_before_run)
+TEST_F(vcpu, hypercall_error_keeps_pending_read)
 {
-	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, "mmio_write 0x20 4 5\n"));
-	self->run->immediate_exit = 1;
-	EXPECT_EQ(-EINTR, run_vcpu(self->vcpu));
-	self->run->immediate_exit = 0;
-	ASSERT_EQ(0, run_vcpu(self->vcpu));
-	EXPECT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD("mmio_read 0x1000 4\nhyp_error 10\nmmio_write 0x20 4 last\n");
+	RUN_MMIO(0x1000, 4, 0);
+	gh_set_mmio_data(self->run, 0x77);
+	EXPECT_EQ(-ENOMEM, gh_run(self->fd));
+	RUN_MMIO(0x20, 4, 1);
+	EXPECT_EQ(0x77, gh_mmio_data(self->run));
+	GH_EXPECT_LOG(self->vmid, 0, "load 3\nread 0x1000 4 0x77\nresume hyp_error\n");
 }
 
-TEST_F(vcpu, vm_exit_status)
+/* --- immediate_exit before running --- */
+
+TEST_F(vcpu, immediate_exit_before_run)
 {
-	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, "system_off 1 0x10001\n"));
-	ASSERT_EQ(0, run_vcpu(self->vcpu));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, self->run->exit_reason);
-	EXPECT_EQ(GUNYAH_VM_STATUS_EXITED, self->run->status.status);
-	EXPECT_EQ(GUNYAH_VM_EXIT_TYPE_PLATFORM_OFF, self->run->status.exit_info.type);
-	EXPECT_EQ(4, self->run->status.exit_info.reason_size);
-	EXPECT_EQ(0, memcmp(self->run->status.exit_info.reason, "\x01\0\x01\0", 4));
-	/* The VM is gone for good: the next run says so again */
-	memset(&self->run->status, 0, sizeof(self->run->status));
-	ASSERT_EQ(0, run_vcpu(self->vcpu));
-	EXPECT_EQ(GUNYAH_VCPU_EXIT_STATUS, self->run->exit_reason);
-	EXPECT_EQ(GUNYAH_VM_STATUS_EXITED, self->run->status.status);
+	long runs;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD("mmio_write 0x20 4 5\n");
+	runs = gh_sim_runs(self->vmid, 0);
+	self->run->immediate_exit = 1;
+	EXPECT_EQ(-EINTR, gh_run(self->fd));
+	EXPECT_EQ(-EINTR, gh_run(self->fd));
+	/* The kernel leaves the flag to userspace, and never ran the guest */
+	EXPECT_EQ(1, self->run->immediate_exit);
+	EXPECT_EQ(runs, gh_sim_runs(self->vmid, 0));
+	GH_EXPECT_LOG(self->vmid, 0, "load 1\n");
+	self->run->immediate_exit = 0;
+	RUN_MMIO(0x20, 4, 1);
+}
+
+TEST_F(vcpu, immediate_exit_keeps_pending_read)
+{
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD("mmio_read 0x1000 2\nmmio_write 0x20 2 last\n");
+	RUN_MMIO(0x1000, 2, 0);
+	gh_set_mmio_data(self->run, 0xbeef);
+	self->run->immediate_exit = 1;
+	EXPECT_EQ(-EINTR, gh_run(self->fd));
+	GH_EXPECT_LOG(self->vmid, 0, "load 2\n");
+	self->run->immediate_exit = 0;
+	RUN_MMIO(0x20, 2, 1);
+	EXPECT_EQ(0xbeef, gh_mmio_data(self->run));
+	GH_EXPECT_LOG(self->vmid, 0, "load 2\nread 0x1000 2 0xbeef\n");
+}
+
+/* --- the vCPU in its VM --- */
+
+TEST_F(vcpu, run_arg_must_be_zero)
+{
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD("mmio_write 0x20 4 5\n");
+	EXPECT_EQ(-1, ioctl(self->fd, GUNYAH_VCPU_RUN, 1UL));
+	EXPECT_EQ(EINVAL, errno);
+	GH_EXPECT_LOG(self->vmid, 0, "load 1\n");
+}
+
+TEST_F(vcpu, unknown_vcpu_ioctl_is_enotty)
+{
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	EXPECT_EQ(-1, ioctl(self->fd, _IO(GUNYAH_IOCTL_TYPE, 0x7f), 0));
+	EXPECT_EQ(ENOTTY, errno);
+	/* VM ioctls are not vCPU ioctls */
+	EXPECT_EQ(-1, ioctl(self->fd, GUNYAH_VM_START, 0));
+	EXPECT_EQ(ENOTTY, errno);
 }
 
 TEST(run_before_start_is_enodev)
@@ -254,105 +499,95 @@ TEST(run_before_start_is_enodev)
 
 	if (dev < 0 && errno == ENOENT)
 		SKIP(return, "/dev/gunyah missing");
+	ASSERT_LE(0, dev);
 	vm = ioctl(dev, GUNYAH_CREATE_VM, 0);
 	ASSERT_LE(0, vm);
 	vcpu = gh_add_vcpu(vm, 0);
-	ASSERT_LE(0, vcpu);
-	EXPECT_EQ(-1, ioctl(vcpu, GUNYAH_VCPU_RUN, 0));
-	EXPECT_EQ(ENODEV, errno);
+	ASSERT_LE(0, vcpu) TH_LOG("add vcpu: %s", strerror(errno));
+	EXPECT_EQ(-ENODEV, gh_run(vcpu));
+	EXPECT_EQ(-ENODEV, gh_run(vcpu));
 	close(vcpu);
+	close(vm);
+	close(dev);
+}
+
+/* A vCPU id the RM gave the VM no resource for never runs */
+TEST(vcpu_id_not_in_vm_is_enodev)
+{
+	char buf[32];
+	int dev, vm, early, late, id;
+
+	dev = gh_open_dev();
+	if (dev < 0 && errno == ENOENT)
+		SKIP(return, "/dev/gunyah missing");
+	if (!gh_sim_present() || gh_read_text(NR_VCPUS_PARAM, buf, sizeof(buf)) <= 0)
+		SKIP(return, "needs the simulator (its nr_vcpus)");
+	id = atoi(buf);
+	ASSERT_LT(0, id);
+	vm = ioctl(dev, GUNYAH_CREATE_VM, 0);
+	ASSERT_LE(0, vm);
+	early = gh_add_vcpu(vm, id);
+	ASSERT_LE(0, early) TH_LOG("add vcpu %d: %s", id, strerror(errno));
+	ASSERT_EQ(0, ioctl(vm, GUNYAH_VM_START));
+	late = gh_add_vcpu(vm, id + 1);
+	ASSERT_LE(0, late);
+	EXPECT_EQ(-ENODEV, gh_run(early));
+	EXPECT_EQ(-ENODEV, gh_run(late));
+	close(late);
+	close(early);
 	close(vm);
 	close(dev);
 }
 
 TEST_F(vcpu, same_id_twice_is_eexist)
 {
-	EXPECT_EQ(-1, gh_add_vcpu(self->vm, 0));
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	EXPECT_EQ(-1, gh_add_vcpu(self->gv.vm, 0));
 	EXPECT_EQ(EEXIST, errno);
+	/* The first one is unharmed */
+	LOAD("mmio_write 0x20 4 5\n");
+	RUN_MMIO(0x20, 4, 1);
+}
+
+TEST_F(vcpu, remove_and_readd)
+{
+	struct gunyah_vcpu_run *run;
+	int fd;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD("mmio_read 0x1000 4\nmmio_write 0x20 4 last\n");
+	RUN_MMIO(0x1000, 4, 0);
+	ASSERT_EQ(0, gh_remove_vcpu(self->gv.vm, 0));
+	EXPECT_EQ(-1, gh_remove_vcpu(self->gv.vm, 0));
+	EXPECT_EQ(ENOENT, errno);
+	/* The removed vCPU's fd stays valid but can never run again */
+	EXPECT_EQ(-ENODEV, gh_run(self->fd));
+	EXPECT_EQ(gh_page_size(), ioctl(self->fd, GUNYAH_VCPU_MMAP_SIZE));
+
+	/* The same id again gets the VM's vCPU resource back */
+	fd = gh_add_vcpu(self->gv.vm, 0);
+	ASSERT_LE(0, fd) TH_LOG("re-add: %s", strerror(errno));
+	run = gh_map_run(fd);
+	ASSERT_NE(NULL, run);
+	ASSERT_EQ(0, gh_sim_clear_log(self->vmid, 0));
+	LOAD("mmio_write 0x30 4 3\n");
+	ASSERT_EQ(0, gh_run(fd));
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, run->exit_reason);
+	EXPECT_EQ(0x30, run->mmio.phys_addr);
+	EXPECT_EQ(3, gh_mmio_data(run));
+	GH_EXPECT_LOG(self->vmid, 0, "load 1\n");
+	EXPECT_EQ(-ENODEV, gh_run(self->fd));
+	munmap(run, gh_page_size());
+	close(fd);
 }
 
 TEST_F(vcpu, vcpu_fd_is_cloexec)
 {
-	EXPECT_EQ(FD_CLOEXEC, fcntl(self->vcpu, F_GETFD) & FD_CLOEXEC);
-}
-
-TEST_F_SIGNAL(vcpu, mmap_beyond_page_is_sigbus, SIGBUS)
-{
-	long pg = sysconf(_SC_PAGESIZE);
-	char *p = mmap(NULL, pg, PROT_READ, MAP_SHARED, self->vcpu, pg);
-
-	ASSERT_NE(MAP_FAILED, p);
-	/* Only offset 0 is backed: this read must raise SIGBUS */
-	EXPECT_EQ(0, p[0]);
-}
-
-struct runner {
-	int fd, ret;
-	pthread_t thread;
-};
-
-static void *runner_fn(void *arg)
-{
-	struct runner *r = arg;
-
-	r->ret = run_vcpu(r->fd);
-	return NULL;
-}
-
-TEST_F(vcpu, cpu_on_from_another_vcpu)
-{
-	struct gunyah_vcpu_run *run1;
-	struct runner r;
-	int vcpu1;
-
-	/* vCPU 1 was added after start: it gets the existing resource */
-	vcpu1 = gh_add_vcpu(self->vm, 1);
-	ASSERT_LE(0, vcpu1) TH_LOG("add vcpu 1: %s", strerror(errno));
-	run1 = gh_map_run(vcpu1);
-	ASSERT_NE(NULL, run1);
-	ASSERT_EQ(0, gh_sim_load(self->vmid, 1, "cpu_off\nmmio_read 0x10 4\n"));
-	r.fd = vcpu1;
-	ASSERT_EQ(0, pthread_create(&r.thread, NULL, runner_fn, &r));
-	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, "cpu_on 1\nmmio_write 0x20 4 1\n"));
-	ASSERT_EQ(0, run_vcpu(self->vcpu));
-	EXPECT_EQ(0x20, self->run->mmio.phys_addr);
-	ASSERT_EQ(0, pthread_join(r.thread, NULL));
-	EXPECT_EQ(0, r.ret);
-	EXPECT_EQ(GUNYAH_VCPU_EXIT_MMIO, run1->exit_reason);
-	EXPECT_EQ(0x10, run1->mmio.phys_addr);
-	munmap(run1, (size_t)sysconf(_SC_PAGESIZE));
-	close(vcpu1);
-}
-
-TEST_F(vcpu, wfi_until_wakeup)
-{
-	struct runner r = { .fd = self->vcpu };
-
-	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, "wfi\nmmio_write 0x30 4 3\n"));
-	ASSERT_EQ(0, pthread_create(&r.thread, NULL, runner_fn, &r));
-	/* Either order is a valid wake-up: before or during the sleep */
-	ASSERT_EQ(0, gh_sim_write(self->vmid, 0, "wakeup", "1\n"));
-	ASSERT_EQ(0, pthread_join(r.thread, NULL));
-	ASSERT_EQ(0, r.ret);
-	EXPECT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
-	EXPECT_EQ(0x30, self->run->mmio.phys_addr);
-}
-
-TEST_F(vcpu, remove_while_running_wakes_runner)
-{
-	struct runner r = { .fd = self->vcpu };
-
-	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, "wfi\n"));
-	ASSERT_EQ(0, pthread_create(&r.thread, NULL, runner_fn, &r));
-	ASSERT_EQ(0, gh_remove_vcpu(self->vm, 0));
-	ASSERT_EQ(0, pthread_join(r.thread, NULL));
-	EXPECT_EQ(-ENODEV, r.ret);
-	/* The page was not used to kick the runner */
-	EXPECT_EQ(0, self->run->immediate_exit);
-	/* Re-adding the same id works once the old one is gone */
-	r.fd = gh_add_vcpu(self->vm, 0);
-	EXPECT_LE(0, r.fd);
-	close(r.fd);
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	EXPECT_EQ(FD_CLOEXEC, fcntl(self->fd, F_GETFD) & FD_CLOEXEC);
 }
 
 TEST_HARNESS_MAIN

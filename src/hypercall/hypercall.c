@@ -13,6 +13,7 @@
 
 #include "gunyah.h"
 #include "hypercall/backend.h"
+#include "hypercall/fault_inject.h"
 
 static DEFINE_MUTEX(gunyah_backend_lock);
 /* Written under gunyah_backend_lock; read locklessly by the wrappers */
@@ -112,8 +113,9 @@ EXPORT_SYMBOL_GPL(gunyah_hypercall_put_backend);
 
 /*
  * Every hypercall goes through exactly one of the wrappers below, and each
- * wrapper fetches the backend with gunyah_ops(): the place where a fault
- * injection layer hooks in before the backend is called.
+ * wrapper fetches the backend with gunyah_ops(), then asks
+ * gunyah_fail_hypercall() (one READ_ONCE() while fail_hypercall is
+ * disarmed) whether to return an injected error instead of calling it.
  */
 static const struct gunyah_hypercall_ops *gunyah_ops(const char *call)
 {
@@ -133,8 +135,12 @@ void gunyah_hypercall_hyp_identify(struct gunyah_hypercall_hyp_identify_resp *re
 {
 	const struct gunyah_hypercall_ops *ops = gunyah_ops("hyp_identify");
 
+	enum gunyah_error gerr;
+
 	memset(resp, 0, sizeof(*resp));
-	if (ops && ops->identify)
+	/* An injected fault leaves the response zeroed: no hypervisor */
+	if (ops && ops->identify &&
+	    !gunyah_fail_hypercall(GUNYAH_FAIL_HC_IDENTIFY, sizeof(*resp), &gerr))
 		ops->identify(resp);
 }
 EXPORT_SYMBOL_GPL(gunyah_hypercall_hyp_identify);
@@ -153,9 +159,15 @@ enum gunyah_error gunyah_hypercall_msgq_send(u64 capid, size_t size, void *buff,
 					     u64 tx_flags, bool *ready)
 {
 	const struct gunyah_hypercall_ops *ops = gunyah_ops("msgq_send");
+	enum gunyah_error gerr;
 
 	if (!ops)
 		return GUNYAH_ERROR_UNIMPLEMENTED;
+	if (gunyah_fail_hypercall(GUNYAH_FAIL_HC_MSGQ_SEND, size, &gerr)) {
+		/* The message is not sent */
+		*ready = true;
+		return gerr;
+	}
 	return ops->msgq_send(capid, size, buff, tx_flags, ready);
 }
 EXPORT_SYMBOL_GPL(gunyah_hypercall_msgq_send);
@@ -174,9 +186,16 @@ enum gunyah_error gunyah_hypercall_msgq_recv(u64 capid, void *buff, size_t size,
 					     size_t *recv_size, bool *ready)
 {
 	const struct gunyah_hypercall_ops *ops = gunyah_ops("msgq_recv");
+	enum gunyah_error gerr;
 
 	if (!ops)
 		return GUNYAH_ERROR_UNIMPLEMENTED;
+	if (gunyah_fail_hypercall(GUNYAH_FAIL_HC_MSGQ_RECV, size, &gerr)) {
+		/* Nothing is dequeued */
+		*recv_size = 0;
+		*ready = false;
+		return gerr;
+	}
 	return ops->msgq_recv(capid, buff, size, recv_size, ready);
 }
 EXPORT_SYMBOL_GPL(gunyah_hypercall_msgq_recv);
@@ -194,9 +213,15 @@ gunyah_hypercall_vcpu_run(u64 capid, unsigned long *resume_data,
 			  struct gunyah_hypercall_vcpu_run_resp *resp)
 {
 	const struct gunyah_hypercall_ops *ops = gunyah_ops("vcpu_run");
+	enum gunyah_error gerr;
 
 	if (!ops)
 		return GUNYAH_ERROR_UNIMPLEMENTED;
+	if (gunyah_fail_hypercall(GUNYAH_FAIL_HC_VCPU_RUN, 1, &gerr)) {
+		/* The vCPU did not run: READY, nothing taken */
+		memset(resp, 0, sizeof(*resp));
+		return gerr;
+	}
 	return ops->vcpu_run(capid, resume_data, resp);
 }
 EXPORT_SYMBOL_GPL(gunyah_hypercall_vcpu_run);
@@ -255,6 +280,7 @@ static int __init gunyah_init(void)
 	if (IS_ERR(gunyah_debugfs))
 		pr_info("debugfs unavailable (%ld); no debug knobs\n",
 			PTR_ERR(gunyah_debugfs));
+	gunyah_fail_hypercall_debugfs_init(gunyah_debugfs);
 
 	/* Not an error if this is not Gunyah: the simulator may register */
 	gunyah_arm64_hvc_init();

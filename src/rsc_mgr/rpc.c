@@ -22,6 +22,9 @@
 
 #include "rsc_mgr/rsc_mgr.h"
 
+#define CREATE_TRACE_POINTS
+#include "rsc_mgr/rm_trace.h"
+
 static unsigned int rpc_timeout_ms = 10000;
 module_param(rpc_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(rpc_timeout_ms, "How long to wait for an RM reply or for TX space (ms)");
@@ -382,6 +385,9 @@ void gunyah_rm_handle_message(struct gunyah_rm *rm, const void *msg, size_t size
 		gunyah_rm_deliver_reply(rm, msg, size);
 		break;
 	case GUNYAH_RM_RPC_TYPE_NOTIF:
+		trace_gunyah_rm_notification(le32_to_cpu(hdr->msg_id),
+					     msg + GUNYAH_RM_HDR_SIZE,
+					     size - GUNYAH_RM_HDR_SIZE);
 		gunyah_rm_queue_notif(rm, le32_to_cpu(hdr->msg_id),
 				      msg + GUNYAH_RM_HDR_SIZE,
 				      size - GUNYAH_RM_HDR_SIZE);
@@ -611,6 +617,14 @@ int gunyah_rm_call(struct gunyah_rm *rm, u32 message_id, const void *req,
 				    message_id, ret);
 		return ret;
 	}
+	trace_gunyah_rm_request(message_id, seq, req_size);
+
+	/* fail_rm_call: not sent; completes below as if the RM had refused it */
+	if (gunyah_rm_fail_call(message_id, GUNYAH_RM_HDR_SIZE + req_size,
+				&call.rm_error)) {
+		xa_erase(&rm->calls, seq);
+		goto done;
+	}
 
 	ret = gunyah_rm_send(rm, message_id, seq, req, req_size);
 	if (!ret && !wait_for_completion_timeout(&call.done,
@@ -629,14 +643,18 @@ int gunyah_rm_call(struct gunyah_rm *rm, u32 message_id, const void *req,
 				dev_err_ratelimited(rm->dev,
 						    "RM call %#x seq %u: no reply in %u ms\n",
 						    message_id, seq, rpc_timeout_ms);
+			trace_gunyah_rm_reply(message_id, seq, 0, ret, 0);
 			return ret;
 		}
 		wait_for_completion(&call.done);
 	}
 
+done:
 	if (call.ret) {
 		dev_err_ratelimited(rm->dev, "RM call %#x seq %u failed: %d\n",
 				    message_id, seq, call.ret);
+		trace_gunyah_rm_reply(message_id, seq, call.rm_error, call.ret,
+				      call.size);
 		kfree(call.payload);
 		return call.ret;
 	}
@@ -644,9 +662,12 @@ int gunyah_rm_call(struct gunyah_rm *rm, u32 message_id, const void *req,
 		ret = gunyah_rm_error_remap(call.rm_error);
 		dev_err_ratelimited(rm->dev, "RM call %#x seq %u: RM error %#x (%d)\n",
 				    message_id, seq, call.rm_error, ret);
+		trace_gunyah_rm_reply(message_id, seq, call.rm_error, ret,
+				      call.size);
 		kfree(call.payload);
 		return ret;
 	}
+	trace_gunyah_rm_reply(message_id, seq, call.rm_error, 0, call.size);
 
 	*resp = call.payload;
 	*resp_size = call.size;
@@ -753,6 +774,7 @@ static int gunyah_rm_probe(struct platform_device *pdev)
 	ret = gunyah_vm_mgr_register(rm);
 	if (ret)
 		goto err_free_rx;
+	gunyah_rm_inject_set_rm(rm);
 
 	/* Drain whatever the RM queued before the handler was there */
 	irq_wake_thread(rm->rx_irq, rm);
@@ -774,6 +796,7 @@ static void gunyah_rm_remove(struct platform_device *pdev)
 	struct gunyah_rm *rm = platform_get_drvdata(pdev);
 	struct gunyah_rm_notif *n, *tmp;
 
+	gunyah_rm_inject_set_rm(NULL);
 	gunyah_vm_mgr_unregister(rm);
 
 	WRITE_ONCE(rm->removed, true);
@@ -814,7 +837,27 @@ static struct platform_driver gunyah_rm_driver = {
 		.suppress_bind_attrs = true,
 	},
 };
-module_platform_driver(gunyah_rm_driver);
+
+static int __init gunyah_rm_init(void)
+{
+	int ret;
+
+	gunyah_rm_fault_init();
+	ret = platform_driver_register(&gunyah_rm_driver);
+	if (ret) {
+		pr_err("gunyah_rsc_mgr: cannot register the platform driver: %d\n", ret);
+		gunyah_rm_fault_exit();
+	}
+	return ret;
+}
+module_init(gunyah_rm_init);
+
+static void __exit gunyah_rm_exit(void)
+{
+	platform_driver_unregister(&gunyah_rm_driver);
+	gunyah_rm_fault_exit();
+}
+module_exit(gunyah_rm_exit);
 
 MODULE_ALIAS("platform:" GUNYAH_RM_PLATFORM_DEV_NAME);
 MODULE_LICENSE("GPL");

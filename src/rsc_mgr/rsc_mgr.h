@@ -10,6 +10,7 @@
 #include <linux/types.h>
 
 #include "gunyah.h"
+#include "gunyah_fault.h"
 #include "rm_proto.h"
 
 struct device;
@@ -35,6 +36,31 @@ int gunyah_rm_vm_init(struct gunyah_rm *rm, u16 vmid);
 int gunyah_rm_get_hyp_resources(struct gunyah_rm *rm, u16 vmid,
 				struct gunyah_rm_hyp_resources **resources,
 				u32 *n_entries);
+
+/* fault_inject.c: fail_rm_call and rm_inject */
+extern struct gunyah_fault gunyah_fail_rm_call_attr;
+bool __gunyah_rm_fail_call(u32 msg_id, size_t size, u32 *rm_error);
+
+/**
+ * gunyah_rm_fail_call() - Should this RM call complete with an injected error?
+ * @msg_id: the call's message id
+ * @size: bytes the request takes on the wire
+ * @rm_error: set to the RM error to complete it with
+ *
+ * One READ_ONCE() while fail_rm_call is disarmed.
+ *
+ * Return: true if the call must not be sent.
+ */
+static inline bool gunyah_rm_fail_call(u32 msg_id, size_t size, u32 *rm_error)
+{
+	if (likely(!gunyah_fault_armed(&gunyah_fail_rm_call_attr)))
+		return false;
+	return __gunyah_rm_fail_call(msg_id, size, rm_error);
+}
+
+void gunyah_rm_inject_set_rm(struct gunyah_rm *rm);
+void gunyah_rm_fault_init(void);
+void gunyah_rm_fault_exit(void);
 
 /* vm_mgr: the /dev/gunyah misc device, registered when the RM binds */
 int gunyah_vm_mgr_register(struct gunyah_rm *rm);

@@ -272,6 +272,7 @@ void sim_vm_crash(struct sim_vm *vm, struct sim_batch *batch);
 bool sim_vm_is_down(const struct sim_vm *vm);
 const char *sim_vm_status_name(u8 status);
 void sim_vm_put(struct sim_vm *vm);
+int sim_rm_reap_vm(u16 vmid);
 
 /* sim_vcpu.c */
 enum gunyah_error sim_vcpu_run(u64 capid, unsigned long *resume_data,

@@ -9,6 +9,8 @@
  *                            parse error); read: the loaded text
  *   vm<vmid>/vcpu<N>/log     read: what the guest observed; write: clear
  *   vm<vmid>/vcpu<N>/wakeup  write: raise the vCPU's wake-up interrupt
+ *   reap_vm                  write "VMID": free a VM whose owner cannot
+ *                            (lost reply, refused VM_DEALLOC_VMID)
  * Files go away with the VM (VM_DEALLOC_VMID); debugfs waits for readers
  * and writers, and the sim's lock is never held across that wait.
  */
@@ -226,6 +228,32 @@ static const struct file_operations sim_wakeup_fops = {
 	.llseek		= noop_llseek,
 };
 
+static ssize_t sim_reap_vm_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	u16 vmid;
+	int ret;
+
+	ret = kstrtou16_from_user(ubuf, count, 0, &vmid);
+	if (ret) {
+		pr_warn("gunyah_sim: reap_vm: expected a vmid\n");
+		return ret;
+	}
+	ret = sim_rm_reap_vm(vmid);
+	if (ret) {
+		pr_warn("gunyah_sim: reap_vm: no VM %u\n", vmid);
+		return ret;
+	}
+	return count;
+}
+
+static const struct file_operations sim_reap_vm_fops = {
+	.owner		= THIS_MODULE,
+	.open		= simple_open,
+	.write		= sim_reap_vm_write,
+	.llseek		= noop_llseek,
+};
+
 void sim_debugfs_add_vm(struct sim_vm *vm)
 {
 	struct dentry *dir;
@@ -261,6 +289,8 @@ void sim_debugfs_init(void)
 	gsim.debugfs = debugfs_create_dir("gunyah_sim", NULL);
 	debugfs_create_file("rm_stats", 0400, gsim.debugfs, NULL,
 			    &sim_rm_stats_fops);
+	debugfs_create_file("reap_vm", 0200, gsim.debugfs, NULL,
+			    &sim_reap_vm_fops);
 }
 
 void sim_debugfs_exit(void)

@@ -398,6 +398,42 @@ static u32 sim_rm_dealloc_vmid(struct sim_rm_req *req)
 	return GUNYAH_RM_ERROR_OK;
 }
 
+/**
+ * sim_rm_reap_vm() - Free a VM its owner can no longer free
+ * @vmid: the VM
+ *
+ * What an RM administrator does after a client lost a reply or had
+ * VM_DEALLOC_VMID refused: stop the VM if it runs (as a forced stop,
+ * with its notifications) and free its vmid.
+ *
+ * Return: 0, or -ENOENT if there is no such VM.
+ */
+int sim_rm_reap_vm(u16 vmid)
+{
+	static const u32 normal_exit[1];
+	struct sim_batch notes;
+	struct sim_vm *vm;
+
+	sim_batch_init(&notes);
+	mutex_lock(&gsim.lock);
+	vm = sim_vm_find(vmid);
+	if (!vm) {
+		mutex_unlock(&gsim.lock);
+		return -ENOENT;
+	}
+	if (vm->status == GUNYAH_RM_VM_STATUS_RUNNING ||
+	    vm->status == GUNYAH_RM_VM_STATUS_PAUSED)
+		sim_vm_exit(vm, GUNYAH_VM_EXIT_TYPE_VM_STOP_FORCED, normal_exit,
+			    1, &notes);
+	list_del(&vm->list);
+	vm->dead = true;
+	sim_batch_flush(&notes);
+	mutex_unlock(&gsim.lock);
+	pr_info("gunyah_sim: vm%u reaped\n", vmid);
+	sim_vm_destroy(vm);
+	return 0;
+}
+
 static u32 sim_rm_config_image(struct sim_rm_req *req)
 {
 	const struct gunyah_rm_vm_config_image_req *r = (const void *)req->payload;

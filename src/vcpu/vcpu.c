@@ -10,13 +10,17 @@
  */
 
 #include <linux/anon_inodes.h>
+#include <linux/cache.h>
+#include <linux/debugfs.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/interrupt.h>
 #include <linux/kref.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
 
@@ -34,6 +38,47 @@ enum gunyah_vcpu_run_state {
 	GUNYAH_VCPU_RUN_STATE_MMIO_WRITE,
 	GUNYAH_VCPU_RUN_STATE_PAGE_FAULT,
 	GUNYAH_VCPU_RUN_STATE_SYSTEM_DOWN,
+};
+
+/**
+ * struct gunyah_vcpu_stats - What one vCPU did, for debugfs
+ * @runs: GUNYAH_VCPU_RUN ioctls that got to run (took @run_lock)
+ * @hypercalls: vcpu_run hypercalls made
+ * @hypercall_ns: time spent inside them (local_clock(), ns)
+ * @exits_mmio: MMIO exits to userspace
+ * @exits_page_fault: PAGE_FAULT exits to userspace
+ * @exits_status: STATUS exits to userspace
+ * @ready: READY returns (run again after a reschedule)
+ * @blocked: BLOCKED returns (run again after a yield)
+ * @sleeps: sleeps for the wake-up interrupt (EXPECTS_WAKEUP, POWERED_OFF)
+ * @wakeups: sleeps ended by the wake-up interrupt
+ * @retries: hypercalls that returned RETRY and were made again
+ * @errors_hypercall: runs ended by any other hypercall error
+ * @errors_unknown_state: runs ended by a state this driver does not know
+ * @errors_resume_action: runs refused for an invalid resume_action
+ * @errors_interrupted: runs ended by immediate_exit or a signal
+ * @errors_nodev: runs ended with -ENODEV (not started, going away)
+ *
+ * Written only by the thread holding the vCPU's run_lock, with plain
+ * increments on cache lines of their own; debugfs reads them racily.
+ */
+struct gunyah_vcpu_stats {
+	u64 runs;
+	u64 hypercalls;
+	u64 hypercall_ns;
+	u64 exits_mmio;
+	u64 exits_page_fault;
+	u64 exits_status;
+	u64 ready;
+	u64 blocked;
+	u64 sleeps;
+	u64 wakeups;
+	u64 retries;
+	u64 errors_hypercall;
+	u64 errors_unknown_state;
+	u64 errors_resume_action;
+	u64 errors_interrupted;
+	u64 errors_nodev;
 };
 
 /**
@@ -55,6 +100,8 @@ enum gunyah_vcpu_run_state {
  * @nb: RM notifications: a VM that stops wakes sleeping runs
  * @ticket: claims the VM's vCPU resource with this vCPU's index as label
  * @kref: one reference for the function instance, one for the fd
+ * @debugfs: gunyah/vm<vmid>/vcpu<N>/ while the resource is populated
+ * @stats: counters, written under @run_lock only
  */
 struct gunyah_vcpu {
 	struct gunyah_vm_function_instance *f;
@@ -76,7 +123,24 @@ struct gunyah_vcpu {
 	struct notifier_block nb;
 	struct gunyah_vm_resource_ticket ticket;
 	struct kref kref;
+	struct dentry *debugfs;
+
+	struct gunyah_vcpu_stats stats ____cacheline_aligned_in_smp;
 };
+
+#define CREATE_TRACE_POINTS
+#include "vcpu/vcpu_trace.h"
+
+/* One writer (the run_lock holder); WRITE_ONCE() for the racy reader */
+static inline void gunyah_vcpu_stat_add(u64 *stat, u64 n)
+{
+	WRITE_ONCE(*stat, *stat + n);
+}
+
+static inline void gunyah_vcpu_stat_inc(u64 *stat)
+{
+	gunyah_vcpu_stat_add(stat, 1);
+}
 
 static void vcpu_release(struct kref *kref)
 {
@@ -91,6 +155,7 @@ static irqreturn_t gunyah_vcpu_irq_handler(int irq, void *data)
 {
 	struct gunyah_vcpu *vcpu = data;
 
+	trace_gunyah_vcpu_wakeup(vcpu);
 	WRITE_ONCE(vcpu->woken, true);
 	wake_up(&vcpu->wait);
 	return IRQ_HANDLED;
@@ -117,12 +182,15 @@ static bool vm_status_is_starting(enum gunyah_rm_vm_status s)
 }
 
 static void gunyah_vcpu_fill_status_exit(struct gunyah_vcpu *vcpu)
+	__must_hold(&vcpu->run_lock)
 {
 	struct gunyah_vcpu_run *run = vcpu->vcpu_run;
 
 	run->status.status = vcpu->down_status;
 	run->status.exit_info = vcpu->down_exit_info;
 	run->exit_reason = GUNYAH_VCPU_EXIT_STATUS;
+	gunyah_vcpu_stat_inc(&vcpu->stats.exits_status);
+	trace_gunyah_vcpu_exit_status(vcpu);
 }
 
 /*
@@ -180,6 +248,8 @@ static void gunyah_handle_mmio(struct gunyah_vcpu *vcpu,
 	/* Userspace from before resume_action existed leaves it 0: HANDLED */
 	run->mmio.resume_action = GUNYAH_VCPU_RESUME_HANDLED;
 	run->exit_reason = GUNYAH_VCPU_EXIT_MMIO;
+	gunyah_vcpu_stat_inc(&vcpu->stats.exits_mmio);
+	trace_gunyah_vcpu_exit_mmio(vcpu, resp);
 }
 
 static void gunyah_handle_page_fault(struct gunyah_vcpu *vcpu,
@@ -194,6 +264,8 @@ static void gunyah_handle_page_fault(struct gunyah_vcpu *vcpu,
 	/* Unless userspace provides memory, the guest gets its fault back */
 	run->page_fault.resume_action = GUNYAH_VCPU_RESUME_FAULT;
 	run->exit_reason = GUNYAH_VCPU_EXIT_PAGE_FAULT;
+	gunyah_vcpu_stat_inc(&vcpu->stats.exits_page_fault);
+	trace_gunyah_vcpu_exit_page_fault(vcpu, resp);
 }
 
 static int gunyah_resume_action(struct gunyah_vcpu *vcpu, u8 action,
@@ -234,15 +306,18 @@ static int gunyah_vcpu_resume_data(struct gunyah_vcpu *vcpu,
 	case GUNYAH_VCPU_RUN_STATE_MMIO_WRITE:
 		action = READ_ONCE(run->mmio.resume_action);
 		ret = gunyah_resume_action(vcpu, action, resume_data);
-		if (ret || action != GUNYAH_VCPU_RESUME_HANDLED ||
-		    vcpu->state != GUNYAH_VCPU_RUN_STATE_MMIO_READ)
-			return ret;
-		memcpy(&value, run->mmio.data, vcpu->mmio_len);
-		resume_data[0] = le64_to_cpu(value);
-		return 0;
+		if (!ret && action == GUNYAH_VCPU_RESUME_HANDLED &&
+		    vcpu->state == GUNYAH_VCPU_RUN_STATE_MMIO_READ) {
+			memcpy(&value, run->mmio.data, vcpu->mmio_len);
+			resume_data[0] = le64_to_cpu(value);
+		}
+		trace_gunyah_vcpu_resume(vcpu, action, resume_data);
+		return ret;
 	case GUNYAH_VCPU_RUN_STATE_PAGE_FAULT:
 		action = READ_ONCE(run->page_fault.resume_action);
-		return gunyah_resume_action(vcpu, action, resume_data);
+		ret = gunyah_resume_action(vcpu, action, resume_data);
+		trace_gunyah_vcpu_resume(vcpu, action, resume_data);
+		return ret;
 	default:
 		return 0;
 	}
@@ -279,10 +354,12 @@ static int gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
 	unsigned long resume_data[3] = { 0 };
 	struct gunyah_resource *rsc;
 	enum gunyah_error gerr;
+	u64 start;
 	int ret;
 
 	if (mutex_lock_interruptible(&vcpu->run_lock))
 		return -ERESTARTSYS;
+	gunyah_vcpu_stat_inc(&vcpu->stats.runs);
 
 	/* A VM that is gone says why again, whatever the page holds now */
 	if (vcpu->state == GUNYAH_VCPU_RUN_STATE_SYSTEM_DOWN) {
@@ -313,8 +390,10 @@ static int gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
 	}
 
 	ret = gunyah_vcpu_resume_data(vcpu, resume_data);
-	if (ret)
+	if (ret) {
+		gunyah_vcpu_stat_inc(&vcpu->stats.errors_resume_action);
 		goto out;
+	}
 
 	for (;;) {
 		/*
@@ -329,9 +408,15 @@ static int gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
 		}
 		/* A wake-up raised after this point is for the call below */
 		WRITE_ONCE(vcpu->woken, false);
+		trace_gunyah_vcpu_run_enter(vcpu, resume_data);
+		start = local_clock();
 		gerr = gunyah_hypercall_vcpu_run(rsc->capid, resume_data, &resp);
+		gunyah_vcpu_stat_add(&vcpu->stats.hypercall_ns, local_clock() - start);
+		gunyah_vcpu_stat_inc(&vcpu->stats.hypercalls);
+		trace_gunyah_vcpu_run_return(vcpu, gerr, &resp);
 		if (gerr == GUNYAH_ERROR_RETRY) {
 			/* Not taken: resume the same way after a reschedule */
+			gunyah_vcpu_stat_inc(&vcpu->stats.retries);
 			cond_resched();
 			ret = gunyah_vcpu_stop_reason(vcpu);
 			if (ret)
@@ -339,6 +424,7 @@ static int gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
 			continue;
 		}
 		if (gerr != GUNYAH_ERROR_OK) {
+			gunyah_vcpu_stat_inc(&vcpu->stats.errors_hypercall);
 			ret = gunyah_error_remap(gerr);
 			pr_info_ratelimited("gunyah_vcpu: vCPU %u: vcpu_run failed: gunyah error %d (%d)\n",
 					    vcpu->ticket.label, gerr, ret);
@@ -352,6 +438,7 @@ static int gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
 		switch (resp.state) {
 		case GUNYAH_VCPU_STATE_READY:
 			/* The host's time slice or an interrupt ended the run */
+			gunyah_vcpu_stat_inc(&vcpu->stats.ready);
 			cond_resched();
 			break;
 		case GUNYAH_VCPU_STATE_POWERED_OFF:
@@ -361,15 +448,24 @@ static int gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
 				goto out;
 			fallthrough;
 		case GUNYAH_VCPU_STATE_EXPECTS_WAKEUP:
+			gunyah_vcpu_stat_inc(&vcpu->stats.sleeps);
 			ret = gunyah_vcpu_wait(vcpu);
 			if (ret)
 				goto out;
-			/* The wake may have come from the VM stopping */
-			ret = gunyah_vcpu_check_system(vcpu);
-			if (ret <= 0)
-				goto out;
+			if (READ_ONCE(vcpu->woken))
+				gunyah_vcpu_stat_inc(&vcpu->stats.wakeups);
+			/*
+			 * A wake from the VM stopping is seen by the lockless
+			 * status check at the top of the loop; no status_lock
+			 * round trip on every wake-up.
+			 */
 			break;
 		case GUNYAH_VCPU_STATE_BLOCKED:
+			gunyah_vcpu_stat_inc(&vcpu->stats.blocked);
+			/*
+			 * Blocked on something another vCPU holds: give its
+			 * host thread the CPU now, not only when need_resched.
+			 */
 			schedule();
 			break;
 		case GUNYAH_VCPU_ADDRSPACE_VMMIO_READ:
@@ -388,6 +484,7 @@ static int gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
 			 */
 			pr_warn_ratelimited("gunyah_vcpu: vCPU %u: unknown vcpu_run state %llu\n",
 					    vcpu->ticket.label, resp.state);
+			gunyah_vcpu_stat_inc(&vcpu->stats.errors_unknown_state);
 			ret = -EINVAL;
 			goto out;
 		}
@@ -398,6 +495,12 @@ static int gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
 	}
 
 out:
+	if (ret == -ENODEV)
+		gunyah_vcpu_stat_inc(&vcpu->stats.errors_nodev);
+	else if (ret == -EINTR || ret == -ERESTARTSYS)
+		gunyah_vcpu_stat_inc(&vcpu->stats.errors_interrupted);
+	/* -ERESTARTSYS: a signal; userspace sees EINTR or a restart */
+	trace_gunyah_vcpu_run_done(vcpu, ret);
 	mutex_unlock(&vcpu->run_lock);
 	/* A signal that interrupted the wait, turned into a kick */
 	if (ret == -ERESTARTSYS && READ_ONCE(vcpu->vcpu_run->immediate_exit))
@@ -464,6 +567,47 @@ static const struct file_operations gunyah_vcpu_fops = {
 	.mmap = gunyah_vcpu_mmap,
 };
 
+#define GUNYAH_VCPU_STAT(name) { #name, offsetof(struct gunyah_vcpu_stats, name) }
+
+static const struct {
+	const char *name;
+	size_t offset;
+} gunyah_vcpu_stat_fields[] = {
+	GUNYAH_VCPU_STAT(runs),
+	GUNYAH_VCPU_STAT(hypercalls),
+	GUNYAH_VCPU_STAT(hypercall_ns),
+	GUNYAH_VCPU_STAT(exits_mmio),
+	GUNYAH_VCPU_STAT(exits_page_fault),
+	GUNYAH_VCPU_STAT(exits_status),
+	GUNYAH_VCPU_STAT(ready),
+	GUNYAH_VCPU_STAT(blocked),
+	GUNYAH_VCPU_STAT(sleeps),
+	GUNYAH_VCPU_STAT(wakeups),
+	GUNYAH_VCPU_STAT(retries),
+	GUNYAH_VCPU_STAT(errors_hypercall),
+	GUNYAH_VCPU_STAT(errors_unknown_state),
+	GUNYAH_VCPU_STAT(errors_resume_action),
+	GUNYAH_VCPU_STAT(errors_interrupted),
+	GUNYAH_VCPU_STAT(errors_nodev),
+};
+
+static_assert(ARRAY_SIZE(gunyah_vcpu_stat_fields) * sizeof(u64) ==
+	      sizeof(struct gunyah_vcpu_stats));
+
+/* gunyah/vm<vmid>/vcpu<N>/stats: "name: value" lines, read racily */
+static int gunyah_vcpu_stats_show(struct seq_file *s, void *unused)
+{
+	const struct gunyah_vcpu *vcpu = s->private;
+	const u8 *base = (const u8 *)&vcpu->stats;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(gunyah_vcpu_stat_fields); i++)
+		seq_printf(s, "%s: %llu\n", gunyah_vcpu_stat_fields[i].name,
+			   READ_ONCE(*(const u64 *)(base + gunyah_vcpu_stat_fields[i].offset)));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gunyah_vcpu_stats);
+
 static int gunyah_vcpu_rm_notification(struct notifier_block *nb,
 				       unsigned long action, void *data)
 {
@@ -483,6 +627,7 @@ static bool gunyah_vcpu_populate(struct gunyah_vm_resource_ticket *ticket,
 				 struct gunyah_resource *ghrsc)
 {
 	struct gunyah_vcpu *vcpu = container_of(ticket, struct gunyah_vcpu, ticket);
+	char name[MAX_VCPU_NAME];
 	int ret;
 
 	if (vcpu->rsc) {
@@ -505,6 +650,15 @@ static bool gunyah_vcpu_populate(struct gunyah_vm_resource_ticket *ticket,
 	}
 
 	/*
+	 * The VM's debugfs folder lives until the VM manager has taken back
+	 * every resource, so unpopulate removes this before the folder goes.
+	 */
+	snprintf(name, sizeof(name), "vcpu%u", ticket->label);
+	vcpu->debugfs = debugfs_create_dir(name, gunyah_vm_debugfs_dir(vcpu->ghvm));
+	debugfs_create_file("stats", 0400, vcpu->debugfs, vcpu,
+			    &gunyah_vcpu_stats_fops);
+
+	/*
 	 * Publish it only once the irq is ready. Not under run_lock: the VM
 	 * manager populates with status_lock held for writing, and a run
 	 * holds run_lock while it waits for status_lock.
@@ -517,6 +671,10 @@ static void gunyah_vcpu_unpopulate(struct gunyah_vm_resource_ticket *ticket,
 				   struct gunyah_resource *ghrsc)
 {
 	struct gunyah_vcpu *vcpu = container_of(ticket, struct gunyah_vcpu, ticket);
+
+	/* Waits for readers of the stats file */
+	debugfs_remove(vcpu->debugfs);
+	vcpu->debugfs = NULL;
 
 	/* Kick a run out of its sleep without touching the user's page */
 	WRITE_ONCE(vcpu->going_down, true);

@@ -72,6 +72,13 @@ static void gunyah_vm_set_status(struct gunyah_vm *ghvm,
 static bool gunyah_vm_status_is_async(enum gunyah_rm_vm_status old,
 				      enum gunyah_rm_vm_status new)
 {
+	/*
+	 * A failed start is final: the reset that undoes it must not turn
+	 * the VM's LOAD_FAILED into CRASHED (found by fault_sweep).
+	 */
+	if (old == GUNYAH_RM_VM_STATUS_INIT_FAILED)
+		return false;
+
 	switch (new) {
 	case GUNYAH_RM_VM_STATUS_NO_STATE:
 	case GUNYAH_RM_VM_STATUS_INIT:
@@ -104,6 +111,8 @@ static void gunyah_vm_notify_status(struct gunyah_vm *ghvm, const void *data,
 	vmid = le16_to_cpu(p->vmid);
 	if (!vmid || vmid != READ_ONCE(ghvm->vmid))
 		return;
+	WRITE_ONCE(ghvm->stats.notifications_vm_status,
+		   ghvm->stats.notifications_vm_status + 1);
 
 	down_write(&ghvm->status_lock);
 	if (ghvm->vmid == vmid &&
@@ -129,6 +138,8 @@ static void gunyah_vm_notify_exited(struct gunyah_vm *ghvm, const void *data,
 	vmid = le16_to_cpu(p->vmid);
 	if (!vmid || vmid != READ_ONCE(ghvm->vmid))
 		return;
+	WRITE_ONCE(ghvm->stats.notifications_vm_exited,
+		   ghvm->stats.notifications_vm_exited + 1);
 
 	avail = size - sizeof(*p);
 	reason_size = le32_to_cpu(p->exit_reason_size);
@@ -325,14 +336,18 @@ static void gunyah_vm_release(struct kref *kref)
 	enum gunyah_rm_vm_status status;
 	int ret;
 
-	gunyah_vm_debugfs_remove(ghvm);
-
 	if (READ_ONCE(ghvm->vm_status) == GUNYAH_RM_VM_STATUS_RUNNING)
 		gunyah_vm_stop(ghvm);
 
 	gunyah_vm_remove_functions(ghvm);
 	gunyah_vm_release_resources(ghvm);
 	WARN_ON(!list_empty(&ghvm->resource_tickets));
+	/*
+	 * Only now: functions keep entries in the folder while they hold a
+	 * resource (gunyah_vm_debugfs_dir()). Still before DEALLOC_VMID, so
+	 * the next VM given this vmid can create its own.
+	 */
+	gunyah_vm_debugfs_remove(ghvm);
 
 	if (ghvm->vmid) {
 		status = READ_ONCE(ghvm->vm_status);

@@ -123,16 +123,19 @@ out:
 }
 EXPORT_SYMBOL_GPL(gunyah_vm_add_resource_ticket);
 
-static void gunyah_ticket_unpopulate(struct gunyah_vm *ghvm,
-				     struct gunyah_vm_resource_ticket *ticket)
-	__must_hold(&ghvm->resources_lock)
+/*
+ * Take back resources detached from @ticket. Called without resources_lock:
+ * a vCPU's unpopulate waits for its runner, a runner may wait for
+ * status_lock, and a VM start holds status_lock while it takes
+ * resources_lock.
+ */
+static void gunyah_ticket_unpopulate(struct gunyah_vm_resource_ticket *ticket,
+				     struct list_head *taken)
 {
-	struct gunyah_resource *ghrsc, *tmp;
+	struct gunyah_resource *ghrsc;
 
-	list_for_each_entry_safe(ghrsc, tmp, &ticket->resources, list) {
+	list_for_each_entry(ghrsc, taken, list)
 		ticket->unpopulate(ticket, ghrsc);
-		list_move_tail(&ghrsc->list, &ghvm->resources);
-	}
 }
 
 /**
@@ -144,9 +147,18 @@ static void gunyah_ticket_unpopulate(struct gunyah_vm *ghvm,
 void gunyah_vm_remove_resource_ticket(struct gunyah_vm *ghvm,
 				      struct gunyah_vm_resource_ticket *ticket)
 {
+	LIST_HEAD(taken);
+
 	mutex_lock(&ghvm->resources_lock);
-	gunyah_ticket_unpopulate(ghvm, ticket);
+	/* Off the list first: nothing is offered to it while it lets go */
 	list_del(&ticket->vm_list);
+	list_splice_init(&ticket->resources, &taken);
+	mutex_unlock(&ghvm->resources_lock);
+
+	gunyah_ticket_unpopulate(ticket, &taken);
+
+	mutex_lock(&ghvm->resources_lock);
+	list_splice_tail(&taken, &ghvm->resources);
 	mutex_unlock(&ghvm->resources_lock);
 	module_put(ticket->owner);
 }
@@ -237,10 +249,21 @@ void gunyah_vm_release_resources(struct gunyah_vm *ghvm)
 {
 	struct gunyah_vm_resource_ticket *ticket;
 	struct gunyah_resource *ghrsc, *tmp;
+	LIST_HEAD(taken);
 
 	mutex_lock(&ghvm->resources_lock);
-	list_for_each_entry(ticket, &ghvm->resource_tickets, vm_list)
-		gunyah_ticket_unpopulate(ghvm, ticket);
+restart:
+	/* Unpopulating drops the lock, so the list may change under us */
+	list_for_each_entry(ticket, &ghvm->resource_tickets, vm_list) {
+		if (!list_empty(&ticket->resources)) {
+			list_splice_init(&ticket->resources, &taken);
+			mutex_unlock(&ghvm->resources_lock);
+			gunyah_ticket_unpopulate(ticket, &taken);
+			mutex_lock(&ghvm->resources_lock);
+			list_splice_tail_init(&taken, &ghvm->resources);
+			goto restart;
+		}
+	}
 	list_for_each_entry_safe(ghrsc, tmp, &ghvm->resources, list) {
 		list_del(&ghrsc->list);
 		gunyah_resource_free(ghrsc);
@@ -274,6 +297,19 @@ static int gunyah_vm_resources_show(struct seq_file *s, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(gunyah_vm_resources);
 
+/* gunyah/vm<vmid>/stats: the VM's counters, "name: value" lines */
+static int gunyah_vm_stats_show(struct seq_file *s, void *unused)
+{
+	struct gunyah_vm *ghvm = s->private;
+
+	seq_printf(s, "notifications_vm_status: %llu\n",
+		   READ_ONCE(ghvm->stats.notifications_vm_status));
+	seq_printf(s, "notifications_vm_exited: %llu\n",
+		   READ_ONCE(ghvm->stats.notifications_vm_exited));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gunyah_vm_stats);
+
 /**
  * gunyah_vm_debugfs_add() - Create gunyah/vm<vmid>/ once the vmid is known
  * @ghvm: the VM
@@ -286,7 +322,27 @@ void gunyah_vm_debugfs_add(struct gunyah_vm *ghvm)
 	ghvm->debugfs = debugfs_create_dir(name, gunyah_debugfs_root());
 	debugfs_create_file("resources", 0400, ghvm->debugfs, ghvm,
 			    &gunyah_vm_resources_fops);
+	debugfs_create_file("stats", 0400, ghvm->debugfs, ghvm,
+			    &gunyah_vm_stats_fops);
 }
+
+/**
+ * gunyah_vm_debugfs_dir() - The VM's gunyah/vm<vmid>/ debugfs folder
+ * @ghvm: the VM
+ *
+ * For a VM function's populate() and unpopulate(): the folder exists
+ * from the vmid's allocation (before any resource is populated) until
+ * every resource has been taken back, so entries a function creates in
+ * populate() must be removed in unpopulate() and no later.
+ *
+ * Return: the folder, or an error pointer (debugfs calls accept that as a
+ * parent and do nothing).
+ */
+struct dentry *gunyah_vm_debugfs_dir(struct gunyah_vm *ghvm)
+{
+	return ghvm->debugfs;
+}
+EXPORT_SYMBOL_GPL(gunyah_vm_debugfs_dir);
 
 /**
  * gunyah_vm_debugfs_remove() - Remove the VM's debugfs directory

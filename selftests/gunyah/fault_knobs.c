@@ -1,0 +1,558 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The fault-injection knobs themselves (docs/fault-injection.md):
+ * defaults, malformed writes refused with EINVAL and no change, counters,
+ * times/interval/space honoured, fail_rm_call completing a call with the
+ * chosen error, and rm_inject raising VM_EXITED / VM_STATUS that a
+ * running vCPU reports.
+ */
+#include <pthread.h>
+#include <sys/stat.h>
+
+#include "kselftest_harness.h"
+#include "gunyah_util.h"
+
+#define GDFS	"/sys/kernel/debug/gunyah/"
+#define FH	GDFS "fail_hypercall/"
+#define FR	GDFS "fail_rm_call/"
+#define RI	GDFS "rm_inject/"
+#define HC_PARAM "/sys/module/gunyah/parameters/fail_hypercall"
+#define RM_PARAM "/sys/module/gunyah_rsc_mgr/parameters/fail_rm_call"
+
+static int wr(const char *path, const char *text)
+{
+	ssize_t n;
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return (int)n;
+}
+
+/* Whole file into @buf, trailing newline removed */
+static const char *rd(const char *path, char *buf, size_t len)
+{
+	ssize_t n, total = 0;
+	int fd = open(path, O_RDONLY);
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return buf;
+	while (total < (ssize_t)len - 1 &&
+	       (n = read(fd, buf + total, len - 1 - total)) > 0)
+		total += n;
+	buf[total] = '\0';
+	close(fd);
+	if (total && buf[total - 1] == '\n')
+		buf[total - 1] = '\0';
+	return buf;
+}
+
+/* Value N of a "KEY N" line; -1 if absent */
+static long counter(const char *path, const char *key)
+{
+	char buf[4096], *line, *save = NULL;
+	size_t klen = strlen(key);
+
+	rd(path, buf, sizeof(buf));
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, key, klen) && line[klen] == ' ')
+			return strtol(line + klen + 1, NULL, 0);
+	return -1;
+}
+
+static int kernel_fault_attr(void)
+{
+	struct stat st;
+
+	/* The kernel's fault_attr brings knobs the module's own lacks */
+	return stat(FH "task-filter", &st) == 0;
+}
+
+static void disarm(void)
+{
+	wr(FH "probability", "0");
+	wr(FH "interval", "1");
+	wr(FH "times", "1");
+	wr(FH "space", "0");
+	wr(FH "verbose", "1");
+	wr(FH "error", "31");
+	wr(FH "hypercalls", "vcpu_run");
+	wr(FR "probability", "0");
+	wr(FR "interval", "1");
+	wr(FR "times", "1");
+	wr(FR "space", "0");
+	wr(FR "verbose", "1");
+	wr(FR "error", "0x4");
+	wr(FR "msg_ids", "\n");
+}
+
+static void reap(int vmid)
+{
+	char path[128], val[16];
+	struct stat st;
+
+	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d", vmid);
+	if (vmid > 0 && stat(path, &st) == 0) {
+		snprintf(val, sizeof(val), "%d", vmid);
+		wr(SIM_DEBUGFS "/reap_vm", val);
+	}
+}
+
+FIXTURE(vm)
+{
+	bool skip;	/* setup skipped: the body must not run */
+	int dev, vm, vmid, vcpu;
+	struct gunyah_vcpu_run *run;
+};
+
+FIXTURE_SETUP(vm)
+{
+	struct stat st;
+
+	if (stat(FH, &st)) {
+		self->skip = true;
+		SKIP(return, "no " FH ": load gunyah.ko with debugfs mounted");
+	}
+	disarm();
+	self->dev = gh_open_dev();
+	if (self->dev < 0 && errno == ENOENT) {
+		self->skip = true;
+		SKIP(return, "/dev/gunyah missing: load gunyah_rsc_mgr and gunyah_sim");
+	}
+	ASSERT_LE(0, self->dev);
+	self->vm = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
+	ASSERT_LE(0, self->vm);
+	self->vcpu = gh_add_vcpu(self->vm, 0);
+	ASSERT_LE(0, self->vcpu);
+	self->run = gh_map_run(self->vcpu);
+	ASSERT_NE(NULL, self->run);
+	ASSERT_EQ(0, ioctl(self->vm, GUNYAH_VM_START));
+	self->vmid = gh_vmid(self->vm);
+	ASSERT_LT(0, self->vmid);
+}
+
+FIXTURE_TEARDOWN(vm)
+{
+	disarm();
+	if (self->run)
+		munmap(self->run, (size_t)sysconf(_SC_PAGESIZE));
+	if (self->vcpu > 0)
+		close(self->vcpu);
+	if (self->vm > 0)
+		close(self->vm);
+	if (self->dev > 0)
+		close(self->dev);
+	/* An injected exit leaves the simulated RM's VM running */
+	reap(self->vmid);
+}
+
+static int run_vcpu(int fd)
+{
+	return ioctl(fd, GUNYAH_VCPU_RUN, 0) ? -errno : 0;
+}
+
+static const char *many_writes =
+	"mmio_write 0x100 4 0\nmmio_write 0x101 4 1\nmmio_write 0x102 4 2\n"
+	"mmio_write 0x103 4 3\nmmio_write 0x104 4 4\nmmio_write 0x105 4 5\n"
+	"mmio_write 0x106 4 6\nmmio_write 0x107 4 7\nmmio_write 0x108 4 8\n"
+	"mmio_write 0x109 4 9\nmmio_write 0x10a 4 10\nmmio_write 0x10b 4 11\n";
+
+TEST(hypercall_defaults)
+{
+	char buf[256];
+	struct stat st;
+
+	if (stat(FH, &st))
+		SKIP(return, "no " FH);
+	disarm();
+	EXPECT_STREQ("0", rd(FH "probability", buf, sizeof(buf)));
+	EXPECT_STREQ("1", rd(FH "interval", buf, sizeof(buf)));
+	EXPECT_STREQ("1", rd(FH "times", buf, sizeof(buf)));
+	EXPECT_STREQ("0", rd(FH "space", buf, sizeof(buf)));
+	EXPECT_STREQ("1", rd(FH "verbose", buf, sizeof(buf)));
+	EXPECT_STREQ("31", rd(FH "error", buf, sizeof(buf)));
+	EXPECT_STREQ("vcpu_run", rd(FH "hypercalls", buf, sizeof(buf)));
+	EXPECT_LE(0, counter(FH "injected", "identify"));
+	EXPECT_LE(0, counter(FH "injected", "msgq_send"));
+	EXPECT_LE(0, counter(FH "injected", "msgq_recv"));
+	EXPECT_LE(0, counter(FH "injected", "vcpu_run"));
+	EXPECT_LE(0, counter(FH "injected", "total"));
+	EXPECT_STREQ("1,0,0,1", rd(HC_PARAM, buf, sizeof(buf)));
+}
+
+TEST(rm_defaults)
+{
+	char buf[256];
+	struct stat st;
+
+	if (stat(FR, &st))
+		SKIP(return, "no " FR ": load gunyah_rsc_mgr.ko");
+	disarm();
+	EXPECT_STREQ("0", rd(FR "probability", buf, sizeof(buf)));
+	EXPECT_STREQ("1", rd(FR "times", buf, sizeof(buf)));
+	EXPECT_STREQ("0x4", rd(FR "error", buf, sizeof(buf)));
+	EXPECT_STREQ("", rd(FR "msg_ids", buf, sizeof(buf)));
+	EXPECT_LE(0, counter(FR "injected", "total"));
+	EXPECT_LE(0, counter(RI "injected", "vm_exited"));
+	EXPECT_LE(0, counter(RI "injected", "vm_status"));
+	EXPECT_STREQ("1,0,0,1", rd(RM_PARAM, buf, sizeof(buf)));
+}
+
+TEST(payload_knobs_accept)
+{
+	static const char * const errs[] = { "0", "-1", "-2", "1", "10", "22", "54", "61" };
+	char buf[256];
+	unsigned int i;
+	struct stat st;
+
+	if (stat(FR, &st))
+		SKIP(return, "no " FR);
+	for (i = 0; i < ARRAY_SIZE(errs); i++) {
+		ASSERT_EQ(0, wr(FH "error", errs[i]));
+		EXPECT_STREQ(errs[i], rd(FH "error", buf, sizeof(buf)));
+	}
+	ASSERT_EQ(0, wr(FH "hypercalls", "vcpu_run  identify\tmsgq_recv\n"));
+	EXPECT_STREQ("identify msgq_recv vcpu_run", rd(FH "hypercalls", buf, sizeof(buf)));
+	ASSERT_EQ(0, wr(FH "hypercalls", "\n"));
+	EXPECT_STREQ("", rd(FH "hypercalls", buf, sizeof(buf)));
+	ASSERT_EQ(0, wr(FR "error", "0xffffffff"));
+	EXPECT_STREQ("0xffffffff", rd(FR "error", buf, sizeof(buf)));
+	ASSERT_EQ(0, wr(FR "error", "5"));
+	EXPECT_STREQ("0x5", rd(FR "error", buf, sizeof(buf)));
+	ASSERT_EQ(0, wr(FR "msg_ids", "0x56000001 56000005\n"));
+	EXPECT_STREQ("0x56000001 0x56000005", rd(FR "msg_ids", buf, sizeof(buf)));
+	ASSERT_EQ(0, wr(HC_PARAM, "2,50,7,3"));
+	EXPECT_STREQ("50", rd(FH "probability", buf, sizeof(buf)));
+	EXPECT_STREQ("2", rd(FH "interval", buf, sizeof(buf)));
+	EXPECT_STREQ("7", rd(FH "space", buf, sizeof(buf)));
+	EXPECT_STREQ("3", rd(FH "times", buf, sizeof(buf)));
+	EXPECT_STREQ("2,50,7,3", rd(HC_PARAM, buf, sizeof(buf)));
+	disarm();
+}
+
+/* Each write must fail with EINVAL and leave @path (and the counters) as they were */
+static void expect_refused(struct __test_metadata *_metadata, const char *path,
+			   const char *text, const char *check)
+{
+	char before[512], after[512], inj0[512], inj1[512];
+
+	rd(check, before, sizeof(before));
+	rd(RI "injected", inj0, sizeof(inj0));
+	EXPECT_EQ(-EINVAL, wr(path, text)) TH_LOG("%s <- \"%s\"", path, text);
+	EXPECT_STREQ(before, rd(check, after, sizeof(after))) TH_LOG("%s changed", check);
+	EXPECT_STREQ(inj0, rd(RI "injected", inj1, sizeof(inj1)));
+}
+
+TEST(malformed_writes_change_nothing)
+{
+	static const char * const hc_errors[] = {
+		"99", "-3", "abc", "", "4", "31x", "100000000000",
+	};
+	static const char * const rm_errors[] = { "0", "0x100000000", "zz", "-1" };
+	static const char * const exited[] = {
+		"", "1", "x 2", "1 y", "70000 1", "1 70000", "1 2 abc", "1 2 zz",
+		"1 2 0011 extra", "-1 2",
+	};
+	static const char * const status[] = {
+		"", "1", "1 256", "x 1", "1 2 256", "1 2 3 70000", "1 2 3 4 5",
+	};
+	size_t big = 2 * 14616 + 200;
+	char *huge = malloc(big + 1);
+	unsigned int i;
+	struct stat st;
+
+	if (stat(FR, &st) || stat(RI, &st))
+		SKIP(return, "no " FR " or " RI);
+	ASSERT_NE(NULL, huge);
+	disarm();
+	for (i = 0; i < ARRAY_SIZE(hc_errors); i++)
+		expect_refused(_metadata, FH "error", hc_errors[i], FH "error");
+	expect_refused(_metadata, FH "hypercalls", "vcpu_run bogus", FH "hypercalls");
+	expect_refused(_metadata, FH "hypercalls", "VCPU_RUN", FH "hypercalls");
+	if (!kernel_fault_attr()) {
+		/* The module's own knobs check their range */
+		expect_refused(_metadata, FH "probability", "101", FH "probability");
+		expect_refused(_metadata, FH "verbose", "3", FH "verbose");
+		expect_refused(_metadata, FH "times", "-2", FH "times");
+		expect_refused(_metadata, FR "probability", "1000", FR "probability");
+	}
+	expect_refused(_metadata, HC_PARAM, "1,101,0,1", FH "probability");
+	expect_refused(_metadata, HC_PARAM, "1,50", FH "probability");
+	expect_refused(_metadata, RM_PARAM, "x", FR "probability");
+	for (i = 0; i < ARRAY_SIZE(rm_errors); i++)
+		expect_refused(_metadata, FR "error", rm_errors[i], FR "error");
+	expect_refused(_metadata, FR "msg_ids", "0x56000001 nothex", FR "msg_ids");
+	expect_refused(_metadata, FR "msg_ids", "0x123456789", FR "msg_ids");
+	expect_refused(_metadata, FR "msg_ids",
+		       "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17", FR "msg_ids");
+	for (i = 0; i < ARRAY_SIZE(exited); i++)
+		expect_refused(_metadata, RI "vm_exited", exited[i], RI "injected");
+	for (i = 0; i < ARRAY_SIZE(status); i++)
+		expect_refused(_metadata, RI "vm_status", status[i], RI "injected");
+	/* A reason longer than one RM message chain carries */
+	memcpy(huge, "9999 1 ", 7);
+	memset(huge + 7, 'a', big - 7);
+	huge[big - (big - 7) % 2] = '\0';
+	expect_refused(_metadata, RI "vm_exited", huge, RI "injected");
+	free(huge);
+}
+
+TEST_F(vm, times_and_counters)
+{
+	long inj0 = counter(FH "injected", "vcpu_run");
+	long tot0 = counter(FH "injected", "total");
+	char buf[32];
+
+	if (self->skip)
+		return;	/* setup skipped */
+
+	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
+	ASSERT_EQ(0, wr(FH "error", "10"));
+	ASSERT_EQ(0, wr(FH "times", "2"));
+	ASSERT_EQ(0, wr(FH "probability", "100"));
+	EXPECT_EQ(-ENOMEM, run_vcpu(self->vcpu));
+	EXPECT_EQ(-ENOMEM, run_vcpu(self->vcpu));
+	EXPECT_STREQ("0", rd(FH "times", buf, sizeof(buf)));
+	/* times ran out: the run goes on where it stopped */
+	ASSERT_EQ(0, run_vcpu(self->vcpu));
+	EXPECT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
+	EXPECT_EQ(0x100, self->run->mmio.phys_addr);
+	EXPECT_EQ(inj0 + 2, counter(FH "injected", "vcpu_run"));
+	EXPECT_EQ(tot0 + 2, counter(FH "injected", "total"));
+}
+
+TEST_F(vm, interval_every_third_call)
+{
+	int i, fails = 0, last = -10, gap_ok = 1, addr = 0x100;
+	long inj0 = counter(FH "injected", "vcpu_run");
+
+	if (self->skip)
+		return;	/* setup skipped */
+
+	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
+	ASSERT_EQ(0, wr(FH "error", "31"));
+	ASSERT_EQ(0, wr(FH "times", "-1"));
+	ASSERT_EQ(0, wr(FH "interval", "3"));
+	ASSERT_EQ(0, wr(FH "probability", "100"));
+	for (i = 0; i < 9; i++) {
+		int r = run_vcpu(self->vcpu);
+
+		if (r == -EBUSY) {
+			if (last >= 0 && i - last != 3)
+				gap_ok = 0;
+			last = i;
+			fails++;
+			continue;
+		}
+		ASSERT_EQ(0, r);
+		/* No MMIO exit is lost or repeated across the failures */
+		EXPECT_EQ(addr, self->run->mmio.phys_addr);
+		addr++;
+	}
+	EXPECT_EQ(3, fails);
+	EXPECT_TRUE(gap_ok);
+	EXPECT_EQ(inj0 + 3, counter(FH "injected", "vcpu_run"));
+}
+
+TEST_F(vm, space_lets_calls_through)
+{
+	int i;
+
+	if (self->skip)
+		return;	/* setup skipped */
+
+	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
+	ASSERT_EQ(0, wr(FH "error", "1"));
+	ASSERT_EQ(0, wr(FH "space", "5"));
+	ASSERT_EQ(0, wr(FH "probability", "100"));
+	/* vcpu_run counts 1 byte: 4 calls pass, the 5th fails */
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, run_vcpu(self->vcpu));
+	EXPECT_EQ(-EINVAL, run_vcpu(self->vcpu));
+	EXPECT_EQ(0, run_vcpu(self->vcpu));
+	EXPECT_EQ(0x104, self->run->mmio.phys_addr);
+}
+
+TEST_F(vm, probability_zero_never_fires)
+{
+	long inj0 = counter(FH "injected", "total");
+	int i;
+
+	if (self->skip)
+		return;	/* setup skipped */
+
+	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
+	ASSERT_EQ(0, wr(FH "times", "-1"));
+	ASSERT_EQ(0, wr(FH "hypercalls", "identify msgq_send msgq_recv vcpu_run"));
+	for (i = 0; i < 6; i++)
+		ASSERT_EQ(0, run_vcpu(self->vcpu));
+	EXPECT_EQ(inj0, counter(FH "injected", "total"));
+}
+
+TEST_F(vm, retry_is_retried_transparently)
+{
+	char buf[32];
+
+	if (self->skip)
+		return;	/* setup skipped */
+
+	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
+	ASSERT_EQ(0, wr(FH "error", "-2"));
+	ASSERT_EQ(0, wr(FH "times", "3"));
+	ASSERT_EQ(0, wr(FH "probability", "100"));
+	ASSERT_EQ(0, run_vcpu(self->vcpu));
+	EXPECT_EQ(0x100, self->run->mmio.phys_addr);
+	EXPECT_STREQ("0", rd(FH "times", buf, sizeof(buf)));
+}
+
+TEST(rm_call_completes_with_chosen_error)
+{
+	int dev = gh_open_dev(), vm, vmid;
+	long inj0, tot0;
+
+	if (dev < 0)
+		SKIP(return, "/dev/gunyah missing");
+	disarm();
+	inj0 = counter(FR "injected", "0x56000004");
+	tot0 = counter(FR "injected", "total");
+	vm = ioctl(dev, GUNYAH_CREATE_VM, 0);
+	ASSERT_LE(0, vm);
+	ASSERT_EQ(0, wr(FR "msg_ids", "0x56000004"));
+	ASSERT_EQ(0, wr(FR "error", "0x5"));
+	ASSERT_EQ(0, wr(FR "probability", "100"));
+	EXPECT_EQ(-1, ioctl(vm, GUNYAH_VM_START));
+	EXPECT_EQ(EBUSY, errno);
+	EXPECT_EQ(inj0 < 0 ? 1 : inj0 + 1, counter(FR "injected", "0x56000004"));
+	EXPECT_EQ(tot0 + 1, counter(FR "injected", "total"));
+	vmid = gh_vmid(vm);
+	EXPECT_EQ(0, vmid);	/* the start was rolled back */
+	close(vm);
+
+	/* ALLOC_VMID failing leaves the VM startable again */
+	ASSERT_EQ(0, wr(FR "msg_ids", "0x56000001"));
+	ASSERT_EQ(0, wr(FR "error", "1"));
+	ASSERT_EQ(0, wr(FR "times", "1"));
+	vm = ioctl(dev, GUNYAH_CREATE_VM, 0);
+	ASSERT_LE(0, vm);
+	EXPECT_EQ(-1, ioctl(vm, GUNYAH_VM_START));
+	EXPECT_EQ(ENOMEM, errno);
+	EXPECT_EQ(0, ioctl(vm, GUNYAH_VM_START));
+	close(vm);
+	disarm();
+	close(dev);
+}
+
+struct runner {
+	int fd, ret;
+	pthread_t thread;
+};
+
+static void *runner_fn(void *arg)
+{
+	struct runner *r = arg;
+
+	r->ret = run_vcpu(r->fd);
+	return NULL;
+}
+
+static void inject_exit_check(struct __test_metadata *_metadata,
+			      struct _test_data_vm *self, const char *program,
+			      int type, const char *hex, const unsigned char *reason,
+			      unsigned int size)
+{
+	struct runner r = { .fd = self->vcpu };
+	long inj0 = counter(RI "injected", "vm_exited");
+	char cmd[128];
+	unsigned int n = size < 8 ? size : 8;
+
+	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, program));
+	ASSERT_EQ(0, pthread_create(&r.thread, NULL, runner_fn, &r));
+	usleep(20000);
+	snprintf(cmd, sizeof(cmd), "%d %d %s\n", self->vmid, type, hex);
+	ASSERT_EQ(0, wr(RI "vm_exited", cmd));
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	ASSERT_EQ(0, r.ret);
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, self->run->exit_reason);
+	EXPECT_EQ(GUNYAH_VM_STATUS_EXITED, self->run->status.status);
+	EXPECT_EQ(type, self->run->status.exit_info.type);
+	EXPECT_EQ(size, self->run->status.exit_info.reason_size);
+	EXPECT_EQ(0, memcmp(self->run->status.exit_info.reason, reason, n));
+	EXPECT_EQ(inj0 + 1, counter(RI "injected", "vm_exited"));
+	/* Gone for good: the next run says so again */
+	EXPECT_EQ(0, run_vcpu(self->vcpu));
+	EXPECT_EQ(GUNYAH_VCPU_EXIT_STATUS, self->run->exit_reason);
+}
+
+TEST_F(vm, inject_exited_busy_vcpu)
+{
+	static const unsigned char reason[] = { 1, 0, 2, 0 };
+
+	if (self->skip)
+		return;	/* setup skipped */
+
+	inject_exit_check(_metadata, self, "yield\nloop\n", 5, "01000200", reason, 4);
+}
+
+TEST_F(vm, inject_exited_sleeping_vcpu_no_reason)
+{
+	if (self->skip)
+		return;	/* setup skipped */
+
+	inject_exit_check(_metadata, self, "wfi\n", 1, "", NULL, 0);
+}
+
+TEST_F(vm, inject_exited_system_reset2_16_bytes)
+{
+	static const unsigned char reason[16] = {
+		0x01, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x80,
+		0xef, 0xbe, 0xad, 0xde, 0x78, 0x56, 0x34, 0x12,
+	};
+
+	if (self->skip)
+		return;	/* setup skipped */
+
+	inject_exit_check(_metadata, self, "yield\nloop\n",
+			  GUNYAH_VM_EXIT_TYPE_PSCI_SYSTEM_RESET2,
+			  "0100000001000080efbeadde78563412", reason, 16);
+}
+
+TEST_F(vm, inject_status_reset_is_crashed)
+{
+	struct runner r = { .fd = self->vcpu };
+	long inj0 = counter(RI "injected", "vm_status");
+	char cmd[64];
+
+	if (self->skip)
+		return;	/* setup skipped */
+
+	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, "wfi\n"));
+	ASSERT_EQ(0, pthread_create(&r.thread, NULL, runner_fn, &r));
+	usleep(20000);
+	snprintf(cmd, sizeof(cmd), "%d 11 0 0\n", self->vmid);
+	ASSERT_EQ(0, wr(RI "vm_status", cmd));
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	ASSERT_EQ(0, r.ret);
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, self->run->exit_reason);
+	EXPECT_EQ(GUNYAH_VM_STATUS_CRASHED, self->run->status.status);
+	EXPECT_EQ(inj0 + 1, counter(RI "injected", "vm_status"));
+}
+
+TEST_F(vm, inject_for_another_vmid_is_ignored)
+{
+	char cmd[64];
+
+	if (self->skip)
+		return;	/* setup skipped */
+
+	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
+	snprintf(cmd, sizeof(cmd), "%d 0 00000000", self->vmid + 1000);
+	ASSERT_EQ(0, wr(RI "vm_exited", cmd));
+	ASSERT_EQ(0, run_vcpu(self->vcpu));
+	EXPECT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
+}
+
+TEST_HARNESS_MAIN

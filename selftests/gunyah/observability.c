@@ -1,0 +1,654 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Observability (docs/observability.md): the "gunyah" trace events and
+ * the per-vCPU and per-VM counters in debugfs.
+ *
+ * The program enables every gunyah event once, in a tracefs instance of
+ * its own (the global buffer is left alone). Each test clears that
+ * buffer, drives the guest through the simulator, then reads the trace
+ * file (which never blocks) and finds the events the driver must have
+ * emitted, with their fields, in order. The counter tests run a guest
+ * through one of each thing the run loop counts and compare every
+ * counter with the exact number.
+ *
+ * Events are switched on and off once per program, with the top-level
+ * record-cmd option off meanwhile: each switch live-patches kernel text
+ * (static keys; record-cmd also hooks sched_switch, patching __schedule
+ * under every CPU), which the QEMU TCG rig has been seen to turn into a
+ * spurious int3 oops.
+ */
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "kselftest_harness.h"
+#include "vcpu_util.h"
+
+#define GDFS		"/sys/kernel/debug/gunyah"
+#define FH		GDFS "/fail_hypercall/"
+#define FR		GDFS "/fail_rm_call/"
+#define RI		GDFS "/rm_inject/"
+#define INSTANCE	"gunyah_observability"
+#define TRACE_MAX	(8 << 20)
+
+#define RM_ALLOC_VMID	0x56000001
+#define RM_VM_START	0x56000004
+#define RM_VM_EXITED	0x56100001
+#define RM_VM_STATUS	0x56100008
+
+static const char * const events[] = {
+	"gunyah_vcpu_run_enter", "gunyah_vcpu_run_return",
+	"gunyah_vcpu_exit_mmio", "gunyah_vcpu_exit_page_fault",
+	"gunyah_vcpu_exit_status", "gunyah_vcpu_resume",
+	"gunyah_vcpu_wakeup", "gunyah_vcpu_run_done",
+	"gunyah_rm_request", "gunyah_rm_reply", "gunyah_rm_notification",
+	"gunyah_fault_hypercall", "gunyah_fault_rm_call",
+	"gunyah_fault_rm_inject",
+};
+
+static int wr(const char *path, const char *text)
+{
+	ssize_t n;
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, strlen(text));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return (int)n;
+}
+
+/* tracefs: where the rig mounts it, else debugfs's automount */
+static const char *tracefs(void)
+{
+	static const char * const dirs[] = {
+		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
+	};
+	char path[128];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
+		snprintf(path, sizeof(path), "%s/events/gunyah", dirs[i]);
+		if (access(path, F_OK) == 0)
+			return dirs[i];
+	}
+	return NULL;
+}
+
+/* The whole trace of the instance, NUL-terminated; free() it */
+static char *trace_read(const char *dir)
+{
+	char path[192], *buf = malloc(TRACE_MAX);
+	ssize_t n, total = 0;
+	int fd;
+
+	if (!buf)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/trace", dir);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		free(buf);
+		return NULL;
+	}
+	while (total < TRACE_MAX - 1 &&
+	       (n = read(fd, buf + total, TRACE_MAX - 1 - total)) > 0)
+		total += n;
+	buf[total] = '\0';
+	close(fd);
+	return buf;
+}
+
+/*
+ * The first line at or after @from holding "@event: @fields", where
+ * @fields are the first fields of the event, whole ("vm=1" does not
+ * match vm=12), or end with '=' to match any value; NULL if none.
+ */
+static const char *find_event(const char *from, const char *event,
+			      const char *fields)
+{
+	char needle[512];
+	const char *p = from, *end;
+	size_t len;
+
+	len = snprintf(needle, sizeof(needle), "%s: %s", event, fields);
+	while (p && (p = strstr(p, needle))) {
+		end = p + len;
+		if (needle[len - 1] == '=' || *end == '\0' || *end == '\n' ||
+		    *end == ' ')
+			return p;
+		p++;
+	}
+	return NULL;
+}
+
+/* Counter @key of a "key: value" debugfs file; -1 if absent */
+static long long stat_value(const char *path, const char *key)
+{
+	char buf[4096], *p;
+	size_t klen = strlen(key);
+
+	if (gh_read_text(path, buf, sizeof(buf)) < 0)
+		return -1;
+	for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, key, klen) && p[klen] == ':')
+			return strtoll(p + klen + 1, NULL, 0);
+	return -1;
+}
+
+static long long vcpu_stat(int vmid, int vcpu, const char *key)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), GDFS "/vm%d/vcpu%d/stats", vmid, vcpu);
+	return stat_value(path, key);
+}
+
+static long long vm_stat(int vmid, const char *key)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), GDFS "/vm%d/stats", vmid);
+	return stat_value(path, key);
+}
+
+static void disarm(void)
+{
+	wr(FH "probability", "0");
+	wr(FH "times", "1");
+	wr(FH "error", "31");
+	wr(FH "hypercalls", "vcpu_run");
+	wr(FR "probability", "0");
+	wr(FR "times", "1");
+	wr(FR "error", "0x4");
+	wr(FR "msg_ids", "\n");
+}
+
+/* A VM the simulated RM still runs (after rm_inject) is reaped */
+static void reap(int vmid)
+{
+	char path[128], val[16];
+
+	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d", vmid);
+	if (vmid > 0 && access(path, F_OK) == 0) {
+		snprintf(val, sizeof(val), "%d", vmid);
+		wr(SIM_DEBUGFS "/reap_vm", val);
+	}
+}
+
+static char instance[160];	/* the tracefs instance, "" if none */
+static pid_t instance_owner;
+static char record_cmd[8];	/* the saved top-level record-cmd option */
+
+/* gunyah_vcpu.ko loads with the first vCPU: its events must exist */
+static void load_vcpu_module(void)
+{
+	int dev = gh_open_dev(), vm, vcpu;
+
+	if (dev < 0)
+		return;
+	vm = ioctl(dev, GUNYAH_CREATE_VM, 0);
+	if (vm >= 0) {
+		vcpu = gh_add_vcpu(vm, 0);
+		if (vcpu >= 0)
+			close(vcpu);
+		close(vm);
+	}
+	close(dev);
+}
+
+__attribute__((constructor)) static void instance_up(void)
+{
+	const char *tfs;
+	char path[192];
+
+	load_vcpu_module();
+	tfs = tracefs();
+	if (!tfs)
+		return;
+	snprintf(path, sizeof(path), "%s/options/record-cmd", tfs);
+	if (gh_read_text(path, record_cmd, sizeof(record_cmd)) > 0)
+		wr(path, "0");
+	snprintf(instance, sizeof(instance), "%s/instances/" INSTANCE, tfs);
+	rmdir(instance);	/* left over from an interrupted run */
+	snprintf(path, sizeof(path), "%s/events/gunyah/enable", instance);
+	if (mkdir(instance, 0755) || wr(path, "1")) {
+		fprintf(stderr, "# cannot set up %s: %s\n", instance, strerror(errno));
+		instance[0] = '\0';
+	}
+	instance_owner = getpid();
+}
+
+__attribute__((destructor)) static void instance_down(void)
+{
+	const char *tfs = tracefs();
+	char path[192];
+
+	if (getpid() != instance_owner)
+		return;
+	if (instance[0]) {
+		snprintf(path, sizeof(path), "%s/events/gunyah/enable", instance);
+		wr(path, "0");
+		rmdir(instance);
+	}
+	if (tfs && record_cmd[0]) {
+		snprintf(path, sizeof(path), "%s/options/record-cmd", tfs);
+		wr(path, record_cmd);
+	}
+}
+
+/* No fds: what gh_vm_teardown() may be given after a skip */
+static void gv_init(struct gh_vm *gv)
+{
+	int i;
+
+	memset(gv, 0, sizeof(*gv));
+	gv->dev = -1;
+	gv->vm = -1;
+	for (i = 0; i < GH_MAX_VCPUS; i++)
+		gv->vcpu[i] = -1;
+}
+
+FIXTURE(obs)
+{
+	struct gh_vm gv;
+	const char *dir;	/* the tracefs instance */
+	char *trace;
+};
+
+FIXTURE_SETUP(obs)
+{
+	char path[192];
+
+	self->trace = NULL;
+	self->dir = instance;
+	gv_init(&self->gv);
+	if (!instance[0]) {
+		self->gv.skip = true;
+		SKIP(return, "no tracefs instance with gunyah events (modules? tracefs?)");
+	}
+	/* An empty buffer for each test */
+	snprintf(path, sizeof(path), "%s/trace", self->dir);
+	ASSERT_EQ(0, wr(path, ""));
+	disarm();
+	/* Started with the events on: the start's RM calls are traced too */
+	gh_vm_setup(_metadata, &self->gv, 2, true);
+}
+
+FIXTURE_TEARDOWN(obs)
+{
+	int vmid = self->gv.vmid;
+
+	disarm();
+	gh_vm_teardown(&self->gv);
+	reap(vmid);
+	free(self->trace);
+}
+
+/* Read the trace into self->trace (freeing the previous read) */
+#define READ_TRACE() do {							\
+	free(self->trace);							\
+	self->trace = trace_read(self->dir);					\
+	ASSERT_NE(NULL, self->trace);						\
+} while (0)
+
+/* Find "@ev: @fields..." at or after @from; the match goes in @at */
+#define FIND(at, from, ev, ...) do {						\
+	const char *__ev = (ev), *__at;						\
+	char __f[384];								\
+	snprintf(__f, sizeof(__f), __VA_ARGS__);				\
+	__at = find_event(from, __ev, __f);					\
+	ASSERT_NE(NULL, __at) TH_LOG("no \"%s: %s\" in the trace:\n%s", __ev,	\
+				     __f, self->trace);				\
+	(at) = __at;								\
+} while (0)
+
+#define VMID	(self->gv.vmid)
+#define FD(n)	(self->gv.vcpu[n])
+#define RUN(n)	(self->gv.run[n])
+
+TEST(events_are_defined)
+{
+	const char *tfs = tracefs();
+	char path[192], buf[4096];
+	unsigned int i;
+
+	if (!tfs)
+		SKIP(return, "no tracefs with events/gunyah");
+	for (i = 0; i < ARRAY_SIZE(events); i++) {
+		snprintf(path, sizeof(path), "%s/events/gunyah/%s/format", tfs, events[i]);
+		EXPECT_EQ(0, access(path, R_OK)) TH_LOG("%s missing", path);
+	}
+	/* Symbolic values are exported as numbers for trace-cmd and perf */
+	snprintf(path, sizeof(path), "%s/events/gunyah/gunyah_vcpu_run_return/format", tfs);
+	ASSERT_LT(0, gh_read_text(path, buf, sizeof(buf)));
+	EXPECT_NE(NULL, strstr(buf, "field:u64 state;"));
+	EXPECT_NE(NULL, strstr(buf, "{ 1, \"expects_wakeup\" }")) TH_LOG("%s", buf);
+}
+
+/* The start's RM calls: each request answered with its seq; VM_STATUS */
+TEST_F(obs, rm_requests_replies_notifications)
+{
+	static const unsigned int ids[] = { RM_ALLOC_VMID, RM_VM_START };
+	const char *req, *rep;
+	unsigned int i, seq;
+	int n;
+	char f[128];
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	READ_TRACE();
+	for (i = 0; i < ARRAY_SIZE(ids); i++) {
+		FIND(req, self->trace, "gunyah_rm_request", "msg_id=%#x seq=", ids[i]);
+		n = sscanf(strstr(req, "seq="), "seq=%u", &seq);
+		ASSERT_EQ(1, n);
+		snprintf(f, sizeof(f), "msg_id=%#x seq=%u rm_error=0x0 ret=0", ids[i], seq);
+		rep = find_event(req, "gunyah_rm_reply", f);
+		EXPECT_NE(NULL, rep) TH_LOG("no reply \"%s\" after the request", f);
+	}
+	FIND(rep, self->trace, "gunyah_rm_notification", "msg_id=%#x vmid=%d",
+	     RM_VM_STATUS, VMID);
+}
+
+TEST_F(obs, mmio_exits_and_resume)
+{
+	const char *p;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, "mmio_read 0x1000 4\nmmio_write 0x2000 2 last\n"));
+	ASSERT_EQ(0, gh_run(FD(0)));
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	gh_set_mmio_data(RUN(0), 0xabcd1234);
+	ASSERT_EQ(0, gh_run(FD(0)));
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+
+	READ_TRACE();
+	FIND(p, self->trace, "gunyah_vcpu_run_enter", "vm=%d vcpu=0 resume=0x0,0x0,0x0", VMID);
+	FIND(p, p, "gunyah_vcpu_run_return",
+	     "vm=%d vcpu=0 error=0 state=vmmio_read data=0x1000,0x4,0x0", VMID);
+	FIND(p, p, "gunyah_vcpu_exit_mmio", "vm=%d vcpu=0 read phys_addr=0x1000 len=4 data=0x0",
+	     VMID);
+	FIND(p, p, "gunyah_vcpu_run_done", "vm=%d vcpu=0 ret=0 exit=mmio", VMID);
+	/* The read's answer, as the next run takes it */
+	FIND(p, p, "gunyah_vcpu_resume", "vm=%d vcpu=0 exit=mmio action=handled data=0xabcd1234",
+	     VMID);
+	FIND(p, p, "gunyah_vcpu_run_enter", "vm=%d vcpu=0 resume=0xabcd1234,0x0,0x0", VMID);
+	/* "last" writes the value the guest read, cut to the write's 2 bytes */
+	FIND(p, p, "gunyah_vcpu_exit_mmio",
+	     "vm=%d vcpu=0 write phys_addr=0x2000 len=2 data=0x1234", VMID);
+	FIND(p, p, "gunyah_vcpu_run_done", "vm=%d vcpu=0 ret=0 exit=mmio", VMID);
+}
+
+TEST_F(obs, page_fault_exit_and_resume)
+{
+	const char *p;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	ASSERT_EQ(0, gh_sim_load(VMID, 1, "page_fault 0x5000 w\nmmio_write 0x20 4 7\n"));
+	ASSERT_EQ(0, gh_run(FD(1)));
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_PAGE_FAULT, RUN(1)->exit_reason);
+	RUN(1)->page_fault.resume_action = GUNYAH_VCPU_RESUME_HANDLED;
+	ASSERT_EQ(0, gh_run(FD(1)));
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(1)->exit_reason);
+
+	READ_TRACE();
+	FIND(p, self->trace, "gunyah_vcpu_run_return",
+	     "vm=%d vcpu=1 error=0 state=page_fault data=0x5000,0x1,0x0", VMID);
+	FIND(p, p, "gunyah_vcpu_exit_page_fault", "vm=%d vcpu=1 phys_addr=0x5000 flags=0x1",
+	     VMID);
+	FIND(p, p, "gunyah_vcpu_run_done", "vm=%d vcpu=1 ret=0 exit=page_fault", VMID);
+	FIND(p, p, "gunyah_vcpu_resume", "vm=%d vcpu=1 exit=page_fault action=handled", VMID);
+	/* HANDLED becomes the hypervisor's EMULATE (0) */
+	FIND(p, p, "gunyah_vcpu_run_enter", "vm=%d vcpu=1 resume=0x0,0x0,0x0", VMID);
+	FIND(p, p, "gunyah_vcpu_exit_mmio", "vm=%d vcpu=1 write phys_addr=0x20 len=4 data=0x7",
+	     VMID);
+}
+
+TEST_F(obs, status_exit_and_vm_exited)
+{
+	const char *p;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	EXPECT_EQ(0, vm_stat(VMID, "notifications_vm_exited"));
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, "system_off 1 0x10001\n"));
+	ASSERT_EQ(0, gh_run(FD(0)));
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, RUN(0)->exit_reason);
+	ASSERT_EQ(0, gh_run(FD(0)));	/* said again, from the kernel's copy */
+	ASSERT_EQ(0, gh_run(FD(1)));	/* and to a vCPU that never ran */
+
+	READ_TRACE();
+	FIND(p, self->trace, "gunyah_vcpu_run_return",
+	     "vm=%d vcpu=0 error=0 state=powered_off data=0x1,0x0,0x0", VMID);
+	FIND(p, self->trace, "gunyah_rm_notification", "msg_id=%#x vmid=%d",
+	     RM_VM_EXITED, VMID);
+	FIND(p, self->trace, "gunyah_vcpu_exit_status",
+	     "vm=%d vcpu=0 status=exited exit_type=1 reason_size=4 reason=0100010000000000",
+	     VMID);
+	FIND(p, p + 1, "gunyah_vcpu_exit_status",
+	     "vm=%d vcpu=0 status=exited exit_type=1 reason_size=4", VMID);
+	FIND(p, self->trace, "gunyah_vcpu_exit_status",
+	     "vm=%d vcpu=1 status=exited exit_type=1 reason_size=4", VMID);
+	FIND(p, p, "gunyah_vcpu_run_done", "vm=%d vcpu=1 ret=0 exit=status", VMID);
+
+	EXPECT_EQ(2, vcpu_stat(VMID, 0, "exits_status"));
+	EXPECT_EQ(1, vcpu_stat(VMID, 1, "exits_status"));
+	EXPECT_EQ(0, vcpu_stat(VMID, 1, "hypercalls"));
+	EXPECT_EQ(1, vm_stat(VMID, "notifications_vm_exited"));
+}
+
+TEST_F(obs, wakeup_interrupt)
+{
+	struct gh_runner r;
+	const char *p;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
+	ASSERT_EQ(0, gh_runner_start(&r, FD(0)));
+	ASSERT_TRUE(gh_wait_asleep(atomic_load(&r.tid)));
+	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	ASSERT_EQ(0, r.ret);
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+
+	READ_TRACE();
+	FIND(p, self->trace, "gunyah_vcpu_run_return",
+	     "vm=%d vcpu=0 error=0 state=expects_wakeup", VMID);
+	FIND(p, p, "gunyah_vcpu_wakeup", "vm=%d vcpu=0", VMID);
+	FIND(p, p, "gunyah_vcpu_run_enter", "vm=%d vcpu=0", VMID);
+	FIND(p, p, "gunyah_vcpu_exit_mmio", "vm=%d vcpu=0 write phys_addr=0x30 len=4 data=0x3",
+	     VMID);
+	EXPECT_EQ(1, vcpu_stat(VMID, 0, "sleeps"));
+	EXPECT_EQ(1, vcpu_stat(VMID, 0, "wakeups"));
+}
+
+TEST_F(obs, injected_hypercall_fault)
+{
+	const char *p;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	if (access(FH, F_OK))
+		SKIP(return, "no " FH);
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, "mmio_write 0x20 4 1\n"));
+	ASSERT_EQ(0, wr(FH "error", "10"));
+	ASSERT_EQ(0, wr(FH "times", "1"));
+	ASSERT_EQ(0, wr(FH "probability", "100"));
+	EXPECT_EQ(-ENOMEM, gh_run(FD(0)));
+	ASSERT_EQ(0, gh_run(FD(0)));
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+
+	READ_TRACE();
+	FIND(p, self->trace, "gunyah_vcpu_run_enter", "vm=%d vcpu=0", VMID);
+	FIND(p, p, "gunyah_fault_hypercall", "hypercall=vcpu_run error=10");
+	FIND(p, p, "gunyah_vcpu_run_return", "vm=%d vcpu=0 error=10 state=ready", VMID);
+	FIND(p, p, "gunyah_vcpu_run_done", "vm=%d vcpu=0 ret=-12 exit=none", VMID);
+	FIND(p, p, "gunyah_vcpu_exit_mmio", "vm=%d vcpu=0 write phys_addr=0x20", VMID);
+	EXPECT_EQ(1, vcpu_stat(VMID, 0, "errors_hypercall"));
+}
+
+TEST_F(obs, injected_rm_call_fault)
+{
+	int vm2, seq_at;
+	const char *p;
+	unsigned int seq;
+	char f[128];
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	if (access(FR, F_OK))
+		SKIP(return, "no " FR);
+	vm2 = ioctl(self->gv.dev, GUNYAH_CREATE_VM, 0);
+	ASSERT_LE(0, vm2);
+	snprintf(f, sizeof(f), "%#x", RM_VM_START);
+	ASSERT_EQ(0, wr(FR "msg_ids", f));
+	ASSERT_EQ(0, wr(FR "error", "5"));
+	ASSERT_EQ(0, wr(FR "times", "1"));
+	ASSERT_EQ(0, wr(FR "probability", "100"));
+	EXPECT_EQ(-1, ioctl(vm2, GUNYAH_VM_START));
+	EXPECT_EQ(EBUSY, errno);
+	disarm();
+	close(vm2);
+
+	READ_TRACE();
+	/* The second VM_START of the trace is vm2's; the first is the fixture's */
+	FIND(p, self->trace, "gunyah_rm_request", "msg_id=%#x seq=", RM_VM_START);
+	FIND(p, p + 1, "gunyah_rm_request", "msg_id=%#x seq=", RM_VM_START);
+	seq_at = sscanf(strstr(p, "seq="), "seq=%u", &seq);
+	ASSERT_EQ(1, seq_at);
+	FIND(p, p, "gunyah_fault_rm_call", "msg_id=%#x rm_error=0x5", RM_VM_START);
+	FIND(p, p, "gunyah_rm_reply", "msg_id=%#x seq=%u rm_error=0x5 ret=-16 size=0",
+	     RM_VM_START, seq);
+}
+
+TEST_F(obs, injected_notification)
+{
+	char cmd[64];
+	const char *p;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	if (access(RI, F_OK))
+		SKIP(return, "no " RI);
+	snprintf(cmd, sizeof(cmd), "%d 11", VMID);	/* VM_STATUS RESET */
+	ASSERT_EQ(0, wr(RI "vm_status", cmd));
+	ASSERT_EQ(0, gh_run(FD(0)));
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, RUN(0)->exit_reason);
+	EXPECT_EQ(GUNYAH_VM_STATUS_CRASHED, RUN(0)->status.status);
+
+	READ_TRACE();
+	FIND(p, self->trace, "gunyah_fault_rm_inject", "msg_id=%#x vmid=%d size=8 ret=0",
+	     RM_VM_STATUS, VMID);
+	FIND(p, p, "gunyah_rm_notification", "msg_id=%#x vmid=%d size=8", RM_VM_STATUS, VMID);
+	FIND(p, p, "gunyah_vcpu_exit_status", "vm=%d vcpu=0 status=crashed", VMID);
+}
+
+/* One of everything the run loop counts, each counted exactly */
+TEST_F(obs, counters_count_exactly)
+{
+	static const struct { char key[24]; long long n; } want[] = {
+		{ "runs", 8 }, { "hypercalls", 11 }, { "exits_mmio", 3 },
+		{ "exits_page_fault", 1 }, { "exits_status", 0 }, { "ready", 2 },
+		{ "blocked", 1 }, { "sleeps", 1 }, { "wakeups", 1 },
+		{ "retries", 1 }, { "errors_hypercall", 1 },
+		{ "errors_unknown_state", 1 }, { "errors_resume_action", 1 },
+		{ "errors_interrupted", 1 }, { "errors_nodev", 0 },
+	};
+	char path[128], buf[1024], *line, *save = NULL;
+	struct gh_runner r;
+	unsigned int i;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		EXPECT_EQ(0, vcpu_stat(VMID, 0, want[i].key)) TH_LOG("%s", want[i].key);
+	EXPECT_EQ(0, vcpu_stat(VMID, 0, "hypercall_ns"));
+
+	ASSERT_EQ(0, gh_sim_load(VMID, 0,
+				 "yield\nblock\nhyp_error -2\ndelay 2\nmmio_write 0x20 4 1\n"
+				 "hyp_error 10\npage_fault 0x3000 r\nstate 99\nwfi\n"
+				 "mmio_read 0x40 8\nmmio_write 0x50 4 2\n"));
+	/* READY, BLOCKED, RETRY, READY after 2 ms inside, MMIO: 5 hypercalls */
+	ASSERT_EQ(0, gh_run(FD(0)));
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	EXPECT_EQ(-ENOMEM, gh_run(FD(0)));
+	ASSERT_EQ(0, gh_run(FD(0)));
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_PAGE_FAULT, RUN(0)->exit_reason);
+	EXPECT_EQ(-EINVAL, gh_run(FD(0)));	/* state 99 */
+	/* Sleep in wfi, woken by the interrupt, on to the MMIO read */
+	ASSERT_EQ(0, gh_runner_start(&r, FD(0)));
+	ASSERT_TRUE(gh_wait_asleep(atomic_load(&r.tid)));
+	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	ASSERT_EQ(0, r.ret);
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	RUN(0)->mmio.resume_action = 9;
+	EXPECT_EQ(-EINVAL, gh_run(FD(0)));
+	RUN(0)->mmio.resume_action = GUNYAH_VCPU_RESUME_HANDLED;
+	RUN(0)->immediate_exit = 1;
+	EXPECT_EQ(-EINTR, gh_run(FD(0)));
+	RUN(0)->immediate_exit = 0;
+	ASSERT_EQ(0, gh_run(FD(0)));
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	EXPECT_EQ(0x50, RUN(0)->mmio.phys_addr);
+
+	for (i = 0; i < ARRAY_SIZE(want); i++)
+		EXPECT_EQ(want[i].n, vcpu_stat(VMID, 0, want[i].key)) TH_LOG("%s", want[i].key);
+	/* The simulator saw as many vcpu_run calls as the driver counted */
+	EXPECT_EQ(gh_sim_runs(VMID, 0), vcpu_stat(VMID, 0, "hypercalls"));
+	/* At least the 2 ms the guest stayed inside, and not absurdly more */
+	EXPECT_LE(2000000, vcpu_stat(VMID, 0, "hypercall_ns"));
+	EXPECT_GT(60LL * 1000000000, vcpu_stat(VMID, 0, "hypercall_ns"));
+	/* The other vCPU did nothing */
+	EXPECT_EQ(0, vcpu_stat(VMID, 1, "runs"));
+	EXPECT_EQ(0, vcpu_stat(VMID, 1, "hypercalls"));
+
+	/* For the record (docs/observability.md shows this) */
+	snprintf(path, sizeof(path), GDFS "/vm%d/vcpu0/stats", VMID);
+	if (gh_read_text(path, buf, sizeof(buf)) > 0) {
+		TH_LOG("%s:", path);
+		for (line = strtok_r(buf, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			TH_LOG("  %s", line);
+	}
+}
+
+/* vcpu<N>/ exists while the vCPU holds its resource; vm<vmid>/ with the VM */
+TEST_F(obs, stats_follow_the_resource)
+{
+	char path[128];
+	int vmid = VMID;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	snprintf(path, sizeof(path), GDFS "/vm%d/vcpu1/stats", vmid);
+	ASSERT_EQ(0, access(path, R_OK));
+	ASSERT_EQ(0, gh_sim_load(VMID, 1, "mmio_write 0x20 4 1\nmmio_write 0x20 4 1\n"));
+	ASSERT_EQ(0, gh_run(FD(1)));
+	EXPECT_EQ(1, vcpu_stat(vmid, 1, "exits_mmio"));
+
+	/* Removed: its folder goes; the fd still runs, and gets -ENODEV */
+	ASSERT_EQ(0, gh_remove_vcpu(self->gv.vm, 1));
+	EXPECT_NE(0, access(path, F_OK));
+	EXPECT_EQ(-ENODEV, gh_run(FD(1)));
+	munmap(RUN(1), gh_page_size());
+	RUN(1) = NULL;
+	close(FD(1));
+
+	/* Added again: a new vCPU, a new folder, counting from 0 */
+	FD(1) = gh_add_vcpu(self->gv.vm, 1);
+	ASSERT_LE(0, FD(1));
+	ASSERT_EQ(0, access(path, R_OK));
+	EXPECT_EQ(0, vcpu_stat(vmid, 1, "exits_mmio"));
+	EXPECT_EQ(0, vcpu_stat(vmid, 1, "runs"));
+
+	/* Gone with the VM */
+	gh_vm_teardown(&self->gv);
+	gv_init(&self->gv);
+	snprintf(path, sizeof(path), GDFS "/vm%d", vmid);
+	EXPECT_NE(0, access(path, F_OK));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The vCPU's shared page: GUNYAH_VCPU_MMAP_SIZE, mmap() of the vCPU fd
+ * at offset 0 (any other page raises SIGBUS when touched), two mappings
+ * of the one page, and a mapping that outlives its fd.
+ */
+#include <setjmp.h>
+#include <signal.h>
+
+#include "kselftest_harness.h"
+#include "vcpu_util.h"
+
+static sigjmp_buf bus_env;
+
+static void bus_handler(int sig)
+{
+	siglongjmp(bus_env, 1);
+}
+
+/* Read one byte at @p: 0 if it could, SIGBUS if that signal came */
+static int touch(const volatile char *p)
+{
+	struct sigaction sa = { .sa_handler = bus_handler }, old;
+	int ret = 0;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(bus_env, 1))
+		ret = SIGBUS;
+	else
+		(void)*p;
+	sigaction(SIGBUS, &old, NULL);
+	return ret;
+}
+
+/* A VM with vCPU 0, not started: the page exists before the VM runs */
+FIXTURE(page)
+{
+	int dev, vm, fd;
+	bool skip;
+};
+
+FIXTURE_SETUP(page)
+{
+	self->vm = -1;
+	self->fd = -1;
+	self->dev = gh_open_dev();
+	if (self->dev < 0 && errno == ENOENT) {
+		self->skip = true;
+		SKIP(return, "/dev/gunyah missing");
+	}
+	ASSERT_LE(0, self->dev);
+	self->vm = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
+	ASSERT_LE(0, self->vm);
+	self->fd = gh_add_vcpu(self->vm, 0);
+	ASSERT_LE(0, self->fd) TH_LOG("add vcpu: %s", strerror(errno));
+}
+
+FIXTURE_TEARDOWN(page)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->vm >= 0)
+		close(self->vm);
+	if (self->dev >= 0)
+		close(self->dev);
+}
+
+TEST_F(page, mmap_size_is_one_page)
+{
+	if (self->skip)
+		return;	/* setup skipped */
+	EXPECT_EQ(gh_page_size(), ioctl(self->fd, GUNYAH_VCPU_MMAP_SIZE));
+	/* The argument is not used */
+	EXPECT_EQ(gh_page_size(), ioctl(self->fd, GUNYAH_VCPU_MMAP_SIZE, 0x1234UL));
+	/* Not a VM ioctl, nor a /dev/gunyah one */
+	EXPECT_EQ(-1, ioctl(self->vm, GUNYAH_VCPU_MMAP_SIZE));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(self->dev, GUNYAH_VCPU_MMAP_SIZE));
+	EXPECT_EQ(ENOTTY, errno);
+}
+
+TEST_F(page, fresh_page_is_zero)
+{
+	static const char zero[64];
+	struct gunyah_vcpu_run *run;
+
+	if (self->skip)
+		return;	/* setup skipped */
+	run = gh_map_run(self->fd);
+	ASSERT_NE(NULL, run);
+	EXPECT_EQ(0, memcmp(run, zero, sizeof(zero)));
+	EXPECT_EQ(0, munmap(run, gh_page_size()));
+}
+
+TEST_F(page, offset_zero_only)
+{
+	long pg = gh_page_size();
+	char *p;
+
+	if (self->skip)
+		return;	/* setup skipped */
+	/* Page 0 is the run page; page 1 is not backed */
+	p = mmap(NULL, 2 * pg, PROT_READ, MAP_SHARED, self->fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(0, touch(p));
+	EXPECT_EQ(0, touch(p + pg - 1));
+	EXPECT_EQ(SIGBUS, touch(p + pg));
+	EXPECT_EQ(SIGBUS, touch(p + 2 * pg - 1));
+	EXPECT_EQ(0, munmap(p, 2 * pg));
+
+	/* A mapping at a non-zero offset has no page behind it */
+	p = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, pg);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(SIGBUS, touch(p));
+	EXPECT_EQ(0, munmap(p, pg));
+
+	p = mmap(NULL, pg, PROT_READ, MAP_SHARED, self->fd, 16 * pg);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(SIGBUS, touch(p));
+	EXPECT_EQ(0, munmap(p, pg));
+}
+
+TEST_F(page, two_mappings_share_the_page)
+{
+	struct gunyah_vcpu_run *a, *b;
+
+	if (self->skip)
+		return;	/* setup skipped */
+	a = gh_map_run(self->fd);
+	b = gh_map_run(self->fd);
+	ASSERT_NE(NULL, a);
+	ASSERT_NE(NULL, b);
+	ASSERT_NE(a, b);
+	a->immediate_exit = 1;
+	a->mmio.data[5] = 0x5a;
+	EXPECT_EQ(1, b->immediate_exit);
+	EXPECT_EQ(0x5a, b->mmio.data[5]);
+	b->immediate_exit = 0;
+	EXPECT_EQ(0, a->immediate_exit);
+	EXPECT_EQ(0, munmap(a, gh_page_size()));
+	EXPECT_EQ(0x5a, b->mmio.data[5]);
+	EXPECT_EQ(0, munmap(b, gh_page_size()));
+}
+
+/* Two fds never share a page: each vCPU has its own */
+TEST_F(page, vcpus_have_their_own_page)
+{
+	struct gunyah_vcpu_run *a, *b;
+	int fd1;
+
+	if (self->skip)
+		return;	/* setup skipped */
+	fd1 = gh_add_vcpu(self->vm, 1);
+	ASSERT_LE(0, fd1);
+	a = gh_map_run(self->fd);
+	b = gh_map_run(fd1);
+	ASSERT_NE(NULL, a);
+	ASSERT_NE(NULL, b);
+	a->mmio.data[0] = 0x11;
+	EXPECT_EQ(0, b->mmio.data[0]);
+	munmap(a, gh_page_size());
+	munmap(b, gh_page_size());
+	close(fd1);
+}
+
+TEST_F(page, mapping_outlives_fd)
+{
+	struct gunyah_vcpu_run *run;
+
+	if (self->skip)
+		return;	/* setup skipped */
+	run = gh_map_run(self->fd);
+	ASSERT_NE(NULL, run);
+	run->mmio.data[1] = 0x77;
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+	EXPECT_EQ(0x77, run->mmio.data[1]);
+	run->mmio.data[1] = 0x78;
+	EXPECT_EQ(0x78, run->mmio.data[1]);
+	EXPECT_EQ(0, munmap(run, gh_page_size()));
+}
+
+/* What the kernel writes for an exit shows in every mapping */
+TEST(exit_visible_in_both_mappings)
+{
+	struct gunyah_vcpu_run *second;
+	struct gh_vm gv;
+
+	gh_vm_setup(_metadata, &gv, 1, true);
+	if (gv.skip)
+		return;
+	second = gh_map_run(gv.vcpu[0]);
+	ASSERT_NE(NULL, second);
+	ASSERT_EQ(0, gh_sim_load(gv.vmid, 0, "mmio_read 0x1000 4\nmmio_write 0x2000 4 last\n"));
+	ASSERT_EQ(0, gh_run(gv.vcpu[0]));
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, second->exit_reason);
+	EXPECT_EQ(0x1000, second->mmio.phys_addr);
+	EXPECT_EQ(0x1000, gv.run[0]->mmio.phys_addr);
+	/* The answer written through the second mapping reaches the guest */
+	gh_set_mmio_data(second, 0xfeed);
+	ASSERT_EQ(0, gh_run(gv.vcpu[0]));
+	EXPECT_EQ(0x2000, gv.run[0]->mmio.phys_addr);
+	EXPECT_EQ(0xfeed, gh_mmio_data(gv.run[0]));
+	GH_EXPECT_LOG(gv.vmid, 0, "load 2\nread 0x1000 4 0xfeed\n");
+	munmap(second, gh_page_size());
+	gh_vm_teardown(&gv);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,526 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * GUNYAH_VCPU_RUN with more than one thread: sleeping until a wake-up
+ * (EXPECTS_WAKEUP) or a CPU_ON from another vCPU (POWERED_OFF), kicks
+ * by immediate_exit and signals, closing and removing things a running
+ * thread uses, and two threads on one vCPU.
+ *
+ * No test sleeps in place of synchronisation: a thread is known to be
+ * asleep in the driver from /proc/self/task/<tid>/{stat,wchan}, and the
+ * simulator's vcpu_run counter says when a run reached the hypervisor.
+ * Where the order of two threads does not matter to the result (the sim
+ * remembers an early wake-up or CPU_ON), not seeing the sleep is only
+ * logged.
+ */
+#include <signal.h>
+
+#include "kselftest_harness.h"
+#include "vcpu_util.h"
+
+static struct gunyah_vcpu_run *kick_run;
+static volatile sig_atomic_t nr_signals;
+
+static void count_handler(int sig)
+{
+	nr_signals++;
+}
+
+static void kick_handler(int sig)
+{
+	nr_signals++;
+	kick_run->immediate_exit = 1;
+}
+
+static int install(void (*handler)(int), int flags)
+{
+	struct sigaction sa = { .sa_handler = handler, .sa_flags = flags };
+
+	nr_signals = 0;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGUSR1, &sa, NULL);
+}
+
+FIXTURE(threads)
+{
+	struct gh_vm gv;
+};
+
+FIXTURE_SETUP(threads)
+{
+	gh_vm_setup(_metadata, &self->gv, 2, true);
+}
+
+FIXTURE_TEARDOWN(threads)
+{
+	gh_vm_teardown(&self->gv);
+}
+
+#define VMID		(self->gv.vmid)
+#define FD(n)		(self->gv.vcpu[n])
+#define RUN(n)		(self->gv.run[n])
+
+#define EXPECT_MMIO(_run, _addr, _write) do {				\
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, (_run)->exit_reason);			\
+	EXPECT_EQ(_addr, (_run)->mmio.phys_addr);				\
+	EXPECT_EQ(_write, (_run)->mmio.is_write);				\
+} while (0)
+
+/* Start a runner on vCPU @n and wait until it sleeps in the driver */
+#define START_ASLEEP(r, n) do {							\
+	ASSERT_EQ(0, gh_runner_start(r, FD(n)));				\
+	ASSERT_TRUE(gh_wait_asleep(atomic_load(&(r)->tid)))			\
+		TH_LOG("vCPU %d runner never slept in the driver", n);		\
+} while (0)
+
+/* The same when the test is correct in either order */
+#define START_MAYBE_ASLEEP(r, n) do {						\
+	ASSERT_EQ(0, gh_runner_start(r, FD(n)));				\
+	if (!gh_wait_asleep(atomic_load(&(r)->tid)))				\
+		TH_LOG("vCPU %d runner not seen asleep", n);			\
+} while (0)
+
+static void sim_pending(struct gh_vm *gv, int vcpu, char *buf, size_t len)
+{
+	if (gh_sim_vcpu_field(gv->vmid, vcpu, "pending", buf, len))
+		snprintf(buf, len, "?");
+}
+
+/* --- EXPECTS_WAKEUP --- */
+
+TEST_F(threads, expects_wakeup_then_wakeup)
+{
+	struct gh_runner r;
+	char pending[32];
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
+	START_ASLEEP(&r, 0);
+	/* Asleep because the guest waits for its interrupt */
+	sim_pending(&self->gv, 0, pending, sizeof(pending));
+	EXPECT_STREQ("wfi", pending);
+	EXPECT_EQ(1, gh_sim_runs(VMID, 0));
+	GH_EXPECT_LOG(VMID, 0, "load 2\n");
+
+	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	ASSERT_EQ(0, r.ret);
+	EXPECT_MMIO(RUN(0), 0x30, 1);
+	EXPECT_EQ(3, gh_mmio_data(RUN(0)));
+	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");
+}
+
+TEST_F(threads, wakeup_before_sleep_is_not_lost)
+{
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
+	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+	ASSERT_EQ(0, gh_run(FD(0)));
+	EXPECT_MMIO(RUN(0), 0x30, 1);
+	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");
+}
+
+static int count_lines(const char *log, const char *line)
+{
+	size_t len = strlen(line);
+	const char *p;
+	int n = 0;
+
+	for (p = log; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p))
+		if (!strncmp(p, line, len) && p[len] == '\n')
+			n++;
+	return n;
+}
+
+/* Wait until the guest logged @n wake-ups */
+static bool wait_wakeups(int vmid, int n)
+{
+	char log[4096];
+	int i;
+
+	for (i = 0; i < GH_ASLEEP_BOUND_MS; i++) {
+		if (gh_sim_log(vmid, 0, log, sizeof(log)) >= 0 &&
+		    count_lines(log, "wakeup") >= n)
+			return true;
+		gh_poll_pause();
+	}
+	return false;
+}
+
+TEST_F(threads, repeated_wakeups)
+{
+	struct gh_runner r;
+	int i;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nwfi\nwfi\nmmio_write 0x30 4 3\n"));
+	ASSERT_EQ(0, gh_runner_start(&r, FD(0)));
+	for (i = 0; i < 3; i++) {
+		if (!gh_wait_asleep(atomic_load(&r.tid)))
+			TH_LOG("runner not seen asleep before wake-up %d", i);
+		ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+		/* The next wake-up only once the guest took this one */
+		ASSERT_TRUE(wait_wakeups(VMID, i + 1));
+	}
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	ASSERT_EQ(0, r.ret);
+	EXPECT_MMIO(RUN(0), 0x30, 1);
+	GH_EXPECT_LOG(VMID, 0, "load 4\nwakeup\nwakeup\nwakeup\n");
+}
+
+/* --- POWERED_OFF with the VM alive, then CPU_ON --- */
+
+TEST_F(threads, powered_off_then_cpu_on)
+{
+	struct gh_runner r;
+	char power[32];
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	ASSERT_EQ(0, gh_sim_load(VMID, 1, "cpu_off\nmmio_read 0x10 4\n"));
+	START_ASLEEP(&r, 1);
+	ASSERT_EQ(0, gh_sim_vcpu_field(VMID, 1, "power", power, sizeof(power)));
+	EXPECT_STREQ("off", power);
+	GH_EXPECT_LOG(VMID, 1, "load 2\ncpu_off\n");
+
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, "cpu_on 1\nmmio_write 0x20 4 1\n"));
+	ASSERT_EQ(0, gh_run(FD(0)));
+	EXPECT_MMIO(RUN(0), 0x20, 1);
+	GH_EXPECT_LOG(VMID, 0, "load 2\ncpu_on 1 ok\n");
+
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	ASSERT_EQ(0, r.ret);
+	EXPECT_MMIO(RUN(1), 0x10, 0);
+	GH_EXPECT_LOG(VMID, 1, "load 2\ncpu_off\npowered_on by 0\n");
+}
+
+TEST_F(threads, cpu_on_before_cpu_off)
+{
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	ASSERT_EQ(0, gh_sim_load(VMID, 1, "cpu_off\nmmio_read 0x10 4\n"));
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, "cpu_on 1\nmmio_write 0x20 4 1\n"));
+	ASSERT_EQ(0, gh_run(FD(0)));
+	EXPECT_MMIO(RUN(0), 0x20, 1);
+	/* vCPU 1 powers off with a CPU_ON pending: it goes straight on */
+	ASSERT_EQ(0, gh_run(FD(1)));
+	EXPECT_MMIO(RUN(1), 0x10, 0);
+	GH_EXPECT_LOG(VMID, 0, "load 2\ncpu_on 1 ok\n");
+	GH_EXPECT_LOG(VMID, 1, "load 2\ncpu_off\npowered_on by 0\n");
+}
+
+/* --- kicks: immediate_exit and signals --- */
+
+TEST_F(threads, immediate_exit_from_signal_handler_while_sleeping)
+{
+	struct gh_runner r;
+	long runs;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	kick_run = RUN(0);
+	/* SA_RESTART: only immediate_exit keeps the run from restarting */
+	ASSERT_EQ(0, install(kick_handler, SA_RESTART));
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
+	START_ASLEEP(&r, 0);
+	runs = gh_sim_runs(VMID, 0);
+
+	ASSERT_EQ(0, pthread_kill(r.thread, SIGUSR1));
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	EXPECT_EQ(-EINTR, r.ret);
+	EXPECT_EQ(1, nr_signals);
+	EXPECT_EQ(1, RUN(0)->immediate_exit);
+	/* Not restarted, and the guest is still waiting */
+	EXPECT_EQ(runs, gh_sim_runs(VMID, 0));
+	GH_EXPECT_LOG(VMID, 0, "load 2\n");
+
+	RUN(0)->immediate_exit = 0;
+	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+	ASSERT_EQ(0, gh_run(FD(0)));
+	EXPECT_MMIO(RUN(0), 0x30, 1);
+	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");
+}
+
+TEST_F(threads, signal_while_sleeping_sa_restart)
+{
+	struct gh_runner r;
+	long runs;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	ASSERT_EQ(0, install(count_handler, SA_RESTART));
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
+	START_ASLEEP(&r, 0);
+	runs = gh_sim_runs(VMID, 0);
+	ASSERT_LT(0, runs);
+
+	ASSERT_EQ(0, pthread_kill(r.thread, SIGUSR1));
+	/* The ioctl restarts: the guest is run again, and waits again */
+	ASSERT_LT(runs, gh_wait_runs_above(VMID, 0, runs));
+	ASSERT_TRUE(gh_wait_asleep(atomic_load(&r.tid)));
+	EXPECT_FALSE(atomic_load(&r.done));
+	EXPECT_EQ(1, nr_signals);
+
+	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	EXPECT_EQ(0, r.ret);
+	EXPECT_MMIO(RUN(0), 0x30, 1);
+	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");
+}
+
+TEST_F(threads, signal_while_sleeping_no_restart)
+{
+	struct gh_runner r;
+	long runs;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	ASSERT_EQ(0, install(count_handler, 0));
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
+	START_ASLEEP(&r, 0);
+	runs = gh_sim_runs(VMID, 0);
+
+	ASSERT_EQ(0, pthread_kill(r.thread, SIGUSR1));
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	EXPECT_EQ(-EINTR, r.ret);
+	EXPECT_EQ(1, nr_signals);
+	EXPECT_EQ(0, RUN(0)->immediate_exit);
+	EXPECT_EQ(runs, gh_sim_runs(VMID, 0));
+	GH_EXPECT_LOG(VMID, 0, "load 2\n");
+
+	/* The vCPU is intact: run it on */
+	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+	ASSERT_EQ(0, gh_run(FD(0)));
+	EXPECT_MMIO(RUN(0), 0x30, 1);
+	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");
+}
+
+/* The KVM-style kick: set immediate_exit, then signal the sleeping thread */
+TEST_F(threads, immediate_exit_then_signal_while_sleeping)
+{
+	struct gh_runner r;
+	long runs;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	ASSERT_EQ(0, install(count_handler, SA_RESTART));
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
+	START_ASLEEP(&r, 0);
+	runs = gh_sim_runs(VMID, 0);
+
+	/* The flag alone does not wake a sleeper: it is read before runs */
+	RUN(0)->immediate_exit = 1;
+	EXPECT_TRUE(gh_thread_asleep(atomic_load(&r.tid)));
+	ASSERT_EQ(0, pthread_kill(r.thread, SIGUSR1));
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	/* EINTR despite SA_RESTART, and the guest was not run again */
+	EXPECT_EQ(-EINTR, r.ret);
+	EXPECT_EQ(1, nr_signals);
+	EXPECT_EQ(runs, gh_sim_runs(VMID, 0));
+	GH_EXPECT_LOG(VMID, 0, "load 2\n");
+}
+
+/* A thread waiting for another's run to finish can be interrupted */
+TEST_F(threads, signal_while_waiting_for_run_lock)
+{
+	struct gh_runner a, b;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	ASSERT_EQ(0, install(count_handler, 0));
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
+	START_ASLEEP(&a, 0);
+	START_ASLEEP(&b, 0);
+	ASSERT_EQ(1, gh_sim_runs(VMID, 0));
+	/* a sleeps in the guest holding the vCPU; b waits for it */
+	ASSERT_EQ(0, pthread_kill(b.thread, SIGUSR1));
+	ASSERT_EQ(0, pthread_join(b.thread, NULL));
+	EXPECT_EQ(-EINTR, b.ret);
+	/* The one in the guest sleeps on, undisturbed */
+	EXPECT_TRUE(gh_thread_asleep(atomic_load(&a.tid)));
+	EXPECT_EQ(1, gh_sim_runs(VMID, 0));
+
+	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+	ASSERT_EQ(0, pthread_join(a.thread, NULL));
+	EXPECT_EQ(0, a.ret);
+	EXPECT_MMIO(RUN(0), 0x30, 1);
+	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");
+}
+
+/* A guest that never exits: the host's time slices end each hypercall */
+TEST_F(threads, busy_guest_kicked_by_immediate_exit)
+{
+	struct gh_runner r;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, "loop\n"));
+	ASSERT_EQ(0, gh_runner_start(&r, FD(0)));
+	/* Several READY returns prove it is looping in the kernel */
+	ASSERT_LT(3, gh_wait_runs_above(VMID, 0, 3));
+	RUN(0)->immediate_exit = 1;
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	EXPECT_EQ(-EINTR, r.ret);
+	GH_EXPECT_LOG(VMID, 0, "load 1\n");
+
+	RUN(0)->immediate_exit = 0;
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, "mmio_write 0x50 4 5\n"));
+	ASSERT_EQ(0, gh_run(FD(0)));
+	EXPECT_MMIO(RUN(0), 0x50, 1);
+}
+
+TEST_F(threads, busy_guest_interrupted_by_signal)
+{
+	struct gh_runner r;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	ASSERT_EQ(0, install(count_handler, 0));
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, "loop\n"));
+	ASSERT_EQ(0, gh_runner_start(&r, FD(0)));
+	ASSERT_LT(3, gh_wait_runs_above(VMID, 0, 3));
+	ASSERT_EQ(0, pthread_kill(r.thread, SIGUSR1));
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	EXPECT_EQ(-EINTR, r.ret);
+	EXPECT_EQ(1, nr_signals);
+}
+
+/* --- closing and removing what a running thread uses --- */
+
+TEST_F(threads, close_vm_fd_while_vcpu_runs)
+{
+	struct gh_runner r;
+	long vms;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	vms = gh_sim_vms();
+	ASSERT_LT(0, vms);
+	ASSERT_EQ(0, gh_sim_load(VMID, 0,
+				 "wfi\nmmio_write 0x30 4 3\nwfi\nmmio_write 0x40 4 4\n"));
+	START_ASLEEP(&r, 0);
+
+	ASSERT_EQ(0, close(self->gv.vm));
+	self->gv.vm = -1;
+	/* The vCPU holds the VM: it stays, and the thread sleeps on */
+	EXPECT_EQ(vms, gh_sim_vms());
+	EXPECT_TRUE(gh_thread_asleep(atomic_load(&r.tid)));
+
+	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	ASSERT_EQ(0, r.ret);
+	EXPECT_MMIO(RUN(0), 0x30, 1);
+
+	/* And keeps running without its VM fd */
+	START_ASLEEP(&r, 0);
+	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	ASSERT_EQ(0, r.ret);
+	EXPECT_MMIO(RUN(0), 0x40, 1);
+	GH_EXPECT_LOG(VMID, 0, "load 4\nwakeup\nwrite 0x30 4 0x3\nwakeup\n");
+
+	/* The last vCPU reference (fd and mapping) takes the VM down */
+	ASSERT_EQ(0, close(FD(1)));
+	self->gv.vcpu[1] = -1;
+	ASSERT_EQ(0, munmap(RUN(1), gh_page_size()));
+	self->gv.run[1] = NULL;
+	ASSERT_EQ(0, close(FD(0)));
+	self->gv.vcpu[0] = -1;
+	EXPECT_EQ(vms, gh_sim_vms());
+	ASSERT_EQ(0, munmap(RUN(0), gh_page_size()));
+	self->gv.run[0] = NULL;
+	EXPECT_EQ(vms - 1, gh_sim_vms());
+}
+
+TEST_F(threads, close_vcpu_fd_while_other_thread_runs)
+{
+	struct gh_runner r;
+	int fd = FD(0);
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
+	START_ASLEEP(&r, 0);
+
+	ASSERT_EQ(0, close(fd));
+	self->gv.vcpu[0] = -1;
+	/* The running ioctl holds the file: the thread sleeps on */
+	EXPECT_TRUE(gh_thread_asleep(atomic_load(&r.tid)));
+	EXPECT_FALSE(atomic_load(&r.done));
+
+	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	ASSERT_EQ(0, r.ret);
+	/* The mapping outlives the fd and shows the exit */
+	EXPECT_MMIO(RUN(0), 0x30, 1);
+	EXPECT_EQ(3, gh_mmio_data(RUN(0)));
+	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");
+	EXPECT_EQ(-1, ioctl(fd, GUNYAH_VCPU_RUN, 0));
+	EXPECT_EQ(EBADF, errno);
+	/* Closing the fd did not remove the function: id 0 is still taken */
+	EXPECT_EQ(-1, gh_add_vcpu(self->gv.vm, 0));
+	EXPECT_EQ(EEXIST, errno);
+}
+
+TEST_F(threads, two_threads_run_same_vcpu)
+{
+	struct gh_runner a, b;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	ASSERT_EQ(0, gh_sim_load(VMID, 0,
+				 "wfi\nmmio_write 0x10 4 1\nmmio_write 0x20 4 2\n"));
+	START_ASLEEP(&a, 0);
+	START_ASLEEP(&b, 0);
+	/* Only one of them reached the hypervisor; the other waits its turn */
+	EXPECT_EQ(1, gh_sim_runs(VMID, 0));
+
+	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+	ASSERT_EQ(0, pthread_join(a.thread, NULL));
+	ASSERT_EQ(0, pthread_join(b.thread, NULL));
+	EXPECT_EQ(0, a.ret);
+	EXPECT_EQ(0, b.ret);
+	/* One took the first exit, the other resumed it and took the second */
+	EXPECT_MMIO(RUN(0), 0x20, 1);
+	EXPECT_EQ(2, gh_mmio_data(RUN(0)));
+	EXPECT_EQ(3, gh_sim_runs(VMID, 0));
+	GH_EXPECT_LOG(VMID, 0, "load 3\nwakeup\nwrite 0x10 4 0x1\n");
+}
+
+TEST_F(threads, remove_while_running_then_readd)
+{
+	struct gunyah_vcpu_run *run;
+	struct gh_runner r;
+	int fd;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
+	START_ASLEEP(&r, 0);
+
+	/* Returns once the runner has let go of the vCPU */
+	ASSERT_EQ(0, gh_remove_vcpu(self->gv.vm, 0));
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	EXPECT_EQ(-ENODEV, r.ret);
+	/* The page was not used to kick the runner */
+	EXPECT_EQ(0, RUN(0)->immediate_exit);
+	EXPECT_EQ(-ENODEV, gh_run(FD(0)));
+	GH_EXPECT_LOG(VMID, 0, "load 2\n");
+
+	/* Re-added, the id gets the VM's vCPU back and runs */
+	fd = gh_add_vcpu(self->gv.vm, 0);
+	ASSERT_LE(0, fd) TH_LOG("re-add: %s", strerror(errno));
+	run = gh_map_run(fd);
+	ASSERT_NE(NULL, run);
+	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+	ASSERT_EQ(0, gh_run(fd));
+	EXPECT_MMIO(run, 0x30, 1);
+	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");
+	EXPECT_EQ(-ENODEV, gh_run(FD(0)));
+	munmap(run, gh_page_size());
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
