@@ -81,23 +81,6 @@ static long long sim_stat(const char *name)
 	return val;
 }
 
-static int vm_vmid(int fd)
-{
-	char path[64], line[128];
-	int vmid = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "vmid: %d", &vmid) == 1)
-			break;
-	fclose(f);
-	return vmid;
-}
-
 FIXTURE(framing) {
 	bool skip;	/* setup skipped: the body must not run */
 	int dev;
@@ -161,7 +144,7 @@ TEST_F(framing, every_vcpu_resource_listed)
 	fd = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
 	ASSERT_LE(0, fd) TH_LOG("GUNYAH_CREATE_VM: %s", strerror(errno));
 	ASSERT_EQ(0, ioctl(fd, GUNYAH_VM_START)) TH_LOG("start: %s", strerror(errno));
-	vmid = vm_vmid(fd);
+	vmid = gh_vmid(fd);
 	ASSERT_LT(0, vmid);
 
 	snprintf(path, sizeof(path), GUNYAH_DEBUGFS "/vm%d/resources", vmid);
