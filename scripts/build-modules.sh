@@ -10,6 +10,16 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 kver=$1; shift
 kdir=${MODULES_KDIR:-/usr/src/linux-headers-$kver}	# or a kernel build tree
+cross=()
+# arm64 kernels on another machine: cross-built against privately
+# unpacked headers (scripts/fetch-headers.sh)
+case "$kver" in
+*-arm64)
+	if [ "$(uname -m)" != aarch64 ]; then
+		[ -n "${MODULES_KDIR:-}" ] || kdir=$("$top/scripts/fetch-headers.sh" "$kver")
+		cross=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+	fi ;;
+esac
 out=${BUILD_DIR:-$top/build}/$kver/modules
 
 [ -d "$kdir" ] || { echo "no headers for $kver at $kdir" >&2; exit 1; }
@@ -19,7 +29,7 @@ mkdir -p "$out"
 cp -r "$top/Kbuild" "$top/src" "$top/uapi" "$out/"
 
 log=$out/build.log
-if ! make -C "$kdir" M="$out" W=1 "$@" modules >"$log" 2>&1; then
+if ! make -C "$kdir" M="$out" W=1 "${cross[@]}" "$@" modules >"$log" 2>&1; then
 	cat "$log" >&2
 	echo "module build failed for $kver" >&2
 	exit 1

@@ -5,6 +5,9 @@
 # demo, or a command) and judge the run from what the guest reports.
 #
 # usage: vmtest.sh [options] TARGET          TARGET: 6.1 | 6.12 | a kernel version
+#   | arm64-6.1 | arm64-6.12 | an …-arm64 version: Debian's arm64 kernel on
+#     qemu-system-aarch64 -M virt -cpu max (modules cross-built, selftests
+#     from build/selftests-arm64, busybox-static:arm64 unpacked)
 #   | debug: the debug lane's kernel (scripts/debug-kernel.sh; 9p built in,
 #     booted with kasan_multi_shot, kmemleak on)
 #   --tests "a b"       selftest programs to run (default: all built ones)
@@ -17,6 +20,7 @@
 #   --cmd 'sh cmds'     run a shell command in the guest instead of the tests
 #   --no-unload         leave modules loaded at the end
 #   --env "K=V ..."     export these variables to the tests (no blanks in V)
+#   --dtb FILE          arm64: boot with this device tree instead of QEMU's
 # Needs: modules built by build-modules.sh, selftests in build/selftests.
 #   (MODULE_DIR=dir: the modules from dir instead, e.g. DKMS's updates/dkms)
 # Prints one line per judged item and ends with
@@ -25,7 +29,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 tests="" modules="gunyah_rsc_mgr gunyah_sim" extra_mod="" extra_test=""
-mode=test cmd="" unload=1 test_env=""
+mode=test cmd="" unload=1 test_env="" dtb=""
 while [ $# -gt 1 ]; do
 	case "$1" in
 	--tests) tests=$2; shift ;;
@@ -37,13 +41,14 @@ while [ $# -gt 1 ]; do
 	--cmd) mode=cmd; cmd=$2; shift ;;
 	--no-unload) unload=0 ;;
 	--env) test_env=$2; shift ;;
+	--dtb) dtb=$2; shift ;;
 	*) echo "unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
 done
 [ $# -eq 1 ] || { sed -n '2,/^set -e/p' "$0" | sed 's/^# \{0,1\}//;$d'; exit 2; }
 case "$1" in
-6.1 | 6.12) kver=$("$top/scripts/kernels.sh" version "$1") ;;
+6.1 | 6.12 | arm64-6.1 | arm64-6.12) kver=$("$top/scripts/kernels.sh" version "$1") ;;
 debug)
 	ktree=$("$top/scripts/debug-kernel.sh" --path) ||
 		{ echo "the debug kernel is not built (scripts/debug-kernel.sh)" >&2; exit 2; }
@@ -63,7 +68,15 @@ vm=${BUILD_DIR:-$top/build}/$kver/vm${VM_TAG:-}
 # MODULE_DIR: take the modules from elsewhere, e.g. what DKMS installed in
 # /lib/modules/KVER/updates/dkms (maybe .ko.xz/.ko.zst/.ko.gz: unpacked here)
 moddir=${MODULE_DIR:-${BUILD_DIR:-$top/build}/$kver/modules}
-stdir=${SELFTEST_DIR:-${BUILD_DIR:-$top/build}/selftests}
+arch=x86_64 busybox=/bin/busybox
+case "$kver" in
+*-arm64)
+	arch=arm64
+	[ "$(uname -m)" = aarch64 ] || busybox=$("$top/scripts/fetch-busybox.sh" arm64) ;;
+esac
+stsuffix=""
+[ "$arch" = x86_64 ] || stsuffix=-$arch
+stdir=${SELFTEST_DIR:-${BUILD_DIR:-$top/build}/selftests$stsuffix}
 rm -rf "$vm"
 mkdir -p "$vm/share/modules" "$vm/share/selftests" "$vm/share/extra" \
 	 "$vm/share/out" "$vm/initramfs"
@@ -108,7 +121,7 @@ fi
 # --- the initramfs: busybox, init, the 9p modules of this kernel ---
 ird=$vm/initramfs
 mkdir -p "$ird"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,lib/9p}
-cp /bin/busybox "$ird/bin/busybox"
+cp "$busybox" "$ird/bin/busybox"
 cp "$top/scripts/guest/init" "$ird/init"
 chmod +x "$ird/init"
 : > "$ird/lib/9p-modules"
@@ -131,10 +144,18 @@ done |
 console=$vm/console.log
 start=$(date +%s%N)
 set +e
-timeout "${VM_TIMEOUT:-900}" qemu-system-x86_64 -accel tcg -m "${VM_MEM:-1024}" \
+if [ "$arch" = arm64 ]; then
+	# pauth-impdef: QEMU's cheap pointer-auth hash instead of QARMA (TCG)
+	qemu=(qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on ${dtb:+-dtb "$dtb"})
+	console_dev=ttyAMA0
+else
+	qemu=(qemu-system-x86_64)
+	console_dev=ttyS0
+fi
+timeout "${VM_TIMEOUT:-900}" "${qemu[@]}" -accel tcg -m "${VM_MEM:-1024}" \
 	-smp "${VM_SMP:-2}" -nographic -no-reboot \
 	-kernel "$image" -initrd "$vm/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 loglevel=7 hung_task_timeout_secs=30 $append ${VM_APPEND:-}" \
+	-append "console=$console_dev panic=-1 loglevel=7 hung_task_timeout_secs=30 $append ${VM_APPEND:-}" \
 	-virtfs "local,path=$vm/share,mount_tag=share,security_model=none,id=share" \
 	</dev/null >"$console" 2>&1
 qrc=$?

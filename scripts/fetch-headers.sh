@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Unpack Debian's arm64 kernel headers for KVER (…-arm64) into a cache
+# outside the repository and print the tree to build against with
+# ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-. Never `apt-get install` the
+# :arm64 headers: apt would replace the native gcc, binutils and dkms.
+# The tree's scripts/ and tools/ point at linux-kbuild, whose programs
+# (fixdep, modpost) must run here: link the host's own linux-kbuild of the
+# same series. Its Makefile includes the arch-independent -common tree,
+# the same package the amd64 headers use; unpacked too when missing.
+set -euo pipefail
+
+kver=$1
+cache=${GUNYAH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gunyah-dkms}
+root=$cache/headers/$kver
+tree=$root/usr/src/linux-headers-$kver
+
+if [ ! -f "$root/.done" ]; then
+	tmp=$(mktemp -d)
+	trap 'rm -rf "$tmp"' EXIT
+	chmod 0777 "$tmp"	# apt drops to _apt for the download
+	(cd "$tmp" && apt-get download -q "linux-headers-$kver:arm64" >&2)
+	rm -rf "$root"
+	mkdir -p "$root"
+	dpkg-deb -x "$tmp"/linux-headers-*.deb "$root"
+	# "include /usr/src/linux-headers-<ver>-common/Makefile"
+	common=$(sed -n 's|^include /usr/src/\(linux-headers-[^/]*-common\)/Makefile$|\1|p' "$tree/Makefile")
+	[ -n "$common" ] || { echo "unexpected $tree/Makefile" >&2; exit 1; }
+	if [ ! -d "/usr/src/$common" ]; then
+		(cd "$tmp" && apt-get download -q "$common" >&2)
+		dpkg-deb -x "$tmp/${common}"_*.deb "$root"
+		sed -i "s|/usr/src/$common/|$root/usr/src/$common/|" "$tree/Makefile"
+	fi
+	# scripts -> ../../lib/linux-kbuild-<series>/scripts
+	kbuild=$(readlink "$tree/scripts")
+	kbuild=${kbuild#../../lib/}
+	kbuild=${kbuild%/scripts}
+	[ -d "/usr/lib/$kbuild" ] ||
+		{ echo "the host's /usr/lib/$kbuild is missing (install it; scripts/deps.sh)" >&2; exit 1; }
+	mkdir -p "$root/usr/lib"
+	ln -sfn "/usr/lib/$kbuild" "$root/usr/lib/$kbuild"
+	touch "$root/.done"
+fi
+echo "$tree"
