@@ -2,7 +2,7 @@
 # gunyah-dkms: out-of-tree Gunyah hypervisor driver stack.
 #
 #   make demo     show the driver at work in a booted Debian kernel
-#   make lint     checkpatch, kernel-doc, sparse, coccinelle
+#   make lint     checkpatch, kernel-doc, sparse (amd64 and arm64), coccinelle
 #   make bench    exit, wake-up, scaling and memory figures from each
 #                 booted kernel (build/bench/<kver>.json; never pass/fail)
 #   make coverage the debug-kernel lane alone (KASAN, lockdep, kmemleak,
@@ -69,7 +69,8 @@ sweep:
 .PHONY: lint
 lint:
 	@scripts/deps.sh
-	@scripts/lint.sh $$(for k in $${KERNELS:-$$(scripts/kernels.sh list)}; do \
+	@scripts/lint.sh $$(for k in $${KERNELS:-$$(scripts/kernels.sh list) \
+		$$(scripts/kernels.sh list-arm64)}; do \
 		scripts/kernels.sh version $$k; done)
 
 version:

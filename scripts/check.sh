@@ -7,6 +7,7 @@
 #   TESTS="a b"         selftest programs (default: all); skips the rig's
 #                       own negative controls when set
 #   DEBUG_LANE=0        skip the debug-kernel lane
+#   ARM64=0             skip the arm64 lane (ARM64_KERNELS: its targets)
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -75,6 +76,18 @@ if [ -z "$tests" ]; then
 	add_result "$build/$(scripts/kernels.sh version "$first")/rig-tests/result"
 fi
 
+# ---- arm64 lane (scripts/arm64-lane.sh) -----------------------------------
+# Debian's arm64 kernels on qemu-system-aarch64: cross-built modules and
+# selftests, the whole suite on gunyah_sim, and the "gunyah" hypervisor
+# driver's device-tree probing without Gunyah. ARM64=0 skips it.
+if [ "${ARM64:-1}" != 0 ]; then
+	scripts/arm64-lane.sh
+	add_result "$build/arm64/result"
+else
+	echo "skip arm64 lane (ARM64=0)"
+fi
+# ---- end of the arm64 lane -------------------------------------------------
+
 # ---- debug-kernel lane (scripts/debug-lane.sh) ----------------------------
 # KASAN, lockdep, kmemleak, UBSAN, the kernel's fault_attr and gcov: a debug
 # kernel built from Debian's linux-source (cached outside the repo), the
@@ -90,7 +103,9 @@ fi
 # static analysis (make lint): sparse runs against every kernel target
 if [ -z "$tests" ]; then
 	kvers=
-	for k in $kernels; do
+	arm=""
+	[ "${ARM64:-1}" = 0 ] || arm=${ARM64_KERNELS:-$(scripts/kernels.sh list-arm64)}
+	for k in $kernels $arm; do
 		kvers="$kvers $(scripts/kernels.sh version "$k")"
 	done
 	# shellcheck disable=SC2086 # one argument per kernel

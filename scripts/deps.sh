@@ -14,6 +14,8 @@ pkgs=(
 	dkms debhelper dh-dkms dpkg-dev fakeroot	# make deb, the install test
 	lintian rpm rpmlint openssl pkg-config		# lint, make rpm, module signing
 	flex bison libelf-dev				# the debug kernel (debug-kernel.sh)
+	qemu-system-arm gcc-aarch64-linux-gnu		# the arm64 lane (arm64-lane.sh)
+	libc6-dev-arm64-cross device-tree-compiler
 )
 missing=()
 for p in "${pkgs[@]}"; do
@@ -27,10 +29,20 @@ for t in 6.1 6.12; do
 		[ -d "/usr/src/linux-headers-$v" ] || missing+=("linux-headers-$v")
 	fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-echo "installing from Debian: ${missing[*]}"
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
+# The arm64 lane downloads arm64 kernels, headers and busybox (apt-get
+# download; never installed): apt must know the architecture.
+update=0
+if [ "$(dpkg --print-architecture)" != arm64 ] &&
+   ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	echo "adding the arm64 architecture to dpkg (downloads only)"
+	$SUDO dpkg --add-architecture arm64
+	update=1
+fi
+[ ${#missing[@]} -eq 0 ] && [ "$update" = 0 ] && exit 0
+
 $SUDO apt-get update -q
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing from Debian: ${missing[*]}"
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -13,7 +13,8 @@
 #   --tests "a b"       selftest programs to run (default: all built ones)
 #   --modules "m ..."   modules to modprobe first (default: gunyah_rsc_mgr gunyah_sim)
 #   --extra-module KO   also insmod KO (negative control of the rig)
-#   --extra-test PROG   also run PROG as a test (negative control of the rig)
+#   --extra-test PROG   also run PROG as a test, first (the rig's negative
+#                       controls, the arm64 device-tree probe test)
 #   --demo              run scripts/guest/demo.sh instead of the tests
 #   --bench             run the benchmark (build/tools/gunyah-bench) instead;
 #                       its JSON lands in VMDIR/share/out/bench.json
@@ -101,7 +102,7 @@ for t in $tests; do
 done
 if [ -n "$extra_test" ]; then
 	cp "$extra_test" "$vm/share/selftests/"
-	tests="$tests $(basename "$extra_test")"
+	tests="$(basename "$extra_test") $tests"	# first: it may set the stage
 fi
 [ -z "$extra_mod" ] || cp "$extra_mod" "$vm/share/extra/"
 cp "$top/scripts/guest/plan.sh" "$vm/share/"

@@ -167,6 +167,11 @@ int gunyah_hypercall_register(const struct gunyah_hypercall_ops *ops);
 void gunyah_hypercall_unregister(const struct gunyah_hypercall_ops *ops);
 int gunyah_hypercall_get_backend(void);
 void gunyah_hypercall_put_backend(void);
+#ifdef CONFIG_ARM64
+bool gunyah_hypercall_native(void);
+#else
+static inline bool gunyah_hypercall_native(void) { return false; }
+#endif
 
 void gunyah_hypercall_hyp_identify(struct gunyah_hypercall_hyp_identify_resp *resp);
 enum gunyah_error gunyah_hypercall_msgq_send(u64 capid, size_t size, void *buff,

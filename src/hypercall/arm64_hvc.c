@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The real Gunyah hypercall backend: SMCCC HVC calls on arm64. Registers
- * itself only when the vendor-hypervisor UID and HYP_IDENTIFY say this
- * kernel runs on Gunyah API version 1.
+ * The real Gunyah hypercall backend: SMCCC HVC calls on arm64, and the
+ * "gunyah" platform driver of the device tree's hypervisor node. The probe
+ * registers the backend only when the vendor-hypervisor UID and
+ * HYP_IDENTIFY say this kernel runs on Gunyah API version 1, then creates
+ * the node's children (the resource manager). Anything else: no backend,
+ * one "no Gunyah" log line, and gunyah_sim may register instead.
  */
 
 #define pr_fmt(fmt) "gunyah: " fmt
@@ -12,6 +15,8 @@
 #include <linux/irqdomain.h>
 #include <linux/of.h>
 #include <linux/of_irq.h>
+#include <linux/of_platform.h>
+#include <linux/platform_device.h>
 
 #include "gunyah.h"
 #include "hypercall/backend.h"
@@ -24,6 +29,9 @@
 #define GUNYAH_HYPERCALL_MSGQ_SEND	GUNYAH_HYPERCALL(0x801B)
 #define GUNYAH_HYPERCALL_MSGQ_RECV	GUNYAH_HYPERCALL(0x801C)
 #define GUNYAH_HYPERCALL_VCPU_RUN	GUNYAH_HYPERCALL(0x8065)
+
+/* msgq_send: x1 = the queue can take more; msgq_recv: x1 = size, x2 flags */
+#define GUNYAH_MSGQ_RECV_NOT_EMPTY	BIT(0)
 
 /* UUID c1d58fcd-a453-5fdb-9265-ce36673d5f14 as returned in w0..w3 */
 static const u32 gunyah_uid[4] = {
@@ -38,7 +46,9 @@ static const u32 gunyah_uid[4] = {
 #define GIC_FWSPEC_SPI		0
 #define GIC_FWSPEC_ESPI		2
 
+/* The interrupt controller wake-up and RM interrupts live on */
 static struct device_node *gunyah_gic_node;
+static bool gunyah_hyp_bound;
 
 static void gunyah_hvc_identify(struct gunyah_hypercall_hyp_identify_resp *resp)
 {
@@ -72,7 +82,7 @@ static enum gunyah_error gunyah_hvc_msgq_recv(u64 capid, void *buff, size_t size
 			  size, 0, &res);
 	if (res.a0 == GUNYAH_ERROR_OK) {
 		*recv_size = res.a1;
-		*ready = !!res.a2;
+		*ready = res.a2 & GUNYAH_MSGQ_RECV_NOT_EMPTY;
 	}
 	return (enum gunyah_error)res.a0;
 }
@@ -146,71 +156,187 @@ static const struct gunyah_hypercall_ops gunyah_hvc_ops = {
 	.unmap_virq = gunyah_hvc_unmap_virq,
 };
 
-static bool gunyah_hvc_detect(void)
+/*
+ * HVC is only safe when something at EL2 answers it: SMCCC 1.1 firmware
+ * says so through its conduit; with SMCCC 1.0 trust the PSCI node's method.
+ */
+static bool gunyah_hvc_conduit_ok(struct device *dev)
+{
+	static const struct of_device_id psci_of_match[] = {
+		{ .compatible = "arm,psci" },
+		{ .compatible = "arm,psci-0.2" },
+		{ .compatible = "arm,psci-1.0" },
+		{}
+	};
+	struct device_node *np;
+	const char *method = NULL;
+	bool hvc;
+
+	switch (arm_smccc_1_1_get_conduit()) {
+	case SMCCC_CONDUIT_HVC:
+		return true;
+	case SMCCC_CONDUIT_SMC:
+		dev_info(dev, "no Gunyah: the SMCCC conduit is SMC, so no hypervisor takes HVC calls\n");
+		return false;
+	default:
+		break;
+	}
+	np = of_find_matching_node(NULL, psci_of_match);
+	hvc = np && !of_property_read_string(np, "method", &method) &&
+	      !strcmp(method, "hvc");
+	of_node_put(np);
+	if (!hvc)
+		dev_info(dev, "no Gunyah: SMCCC 1.0 and PSCI's method is %s, not hvc\n",
+			 method ?: "unknown");
+	return hvc;
+}
+
+static bool gunyah_hvc_detect(struct device *dev)
 {
 	struct gunyah_hypercall_hyp_identify_resp id;
 	struct arm_smccc_res res;
 	u64 api;
 
-	/* HVC is only safe to issue when firmware says HVC is the conduit */
-	if (arm_smccc_1_1_get_conduit() != SMCCC_CONDUIT_HVC) {
-		pr_info("not running on Gunyah: SMCCC conduit is not HVC\n");
+	if (!gunyah_hvc_conduit_ok(dev))
 		return false;
-	}
 
 	arm_smccc_1_1_hvc(ARM_SMCCC_VENDOR_HYP_CALL_UID_FUNC_ID, &res);
+	if ((long)res.a0 == SMCCC_RET_NOT_SUPPORTED) {
+		dev_info(dev, "no Gunyah: the hypervisor has no vendor UID call (UUID check failed)\n");
+		return false;
+	}
 	if ((u32)res.a0 != gunyah_uid[0] || (u32)res.a1 != gunyah_uid[1] ||
 	    (u32)res.a2 != gunyah_uid[2] || (u32)res.a3 != gunyah_uid[3]) {
-		pr_info("not running on Gunyah: hypervisor UID %08x-%08x-%08x-%08x\n",
-			(u32)res.a0, (u32)res.a1, (u32)res.a2, (u32)res.a3);
+		dev_info(dev, "no Gunyah: hypervisor UID %08x-%08x-%08x-%08x is not Gunyah's (UUID check failed)\n",
+			 (u32)res.a0, (u32)res.a1, (u32)res.a2, (u32)res.a3);
 		return false;
 	}
 
 	gunyah_hvc_identify(&id);
 	api = FIELD_GET(GUNYAH_API_INFO_API_VERSION_MASK, id.api_info);
 	if (api != GUNYAH_API_V1) {
-		pr_err("refusing Gunyah API version %llu (api_info %#llx): only version %d is supported\n",
-		       api, id.api_info, GUNYAH_API_V1);
+		dev_err(dev, "refusing Gunyah API version %llu (api_info %#llx): only version %d is supported\n",
+			api, id.api_info, GUNYAH_API_V1);
 		return false;
 	}
 	if (!(id.api_info & GUNYAH_API_INFO_IS_64BIT)) {
-		pr_err("refusing 32-bit Gunyah ABI (api_info %#llx)\n",
-		       id.api_info);
+		dev_err(dev, "refusing 32-bit Gunyah ABI (api_info %#llx)\n",
+			id.api_info);
 		return false;
 	}
 
-	pr_info("Gunyah API %llu, variant %#llx, flags %#llx\n", api,
-		FIELD_GET(GUNYAH_API_INFO_VARIANT_MASK, id.api_info),
-		id.flags[0]);
+	dev_info(dev, "Gunyah API %llu, variant %#llx, flags %#llx\n", api,
+		 FIELD_GET(GUNYAH_API_INFO_VARIANT_MASK, id.api_info),
+		 id.flags[0]);
 	return true;
 }
 
-void gunyah_arm64_hvc_init(void)
+static int gunyah_hyp_probe(struct platform_device *pdev)
 {
-	struct device_node *root;
+	struct device *dev = &pdev->dev;
+	int ret;
 
-	if (!gunyah_hvc_detect())
-		return;
+	if (!gunyah_hvc_detect(dev))
+		return -ENODEV;
 
-	root = of_find_node_by_path("/");
-	gunyah_gic_node = root ? of_irq_find_parent(root) : NULL;
-	of_node_put(root);
+	gunyah_gic_node = of_irq_find_parent(dev->of_node);
 	if (!gunyah_gic_node) {
-		pr_err("refusing the HVC backend: no interrupt controller in the device tree\n");
-		return;
+		dev_err(dev, "refusing the HVC backend: the hypervisor node has no interrupt parent\n");
+		return -ENODEV;
 	}
 
-	if (gunyah_hypercall_register(&gunyah_hvc_ops)) {
-		of_node_put(gunyah_gic_node);
-		gunyah_gic_node = NULL;
+	ret = gunyah_hypercall_register(&gunyah_hvc_ops);
+	if (ret)
+		goto err_put_gic;
+	/* before the children: a resource manager probed now may bind */
+	WRITE_ONCE(gunyah_hyp_bound, true);
+
+	/*
+	 * The upstream binding's node is no bus: create the RM child here.
+	 * The public hypervisor's node is also a "simple-bus" whose children
+	 * exist since boot; they wait (probe deferral) for this backend.
+	 */
+	ret = of_platform_populate(dev->of_node, NULL, NULL, dev);
+	if (ret) {
+		dev_err(dev, "cannot create the hypervisor node's children: %d\n",
+			ret);
+		goto err_unregister;
 	}
+	return 0;
+
+err_unregister:
+	WRITE_ONCE(gunyah_hyp_bound, false);
+	gunyah_hypercall_unregister(&gunyah_hvc_ops);
+err_put_gic:
+	of_node_put(gunyah_gic_node);
+	gunyah_gic_node = NULL;
+	return ret;
 }
 
-void gunyah_arm64_hvc_exit(void)
+static void gunyah_hyp_remove(struct platform_device *pdev)
 {
-	if (!gunyah_gic_node)
-		return;
+	of_platform_depopulate(&pdev->dev);
+	WRITE_ONCE(gunyah_hyp_bound, false);
 	gunyah_hypercall_unregister(&gunyah_hvc_ops);
 	of_node_put(gunyah_gic_node);
 	gunyah_gic_node = NULL;
 }
+
+/* The upstream binding, and what the public hypervisor generates */
+static const struct of_device_id gunyah_hyp_of_match[] = {
+	{ .compatible = "gunyah-hypervisor" },
+	{ .compatible = "qcom,gunyah-hypervisor" },
+	{ .compatible = "qcom,gunyah-hypervisor-1.0" },
+	{}
+};
+MODULE_DEVICE_TABLE(of, gunyah_hyp_of_match);
+
+static struct platform_driver gunyah_hyp_driver = {
+	.probe = gunyah_hyp_probe,
+	.remove_new = gunyah_hyp_remove,
+	.driver = {
+		.name = "gunyah",
+		.of_match_table = gunyah_hyp_of_match,
+		/* the RM and every VM stand on this backend */
+		.suppress_bind_attrs = true,
+	},
+};
+
+int gunyah_arm64_hvc_init(void)
+{
+	struct device_node *np;
+	int ret;
+
+	ret = platform_driver_register(&gunyah_hyp_driver);
+	if (ret) {
+		pr_err("cannot register the hypervisor platform driver: %d\n",
+		       ret);
+		return ret;
+	}
+	/* A node that failed to probe has said why; say it when there is none */
+	np = of_find_matching_node(NULL, gunyah_hyp_of_match);
+	if (!np)
+		pr_info("no Gunyah: the device tree has no Gunyah hypervisor node (gunyah_sim can stand in)\n");
+	of_node_put(np);
+	return 0;
+}
+
+void gunyah_arm64_hvc_exit(void)
+{
+	platform_driver_unregister(&gunyah_hyp_driver);
+}
+
+/**
+ * gunyah_hypercall_native() - Is the machine's own hypervisor the backend?
+ *
+ * Resource-manager nodes from the device tree describe that hypervisor's
+ * message queues; only the HVC backend may serve them.
+ *
+ * Return: true once the hypervisor node has bound and the HVC backend is
+ * registered.
+ */
+bool gunyah_hypercall_native(void)
+{
+	return READ_ONCE(gunyah_hyp_bound);
+}
+EXPORT_SYMBOL_GPL(gunyah_hypercall_native);

@@ -8,10 +8,10 @@
 #define _GUNYAH_HYPERCALL_BACKEND_H
 
 #ifdef CONFIG_ARM64
-void gunyah_arm64_hvc_init(void);
+int gunyah_arm64_hvc_init(void);
 void gunyah_arm64_hvc_exit(void);
 #else
-static inline void gunyah_arm64_hvc_init(void) { }
+static inline int gunyah_arm64_hvc_init(void) { return 0; }
 static inline void gunyah_arm64_hvc_exit(void) { }
 #endif
 

@@ -276,6 +276,8 @@ EXPORT_SYMBOL_GPL(gunyah_debugfs_root);
 
 static int __init gunyah_init(void)
 {
+	int ret;
+
 	gunyah_debugfs = debugfs_create_dir("gunyah", NULL);
 	if (IS_ERR(gunyah_debugfs))
 		pr_info("debugfs unavailable (%ld); no debug knobs\n",
@@ -283,8 +285,10 @@ static int __init gunyah_init(void)
 	gunyah_fail_hypercall_debugfs_init(gunyah_debugfs);
 
 	/* Not an error if this is not Gunyah: the simulator may register */
-	gunyah_arm64_hvc_init();
-	return 0;
+	ret = gunyah_arm64_hvc_init();
+	if (ret)
+		debugfs_remove_recursive(gunyah_debugfs);
+	return ret;
 }
 module_init(gunyah_init);
 

@@ -716,6 +716,14 @@ static int gunyah_rm_probe(struct platform_device *pdev)
 	struct gunyah_rm *rm;
 	int ret;
 
+	/*
+	 * A device-tree node describes the real hypervisor's queues: wait for
+	 * its node to bind the HVC backend (never serve it with gunyah_sim).
+	 */
+	if (!dev_get_platdata(dev) && !gunyah_hypercall_native())
+		return dev_err_probe(dev, -EPROBE_DEFER,
+				     "waiting for the Gunyah hypervisor node to bind\n");
+
 	/* The backend (whoever created this device) outlives the binding */
 	ret = gunyah_hypercall_get_backend();
 	if (ret) {
