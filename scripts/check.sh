@@ -67,7 +67,7 @@ for k in $kernels; do
 		continue
 	fi
 	scripts/vmtest.sh ${tests:+--tests "$tests"} "$k"
-	add_result "$build/$kver/vm/result"
+	add_result "$build/$kver/vm${VM_TAG:-}/result"
 done
 
 if [ -z "$tests" ]; then
