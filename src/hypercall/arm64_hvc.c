@@ -176,7 +176,7 @@ static bool gunyah_hvc_conduit_ok(struct device *dev)
 	case SMCCC_CONDUIT_HVC:
 		return true;
 	case SMCCC_CONDUIT_SMC:
-		dev_info(dev, "no Gunyah: the SMCCC conduit is SMC, so no hypervisor takes HVC calls\n");
+		dev_info(dev, "no Gunyah: firmware takes SMCCC calls through SMC, not HVC\n");
 		return false;
 	default:
 		break;
@@ -184,10 +184,10 @@ static bool gunyah_hvc_conduit_ok(struct device *dev)
 	np = of_find_matching_node(NULL, psci_of_match);
 	hvc = np && !of_property_read_string(np, "method", &method) &&
 	      !strcmp(method, "hvc");
-	of_node_put(np);
 	if (!hvc)
 		dev_info(dev, "no Gunyah: SMCCC 1.0 and PSCI's method is %s, not hvc\n",
 			 method ?: "unknown");
+	of_node_put(np);
 	return hvc;
 }
 
