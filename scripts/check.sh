@@ -3,16 +3,25 @@
 # `make check`: install what is needed, build for every kernel target,
 # boot each under QEMU, run the selftests, test the rig itself, and end
 # with one line "N passed, N failed, N skipped" summing everything.
-#   KERNELS="6.1 6.12"  kernel targets (default: both)
+#   KERNELS="6.1 6.12 arm64-6.1 arm64-6.12"  kernel targets (default: all)
 #   TESTS="a b"         selftest programs (default: all); skips the rig's
 #                       own negative controls when set
 #   DEBUG_LANE=0        skip the debug-kernel lane
-#   ARM64=0             skip the arm64 lane (ARM64_KERNELS: its targets)
+#   ARM64=0             skip the arm64 lane (its targets: the arm64-* ones
+#                       of KERNELS, or ARM64_KERNELS)
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
-kernels=${KERNELS:-$("$top/scripts/kernels.sh" list)}
+# KERNELS may mix both: "6.1 arm64-6.12" runs one amd64 and one arm64 target
+kernels="" arm_kernels=""
+for k in ${KERNELS:-$("$top/scripts/kernels.sh" list) $("$top/scripts/kernels.sh" list-arm64)}; do
+	case "$k" in
+	arm64-*) arm_kernels="$arm_kernels $k" ;;
+	*) kernels="$kernels $k" ;;
+	esac
+done
+kernels=${kernels# } arm_kernels=${ARM64_KERNELS:-${arm_kernels# }}
 tests=${TESTS:-}
 pass=0 fail=0 skip=0
 cd "$top" || exit 1
@@ -66,11 +75,12 @@ for k in $kernels; do
 		bad "build.$kver.modules_w1_clean"
 		continue
 	fi
+	rm -f "$build/$kver/vm${VM_TAG:-}/result"
 	scripts/vmtest.sh ${tests:+--tests "$tests"} "$k"
 	add_result "$build/$kver/vm${VM_TAG:-}/result"
 done
 
-if [ -z "$tests" ]; then
+if [ -z "$tests" ] && [ -n "$kernels" ]; then
 	first=${kernels%% *}
 	scripts/rig-tests/run.sh "$first"
 	add_result "$build/$(scripts/kernels.sh version "$first")/rig-tests/result"
@@ -80,11 +90,12 @@ fi
 # Debian's arm64 kernels on qemu-system-aarch64: cross-built modules and
 # selftests, the whole suite on gunyah_sim, and the "gunyah" hypervisor
 # driver's device-tree probing without Gunyah. ARM64=0 skips it.
-if [ "${ARM64:-1}" != 0 ]; then
-	scripts/arm64-lane.sh
+if [ "${ARM64:-1}" != 0 ] && [ -n "$arm_kernels" ]; then
+	rm -f "$build/arm64/result"
+	ARM64_KERNELS=$arm_kernels scripts/arm64-lane.sh
 	add_result "$build/arm64/result"
 else
-	echo "skip arm64 lane (ARM64=0)"
+	echo "skip arm64 lane (ARM64=0 or no arm64 target in KERNELS)"
 fi
 # ---- end of the arm64 lane -------------------------------------------------
 
@@ -104,7 +115,7 @@ fi
 if [ -z "$tests" ]; then
 	kvers=
 	arm=""
-	[ "${ARM64:-1}" = 0 ] || arm=${ARM64_KERNELS:-$(scripts/kernels.sh list-arm64)}
+	[ "${ARM64:-1}" = 0 ] || arm=$arm_kernels
 	for k in $kernels $arm; do
 		kvers="$kvers $(scripts/kernels.sh version "$k")"
 	done
@@ -119,7 +130,7 @@ fi
 # dkms-autopkgtest, each kernel booted with the modules DKMS installed in
 # /lib/modules/KVER/updates/dkms, then purge and nothing left. Needs root;
 # a few minutes. Not run in quick loops (TESTS set) or with PKG_TEST=0.
-if [ -z "$tests" ] && [ "${PKG_TEST:-1}" != 0 ]; then
+if [ -z "$tests" ] && [ "${PKG_TEST:-1}" != 0 ] && [ -n "$kernels" ]; then
 	BUILD_DIR=$build KERNELS="$kernels" scripts/pkg-test.sh
 	add_result "$build/pkg-test/result"
 else

@@ -34,11 +34,13 @@ SUDO=
 # The arm64 lane downloads arm64 kernels, headers and busybox (apt-get
 # download; never installed): apt must know the architecture.
 update=0
-if [ "$(dpkg --print-architecture)" != arm64 ] &&
-   ! dpkg --print-foreign-architectures | grep -qx arm64; then
-	echo "adding the arm64 architecture to dpkg (downloads only)"
-	$SUDO dpkg --add-architecture arm64
-	update=1
+if [ "$(dpkg --print-architecture)" != arm64 ]; then
+	if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		echo "adding the arm64 architecture to dpkg (downloads only)"
+		$SUDO dpkg --add-architecture arm64
+	fi
+	# also when an earlier update failed after the architecture was added
+	apt-cache show linux-headers-arm64:arm64 > /dev/null 2>&1 || update=1
 fi
 [ ${#missing[@]} -eq 0 ] && [ "$update" = 0 ] && exit 0
 

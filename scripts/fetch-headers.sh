@@ -6,12 +6,13 @@
 # :arm64 headers: apt would replace the native gcc, binutils and dkms.
 # The tree's scripts/ and tools/ point at linux-kbuild, whose programs
 # (fixdep, modpost) must run here: link the host's own linux-kbuild of the
-# same series. Its Makefile includes the arch-independent -common tree,
-# the same package the amd64 headers use; unpacked too when missing.
+# same version (unpacked from the host-arch package when the host has
+# none). Its Makefile includes the arch-independent -common tree, the same
+# package the amd64 headers use; unpacked too when missing.
 set -euo pipefail
 
 kver=$1
-cache=${GUNYAH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gunyah-dkms}
+cache=$(realpath -m "${GUNYAH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gunyah-dkms}")
 root=$cache/headers/$kver
 tree=$root/usr/src/linux-headers-$kver
 
@@ -35,10 +36,18 @@ if [ ! -f "$root/.done" ]; then
 	kbuild=$(readlink "$tree/scripts")
 	kbuild=${kbuild#../../lib/}
 	kbuild=${kbuild%/scripts}
-	[ -d "/usr/lib/$kbuild" ] ||
-		{ echo "the host's /usr/lib/$kbuild is missing (install it; scripts/deps.sh)" >&2; exit 1; }
-	mkdir -p "$root/usr/lib"
-	ln -sfn "/usr/lib/$kbuild" "$root/usr/lib/$kbuild"
+	if [ -d "/usr/lib/$kbuild" ]; then
+		mkdir -p "$root/usr/lib"
+		ln -sfn "/usr/lib/$kbuild" "$root/usr/lib/$kbuild"
+	else	# amd64 and arm64 versions out of step: the host-arch kbuild
+		(cd "$tmp" && apt-get download -q "$kbuild" >&2)
+		dpkg-deb -x "$tmp/${kbuild}"_*.deb "$root"
+	fi
 	touch "$root/.done"
 fi
+# the host's kbuild may have gone (apt autoremove) since the cache was made
+[ -x "$tree/scripts/basic/fixdep" ] || {
+	echo "$tree/scripts does not resolve: rm -r $root and run again" >&2
+	exit 1
+}
 echo "$tree"

@@ -56,6 +56,9 @@ debug)
 	kver=$(cat "$ktree/include/config/kernel.release") ;;
 *) kver=$1 ;;
 esac
+# a run that fails before booting must not leave a previous run's result
+vm=${BUILD_DIR:-$top/build}/$kver/vm${VM_TAG:-}
+rm -rf "$vm"
 
 if [ "$1" = debug ]; then
 	image=$ktree/arch/x86/boot/bzImage root=""
@@ -65,7 +68,6 @@ else
 	root=$("$top/scripts/fetch-kernel.sh" "$kver")
 	image=$root/boot/vmlinuz-$kver append=""
 fi
-vm=${BUILD_DIR:-$top/build}/$kver/vm${VM_TAG:-}
 # MODULE_DIR: take the modules from elsewhere, e.g. what DKMS installed in
 # /lib/modules/KVER/updates/dkms (maybe .ko.xz/.ko.zst/.ko.gz: unpacked here)
 moddir=${MODULE_DIR:-${BUILD_DIR:-$top/build}/$kver/modules}
@@ -78,7 +80,6 @@ esac
 stsuffix=""
 [ "$arch" = x86_64 ] || stsuffix=-$arch
 stdir=${SELFTEST_DIR:-${BUILD_DIR:-$top/build}/selftests$stsuffix}
-rm -rf "$vm"
 mkdir -p "$vm/share/modules" "$vm/share/selftests" "$vm/share/extra" \
 	 "$vm/share/out" "$vm/initramfs"
 

@@ -195,12 +195,18 @@ static bool gunyah_hvc_detect(struct device *dev)
 {
 	struct gunyah_hypercall_hyp_identify_resp id;
 	struct arm_smccc_res res;
+	u32 ver;
 	u64 api;
 
 	if (!gunyah_hvc_conduit_ok(dev))
 		return false;
 
-	arm_smccc_1_1_hvc(ARM_SMCCC_VENDOR_HYP_CALL_UID_FUNC_ID, &res);
+	/*
+	 * The out-of-line SMCCC 1.0 call: safe whatever registers the callee
+	 * clobbers. The inline 1.1/1.2 calls only once this is Gunyah.
+	 */
+	arm_smccc_hvc(ARM_SMCCC_VENDOR_HYP_CALL_UID_FUNC_ID, 0, 0, 0, 0, 0, 0, 0,
+		      &res);
 	if ((long)res.a0 == SMCCC_RET_NOT_SUPPORTED) {
 		dev_info(dev, "no Gunyah: the hypervisor has no vendor UID call (UUID check failed)\n");
 		return false;
@@ -209,6 +215,14 @@ static bool gunyah_hvc_detect(struct device *dev)
 	    (u32)res.a2 != gunyah_uid[2] || (u32)res.a3 != gunyah_uid[3]) {
 		dev_info(dev, "no Gunyah: hypervisor UID %08x-%08x-%08x-%08x is not Gunyah's (UUID check failed)\n",
 			 (u32)res.a0, (u32)res.a1, (u32)res.a2, (u32)res.a3);
+		return false;
+	}
+
+	/* the inline calls rely on SMCCC 1.1's preserved registers */
+	ver = arm_smccc_get_version();
+	if (ver < ARM_SMCCC_VERSION_1_1) {
+		dev_err(dev, "refusing Gunyah behind SMCCC %u.%u: 1.1 or later is needed\n",
+			ver >> 16, ver & 0xffff);
 		return false;
 	}
 
@@ -224,6 +238,12 @@ static bool gunyah_hvc_detect(struct device *dev)
 			id.api_info);
 		return false;
 	}
+	if (!!(id.api_info & GUNYAH_API_INFO_BIG_ENDIAN) !=
+	    IS_ENABLED(CONFIG_CPU_BIG_ENDIAN)) {
+		dev_err(dev, "refusing Gunyah of the other endianness (api_info %#llx)\n",
+			id.api_info);
+		return false;
+	}
 
 	dev_info(dev, "Gunyah API %llu, variant %#llx, flags %#llx\n", api,
 		 FIELD_GET(GUNYAH_API_INFO_VARIANT_MASK, id.api_info),
@@ -231,23 +251,58 @@ static bool gunyah_hvc_detect(struct device *dev)
 	return true;
 }
 
+/* The RM's virqs are GIC numbers: the parent must take 3-cell GIC specs */
+static struct device_node *gunyah_hvc_gic(struct device *dev)
+{
+	struct device_node *gic = of_irq_find_parent(dev->of_node);
+	u32 cells = 0;
+
+	if (!gic) {
+		dev_err(dev, "refusing the HVC backend: the hypervisor node has no interrupt parent\n");
+		return NULL;
+	}
+	if (of_property_read_u32(gic, "#interrupt-cells", &cells) || cells != 3) {
+		dev_err(dev, "refusing the HVC backend: interrupt parent %pOF is not a GIC (#interrupt-cells %u)\n",
+			gic, cells);
+		of_node_put(gic);
+		return NULL;
+	}
+	return gic;
+}
+
+static void gunyah_hyp_remove(struct platform_device *pdev)
+{
+	of_platform_depopulate(&pdev->dev);
+	WRITE_ONCE(gunyah_hyp_bound, false);
+	gunyah_hypercall_unregister(&gunyah_hvc_ops);
+	of_node_put(gunyah_gic_node);
+	gunyah_gic_node = NULL;
+}
+
 static int gunyah_hyp_probe(struct platform_device *pdev)
 {
 	struct device *dev = &pdev->dev;
+	struct device_node *gic;
 	int ret;
 
+	if (READ_ONCE(gunyah_hyp_bound)) {
+		dev_err(dev, "refusing a second Gunyah hypervisor node\n");
+		return -EBUSY;
+	}
 	if (!gunyah_hvc_detect(dev))
 		return -ENODEV;
-
-	gunyah_gic_node = of_irq_find_parent(dev->of_node);
-	if (!gunyah_gic_node) {
-		dev_err(dev, "refusing the HVC backend: the hypervisor node has no interrupt parent\n");
+	gic = gunyah_hvc_gic(dev);
+	if (!gic)
 		return -ENODEV;
-	}
 
+	/* map_virq may run as soon as the backend is registered */
+	gunyah_gic_node = gic;
 	ret = gunyah_hypercall_register(&gunyah_hvc_ops);
-	if (ret)
-		goto err_put_gic;
+	if (ret) {
+		gunyah_gic_node = NULL;
+		of_node_put(gic);
+		return ret;
+	}
 	/* before the children: a resource manager probed now may bind */
 	WRITE_ONCE(gunyah_hyp_bound, true);
 
@@ -260,26 +315,9 @@ static int gunyah_hyp_probe(struct platform_device *pdev)
 	if (ret) {
 		dev_err(dev, "cannot create the hypervisor node's children: %d\n",
 			ret);
-		goto err_unregister;
+		gunyah_hyp_remove(pdev);
 	}
-	return 0;
-
-err_unregister:
-	WRITE_ONCE(gunyah_hyp_bound, false);
-	gunyah_hypercall_unregister(&gunyah_hvc_ops);
-err_put_gic:
-	of_node_put(gunyah_gic_node);
-	gunyah_gic_node = NULL;
 	return ret;
-}
-
-static void gunyah_hyp_remove(struct platform_device *pdev)
-{
-	of_platform_depopulate(&pdev->dev);
-	WRITE_ONCE(gunyah_hyp_bound, false);
-	gunyah_hypercall_unregister(&gunyah_hvc_ops);
-	of_node_put(gunyah_gic_node);
-	gunyah_gic_node = NULL;
 }
 
 /* The upstream binding, and what the public hypervisor generates */
