@@ -27,6 +27,7 @@
 #define FH		GDFS "/fail_hypercall/"
 #define FR		GDFS "/fail_rm_call/"
 #define RI		GDFS "/rm_inject/"
+#define TIME_HC		"/sys/module/gunyah_vcpu/parameters/time_hypercalls"
 #define INSTANCE	"gunyah_observability"
 #define TRACE_MAX	(8 << 20)
 
@@ -178,6 +179,7 @@ static void reap(int vmid)
 static char instance[160];	/* the tracefs instance, "" if none */
 static pid_t instance_owner;
 static char record_cmd[8];	/* the saved top-level record-cmd option */
+static char time_hc[8];		/* time_hypercalls as the program found it */
 
 /* gunyah_vcpu.ko loads with the first vCPU: its events must exist */
 static void load_vcpu_module(void)
@@ -202,6 +204,7 @@ __attribute__((constructor)) static void instance_up(void)
 	char path[192];
 
 	load_vcpu_module();
+	gh_read_text(TIME_HC, time_hc, sizeof(time_hc));
 	tfs = tracefs();
 	if (!tfs)
 		return;
@@ -277,8 +280,13 @@ FIXTURE_SETUP(obs)
 FIXTURE_TEARDOWN(obs)
 {
 	int vmid = self->gv.vmid;
+	char now[8];
 
 	disarm();
+	/* time_hypercalls back as found, only if moved: a switch patches text */
+	if (time_hc[0] && gh_read_text(TIME_HC, now, sizeof(now)) > 0 &&
+	    strcmp(now, time_hc))
+		wr(TIME_HC, time_hc);
 	gh_vm_teardown(&self->gv);
 	reap(vmid);
 	free(self->trace);
@@ -562,6 +570,8 @@ TEST_F(obs, counters_count_exactly)
 
 	if (self->gv.skip)
 		return;	/* setup skipped */
+	/* hypercall_ns counts only with time_hypercalls set; teardown restores it */
+	ASSERT_EQ(0, wr(TIME_HC, "1")) TH_LOG("cannot write %s", TIME_HC);
 	for (i = 0; i < ARRAY_SIZE(want); i++)
 		EXPECT_EQ(0, vcpu_stat(VMID, 0, want[i].key)) TH_LOG("%s", want[i].key);
 	EXPECT_EQ(0, vcpu_stat(VMID, 0, "hypercall_ns"));
@@ -616,6 +626,45 @@ TEST_F(obs, counters_count_exactly)
 		     line = strtok_r(NULL, "\n", &save))
 			TH_LOG("  %s", line);
 	}
+}
+
+/*
+ * hypercall_ns moves only while time_hypercalls is set: off, the run loop
+ * reads no clock. Each run is a READY after 2 ms inside, then an MMIO exit.
+ */
+TEST_F(obs, hypercall_ns_only_when_timed)
+{
+	long long ns;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	ASSERT_EQ(0, wr(TIME_HC, "0")) TH_LOG("cannot write %s", TIME_HC);
+	ASSERT_EQ(0, gh_sim_load(VMID, 0,
+				 "delay 2\nmmio_write 0x20 4 1\n"
+				 "delay 2\nmmio_write 0x20 4 2\n"
+				 "delay 2\nmmio_write 0x20 4 3\n"));
+
+	/* Off: the hypercalls are counted, their time is not */
+	ASSERT_EQ(0, gh_run(FD(0)));
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	EXPECT_EQ(2, vcpu_stat(VMID, 0, "hypercalls"));
+	EXPECT_EQ(0, vcpu_stat(VMID, 0, "hypercall_ns"));
+
+	/* On: both hypercalls of the next run are timed */
+	ASSERT_EQ(0, wr(TIME_HC, "1"));
+	ASSERT_EQ(0, gh_run(FD(0)));
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	EXPECT_EQ(4, vcpu_stat(VMID, 0, "hypercalls"));
+	ns = vcpu_stat(VMID, 0, "hypercall_ns");
+	EXPECT_LT(0, ns);
+
+	/* Off again: the counter keeps its value through two more */
+	ASSERT_EQ(0, wr(TIME_HC, "0"));
+	ASSERT_EQ(0, gh_run(FD(0)));
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	EXPECT_EQ(3, gh_mmio_data(RUN(0)));	/* the third write */
+	EXPECT_EQ(6, vcpu_stat(VMID, 0, "hypercalls"));
+	EXPECT_EQ(ns, vcpu_stat(VMID, 0, "hypercall_ns"));
 }
 
 /* vcpu<N>/ exists while the vCPU holds its resource; vm<vmid>/ with the VM */

@@ -15,6 +15,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/interrupt.h>
+#include <linux/jump_label.h>
 #include <linux/kref.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -44,7 +45,8 @@ enum gunyah_vcpu_run_state {
  * struct gunyah_vcpu_stats - What one vCPU did, for debugfs
  * @runs: GUNYAH_VCPU_RUN ioctls that got to run (took @run_lock)
  * @hypercalls: vcpu_run hypercalls made
- * @hypercall_ns: time spent inside them (local_clock(), ns)
+ * @hypercall_ns: time spent inside them (local_clock(), ns); only counted
+ *                while the time_hypercalls parameter is set, else stays 0
  * @exits_mmio: MMIO exits to userspace
  * @exits_page_fault: PAGE_FAULT exits to userspace
  * @exits_status: STATUS exits to userspace
@@ -141,6 +143,39 @@ static inline void gunyah_vcpu_stat_inc(u64 *stat)
 {
 	gunyah_vcpu_stat_add(stat, 1);
 }
+
+/*
+ * Timing each hypercall takes two local_clock() reads on the exit fast
+ * path, which make bench measured at 0.2-0.3 null ioctls per hypercall
+ * (docs/performance.md). So it is off unless asked for (time_hypercalls=1)
+ * and, off, costs the run loop a NOP: hypercall_ns then does not move.
+ */
+static DEFINE_STATIC_KEY_FALSE(gunyah_vcpu_time_hypercalls);
+static bool time_hypercalls;
+
+static int gunyah_vcpu_time_hypercalls_set(const char *val,
+					   const struct kernel_param *kp)
+{
+	int ret = param_set_bool(val, kp);
+
+	if (ret)
+		return ret;
+	/* Writes to one parameter are serialised by the param lock */
+	if (time_hypercalls)
+		static_branch_enable(&gunyah_vcpu_time_hypercalls);
+	else
+		static_branch_disable(&gunyah_vcpu_time_hypercalls);
+	return 0;
+}
+
+static const struct kernel_param_ops gunyah_vcpu_time_hypercalls_ops = {
+	.set = gunyah_vcpu_time_hypercalls_set,
+	.get = param_get_bool,
+};
+module_param_cb(time_hypercalls, &gunyah_vcpu_time_hypercalls_ops,
+		&time_hypercalls, 0644);
+MODULE_PARM_DESC(time_hypercalls,
+		 "Count the time inside vcpu_run hypercalls in the hypercall_ns stat (default: off)");
 
 static void vcpu_release(struct kref *kref)
 {
@@ -354,7 +389,6 @@ static int gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
 	unsigned long resume_data[3] = { 0 };
 	struct gunyah_resource *rsc;
 	enum gunyah_error gerr;
-	u64 start;
 	int ret;
 
 	if (mutex_lock_interruptible(&vcpu->run_lock))
@@ -409,9 +443,16 @@ static int gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
 		/* A wake-up raised after this point is for the call below */
 		WRITE_ONCE(vcpu->woken, false);
 		trace_gunyah_vcpu_run_enter(vcpu, resume_data);
-		start = local_clock();
-		gerr = gunyah_hypercall_vcpu_run(rsc->capid, resume_data, &resp);
-		gunyah_vcpu_stat_add(&vcpu->stats.hypercall_ns, local_clock() - start);
+		/* Timed only if asked for: off, this is a NOP and a call */
+		if (static_branch_unlikely(&gunyah_vcpu_time_hypercalls)) {
+			u64 start = local_clock();
+
+			gerr = gunyah_hypercall_vcpu_run(rsc->capid, resume_data, &resp);
+			gunyah_vcpu_stat_add(&vcpu->stats.hypercall_ns,
+					     local_clock() - start);
+		} else {
+			gerr = gunyah_hypercall_vcpu_run(rsc->capid, resume_data, &resp);
+		}
 		gunyah_vcpu_stat_inc(&vcpu->stats.hypercalls);
 		trace_gunyah_vcpu_run_return(vcpu, gerr, &resp);
 		if (gerr == GUNYAH_ERROR_RETRY) {
