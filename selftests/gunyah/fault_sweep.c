@@ -618,10 +618,16 @@ static void msgq_errors(void)
 			long f0 = hc_fired();
 
 			sc_begin(&sc, "%s error %d", dir ? "msgq_recv" : "msgq_send", e);
-			if (dir) {
-				/* The reply stays queued: the call times out, the RM did it */
+			if (dir && (e == 60 || e == 0)) {
+				/*
+				 * EMPTY, or OK with nothing received: the reply
+				 * stays queued, the call times out, the RM did it
+				 */
 				want = ETIMEDOUT;
 				sc.leftover_ok = 1;
+			} else if (dir) {
+				/* Any other error: the RX thread tries again */
+				want = 0;
 			} else if (e == 61 || e == 0) {
 				/* FULL: no TX-space irq comes; OK: the message is lost */
 				want = ETIMEDOUT;

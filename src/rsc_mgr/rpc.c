@@ -463,9 +463,17 @@ static void gunyah_rm_rx_fragment(struct gunyah_rm *rm, size_t size)
 	rm->rx_frags_left = frags;
 }
 
+/*
+ * A receive that fails with anything but EMPTY leaves the message queued,
+ * and the RX interrupt was spent on it: no other comes until the RM pushes
+ * its next message. Try again this many times before waiting for that.
+ */
+#define GUNYAH_RM_RX_RETRIES	8
+
 static irqreturn_t gunyah_rm_rx_thread(int irq, void *data)
 {
 	struct gunyah_rm *rm = data;
+	unsigned int failures = 0;
 	enum gunyah_error gerr;
 	size_t size;
 	bool ready;
@@ -476,13 +484,23 @@ static irqreturn_t gunyah_rm_rx_thread(int irq, void *data)
 		gerr = gunyah_hypercall_msgq_recv(rm->rx_capid, rm->recv_buf,
 						  sizeof(rm->recv_buf), &size,
 						  &ready);
-		if (gerr != GUNYAH_ERROR_OK) {
-			if (gerr != GUNYAH_ERROR_MSGQUEUE_EMPTY)
-				dev_err_ratelimited(rm->dev,
-						    "RX message queue receive failed: gunyah error %d\n",
-						    gerr);
+		if (gerr == GUNYAH_ERROR_MSGQUEUE_EMPTY)
 			break;
+		if (gerr != GUNYAH_ERROR_OK) {
+			if (++failures > GUNYAH_RM_RX_RETRIES) {
+				dev_err_ratelimited(rm->dev,
+						    "RX message queue receive failed %u times: gunyah error %d; what is queued waits for the next RX interrupt\n",
+						    failures, gerr);
+				break;
+			}
+			dev_warn_ratelimited(rm->dev,
+					     "RX message queue receive failed: gunyah error %d; retrying\n",
+					     gerr);
+			cond_resched();
+			ready = true;
+			continue;
 		}
+		failures = 0;
 		if (size > sizeof(rm->recv_buf)) {
 			dev_err_ratelimited(rm->dev,
 					    "dropping RM message: backend reported %zu bytes\n",

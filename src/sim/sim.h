@@ -178,6 +178,7 @@ struct sim_vm {
 	bool crashed;
 	bool dead;		/* deallocated; only references keep it */
 	bool ignore_stop;	/* guest ignores a graceful VM_STOP */
+	bool ignore_force_stop;	/* ... and a forced one */
 	u16 exit_type;
 	u32 exit_reason_size;
 	struct dentry *dir;
@@ -211,6 +212,18 @@ struct sim_rm_partial {
 	u8 *buf;
 };
 
+#define SIM_FAKE_REPLY_MAX	1024
+
+/* rm_fake_reply: what the RM answers instead of serving one request */
+struct sim_fake_reply {
+	bool armed;
+	u32 msg_id;		/* the request it replaces */
+	u32 reply_id;		/* message id the reply carries */
+	u32 err;
+	size_t len;
+	u8 payload[SIM_FAKE_REPLY_MAX];
+};
+
 struct gunyah_sim {
 	struct mutex lock;		/* VMs, vCPUs and RM state */
 	struct list_head vms;
@@ -225,6 +238,8 @@ struct gunyah_sim {
 	struct workqueue_struct *wq;
 	struct work_struct rm_work;
 	struct sim_rm_partial partial;
+	struct sim_fake_reply fake;	/* under @lock */
+	bool rm_paused;			/* rm_pause: requests stay queued */
 
 	spinlock_t mq_lock;		/* both message queues */
 	struct sim_msg *tx;		/* ring of sim_msgq_depth messages */
@@ -273,6 +288,10 @@ bool sim_vm_is_down(const struct sim_vm *vm);
 const char *sim_vm_status_name(u8 status);
 void sim_vm_put(struct sim_vm *vm);
 int sim_rm_reap_vm(u16 vmid);
+void sim_rm_set_paused(bool paused);
+int sim_rm_set_fake_reply(u32 msg_id, u32 reply_id, u32 err,
+			  const void *payload, size_t len);
+void sim_rm_show_fake_reply(struct seq_file *s);
 
 /* sim_vcpu.c */
 enum gunyah_error sim_vcpu_run(u64 capid, unsigned long *resume_data,
@@ -284,6 +303,9 @@ __printf(2, 3) void sim_log(struct sim_vcpu *vcpu, const char *fmt, ...);
 void sim_log_show(struct sim_vcpu *vcpu, struct seq_file *s);
 void sim_log_clear(struct sim_vcpu *vcpu);
 const char *sim_vcpu_pending_name(const struct sim_vcpu *vcpu);
+
+/* sim_main.c */
+int sim_rm_probe_extra(const char *mode);
 
 /* sim_guest.c */
 struct sim_program *sim_program_parse(const char *text, size_t len,

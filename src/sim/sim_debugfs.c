@@ -4,6 +4,7 @@
  *   rm_stats                 RM traffic counters, "name: value" per line
  *   vm<vmid>/status          the VM and its vCPUs (see sim_status_show())
  *   vm<vmid>/ignore_stop     Y: the guest ignores a graceful VM_STOP
+ *   vm<vmid>/ignore_force_stop  Y: ... and a forced one (the RM replies OK)
  *   vm<vmid>/vcpu<N>/program write: load a program (one write(2) at offset
  *                            0, at most 4 KiB; -EINVAL and no change on a
  *                            parse error); read: the loaded text
@@ -11,12 +12,26 @@
  *   vm<vmid>/vcpu<N>/wakeup  write: raise the vCPU's wake-up interrupt
  *   reap_vm                  write "VMID": free a VM whose owner cannot
  *                            (lost reply, refused VM_DEALLOC_VMID)
+ *   rm_rx                    write "HEX [HEX...]": put these raw messages
+ *                            (each at most 240 bytes) on the RX queue as
+ *                            the RM would, in one go, and raise RX once
+ *   rm_fake_reply            write "MSG_ID ERR [PAYLOAD_HEX|- [REPLY_ID]]":
+ *                            the next request MSG_ID is not served but
+ *                            answered with this reply (message id REPLY_ID,
+ *                            default MSG_ID); "none" disarms. read: "none"
+ *                            or "MSG_ID REPLY_ID ERR PAYLOAD_BYTES"
+ *   rm_pause                 Y: the RM stops taking requests off the TX
+ *                            queue (it fills up); N: it serves them
+ *   rm_probe                 write a way to get an RM device wrong
+ *                            (sim_rm_probe_extra()): a second
+ *                            "gunyah_rsc_mgr" device is probed and removed
  * Files go away with the VM (VM_DEALLOC_VMID); debugfs waits for readers
  * and writers, and the sim's lock is never held across that wait.
  */
 
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/kstrtox.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -254,6 +269,224 @@ static const struct file_operations sim_reap_vm_fops = {
 	.llseek		= noop_llseek,
 };
 
+/* One raw RM message per blank-separated hex word, at most this many */
+#define SIM_RM_RX_MAX_MSGS	64
+#define SIM_RM_RX_MAX_WRITE	(SIM_RM_RX_MAX_MSGS * (2 * GUNYAH_MSGQ_MAX_MSG_SIZE + 1))
+
+static ssize_t sim_rm_rx_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	unsigned int n = 0;
+	struct sim_batch batch;
+	struct sim_msg *msg;
+	char *buf, *cur, *tok;
+	const char *why;
+	size_t len;
+	int ret;
+
+	if (*ppos || count > SIM_RM_RX_MAX_WRITE) {
+		pr_warn("gunyah_sim: rm_rx: one write at offset 0 of at most %u bytes\n",
+			(unsigned int)SIM_RM_RX_MAX_WRITE);
+		return -EINVAL;
+	}
+	buf = memdup_user_nul(ubuf, count);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+
+	sim_batch_init(&batch);
+	ret = -EINVAL;
+	cur = buf;
+	msg = NULL;
+	while ((tok = strsep(&cur, " \t\n"))) {
+		if (!*tok)
+			continue;
+		len = strlen(tok);
+		if (len % 2 || len / 2 > GUNYAH_MSGQ_MAX_MSG_SIZE) {
+			why = "a message is an even number of hex digits, at most 240 bytes";
+			goto refuse;
+		}
+		if (n == SIM_RM_RX_MAX_MSGS) {
+			why = "too many messages";
+			goto refuse;
+		}
+		msg = kzalloc(sizeof(*msg), GFP_KERNEL);
+		if (!msg) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		list_add_tail(&msg->list, &batch.msgs);
+		msg->size = len / 2;
+		if (hex2bin(msg->data, tok, msg->size)) {
+			why = "not hex";
+			goto refuse;
+		}
+		n++;
+	}
+	if (!msg) {
+		why = "no message";
+		goto refuse;
+	}
+	msg->push = true;	/* the last one raises RX */
+
+	mutex_lock(&gsim.lock);	/* not between the fragments of a reply */
+	sim_batch_flush(&batch);
+	mutex_unlock(&gsim.lock);
+	pr_info("gunyah_sim: rm_rx: %u raw messages queued\n", n);
+	ret = count;
+	goto out;
+
+refuse:
+	pr_warn("gunyah_sim: rm_rx: refused: %s\n", why);
+out:
+	sim_batch_discard(&batch);
+	kfree(buf);
+	return ret;
+}
+
+static const struct file_operations sim_rm_rx_fops = {
+	.owner		= THIS_MODULE,
+	.open		= simple_open,
+	.write		= sim_rm_rx_write,
+	.llseek		= noop_llseek,
+};
+
+static int sim_fake_reply_show(struct seq_file *s, void *unused)
+{
+	sim_rm_show_fake_reply(s);
+	return 0;
+}
+
+static int sim_fake_reply_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, sim_fake_reply_show, NULL);
+}
+
+static ssize_t sim_fake_reply_write(struct file *file, const char __user *ubuf,
+				    size_t count, loff_t *ppos)
+{
+	static u8 payload[SIM_FAKE_REPLY_MAX];
+	static DEFINE_MUTEX(payload_lock);	/* @payload */
+	u32 msg_id, reply_id, err;
+	char *buf, *argv[4], *tok, *cur;
+	const char *why = "expected MSG_ID ERR [PAYLOAD_HEX|- [REPLY_ID]]";
+	size_t len = 0;
+	int argc = 0, ret = -EINVAL;
+
+	if (*ppos || count > 2 * SIM_FAKE_REPLY_MAX + 64) {
+		pr_warn("gunyah_sim: rm_fake_reply: one write at offset 0 of at most %u bytes\n",
+			2 * SIM_FAKE_REPLY_MAX + 64);
+		return -EINVAL;
+	}
+	buf = memdup_user_nul(ubuf, count);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+
+	cur = buf;
+	while ((tok = strsep(&cur, " \t\n"))) {
+		if (!*tok)
+			continue;
+		if (argc == ARRAY_SIZE(argv))
+			goto refuse;
+		argv[argc++] = tok;
+	}
+	if (argc == 1 && !strcmp(argv[0], "none")) {
+		mutex_lock(&gsim.lock);
+		gsim.fake.armed = false;
+		mutex_unlock(&gsim.lock);
+		ret = count;
+		goto out;
+	}
+	if (argc < 2 || kstrtou32(argv[0], 0, &msg_id) ||
+	    kstrtou32(argv[1], 0, &err))
+		goto refuse;
+	reply_id = msg_id;
+	if (argc == 4 && kstrtou32(argv[3], 0, &reply_id))
+		goto refuse;
+
+	mutex_lock(&payload_lock);
+	if (argc >= 3 && strcmp(argv[2], "-")) {
+		len = strlen(argv[2]);
+		if (len % 2 || len / 2 > SIM_FAKE_REPLY_MAX ||
+		    hex2bin(payload, argv[2], len / 2)) {
+			mutex_unlock(&payload_lock);
+			why = "PAYLOAD_HEX: an even number of hex digits, at most 1024 bytes";
+			goto refuse;
+		}
+		len /= 2;
+	}
+	ret = sim_rm_set_fake_reply(msg_id, reply_id, err, payload, len);
+	mutex_unlock(&payload_lock);
+	if (!ret)
+		ret = count;
+	goto out;
+
+refuse:
+	pr_warn("gunyah_sim: rm_fake_reply: refused: %s\n", why);
+out:
+	kfree(buf);
+	return ret;
+}
+
+static const struct file_operations sim_fake_reply_fops = {
+	.owner		= THIS_MODULE,
+	.open		= sim_fake_reply_open,
+	.read		= seq_read,
+	.write		= sim_fake_reply_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
+static ssize_t sim_rm_pause_read(struct file *file, char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	char buf[2] = { READ_ONCE(gsim.rm_paused) ? 'Y' : 'N', '\n' };
+
+	return simple_read_from_buffer(ubuf, count, ppos, buf, sizeof(buf));
+}
+
+static ssize_t sim_rm_pause_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	bool paused;
+	int ret;
+
+	ret = kstrtobool_from_user(ubuf, count, &paused);
+	if (ret)
+		return ret;
+	sim_rm_set_paused(paused);
+	return count;
+}
+
+static const struct file_operations sim_rm_pause_fops = {
+	.owner		= THIS_MODULE,
+	.open		= simple_open,
+	.read		= sim_rm_pause_read,
+	.write		= sim_rm_pause_write,
+	.llseek		= default_llseek,
+};
+
+static ssize_t sim_rm_probe_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	char mode[32];
+	int ret;
+
+	if (*ppos || !count || count >= sizeof(mode))
+		return -EINVAL;
+	if (copy_from_user(mode, ubuf, count))
+		return -EFAULT;
+	mode[count] = '\0';
+	ret = sim_rm_probe_extra(strim(mode));
+	return ret ? ret : count;
+}
+
+static const struct file_operations sim_rm_probe_fops = {
+	.owner		= THIS_MODULE,
+	.open		= simple_open,
+	.write		= sim_rm_probe_write,
+	.llseek		= noop_llseek,
+};
+
 void sim_debugfs_add_vm(struct sim_vm *vm)
 {
 	struct dentry *dir;
@@ -264,6 +497,8 @@ void sim_debugfs_add_vm(struct sim_vm *vm)
 	vm->dir = debugfs_create_dir(name, gsim.debugfs);
 	debugfs_create_file("status", 0400, vm->dir, vm, &sim_status_fops);
 	debugfs_create_bool("ignore_stop", 0600, vm->dir, &vm->ignore_stop);
+	debugfs_create_bool("ignore_force_stop", 0600, vm->dir,
+			    &vm->ignore_force_stop);
 
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct sim_vcpu *vcpu = &vm->vcpus[i];
@@ -291,6 +526,13 @@ void sim_debugfs_init(void)
 			    &sim_rm_stats_fops);
 	debugfs_create_file("reap_vm", 0200, gsim.debugfs, NULL,
 			    &sim_reap_vm_fops);
+	debugfs_create_file("rm_rx", 0200, gsim.debugfs, NULL, &sim_rm_rx_fops);
+	debugfs_create_file("rm_fake_reply", 0600, gsim.debugfs, NULL,
+			    &sim_fake_reply_fops);
+	debugfs_create_file("rm_pause", 0600, gsim.debugfs, NULL,
+			    &sim_rm_pause_fops);
+	debugfs_create_file("rm_probe", 0200, gsim.debugfs, NULL,
+			    &sim_rm_probe_fops);
 }
 
 void sim_debugfs_exit(void)

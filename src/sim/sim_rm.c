@@ -7,6 +7,7 @@
  */
 
 #include <linux/bitfield.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -550,8 +551,12 @@ static u32 sim_rm_stop(struct sim_rm_req *req)
 		return GUNYAH_RM_ERROR_INVALID;
 	}
 	if (r->flags & GUNYAH_RM_VM_STOP_FLAG_FORCE_STOP) {
-		sim_vm_exit(vm, GUNYAH_VM_EXIT_TYPE_VM_STOP_FORCED, normal_exit,
-			    1, &req->notes);
+		if (READ_ONCE(vm->ignore_force_stop))
+			pr_info("gunyah_sim: vm%u ignores a forced VM_STOP (ignore_force_stop)\n",
+				vm->vmid);
+		else
+			sim_vm_exit(vm, GUNYAH_VM_EXIT_TYPE_VM_STOP_FORCED,
+				    normal_exit, 1, &req->notes);
 	} else if (READ_ONCE(vm->ignore_stop)) {
 		/* The guest was asked to shut down and did not listen */
 		pr_info("gunyah_sim: vm%u ignores a graceful VM_STOP (ignore_stop)\n",
@@ -624,6 +629,67 @@ static u32 sim_rm_call(struct sim_rm_req *req)
 	}
 }
 
+/**
+ * sim_rm_set_fake_reply() - Arm rm_fake_reply
+ * @msg_id: the next request with this message id is not served...
+ * @reply_id: ...but answered with a reply carrying this message id,
+ * @err: this RM error code
+ * @payload: and this payload (may be NULL if @len is 0)
+ * @len: at most %SIM_FAKE_REPLY_MAX bytes
+ *
+ * Replaces what was armed before. One-shot.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int sim_rm_set_fake_reply(u32 msg_id, u32 reply_id, u32 err,
+			  const void *payload, size_t len)
+{
+	struct sim_fake_reply *f = &gsim.fake;
+
+	if (len > sizeof(f->payload))
+		return -EINVAL;
+	mutex_lock(&gsim.lock);
+	f->msg_id = msg_id;
+	f->reply_id = reply_id;
+	f->err = err;
+	f->len = len;
+	if (len)
+		memcpy(f->payload, payload, len);
+	f->armed = true;
+	mutex_unlock(&gsim.lock);
+	return 0;
+}
+
+/* "MSG_ID REPLY_ID ERR LEN" of the armed fake reply, or "none" */
+void sim_rm_show_fake_reply(struct seq_file *s)
+{
+	struct sim_fake_reply *f = &gsim.fake;
+
+	mutex_lock(&gsim.lock);
+	if (f->armed)
+		seq_printf(s, "%#x %#x %#x %zu\n", f->msg_id, f->reply_id,
+			   f->err, f->len);
+	else
+		seq_puts(s, "none\n");
+	mutex_unlock(&gsim.lock);
+}
+
+/* rm_fake_reply armed for @msg_id: answer with it instead (gsim.lock held) */
+static bool sim_rm_fake_reply(struct sim_batch *out, u16 seq, u32 msg_id)
+{
+	struct sim_fake_reply *f = &gsim.fake;
+
+	lockdep_assert_held(&gsim.lock);
+	if (!f->armed || f->msg_id != msg_id)
+		return false;
+	f->armed = false;
+	pr_info("gunyah_sim: RM %s %#x (seq %u) not served: fake reply %#x, error %#x, %zu bytes (rm_fake_reply)\n",
+		sim_rm_call_name(msg_id), msg_id, seq, f->reply_id, f->err,
+		f->len);
+	sim_rm_reply(out, seq, f->reply_id, f->err, f->payload, f->len);
+	return true;
+}
+
 /* Serve one complete request: reply first, then the notifications it caused */
 static void sim_rm_dispatch(u16 seq, u32 msg_id, const u8 *payload, size_t len)
 {
@@ -641,6 +707,11 @@ static void sim_rm_dispatch(u16 seq, u32 msg_id, const u8 *payload, size_t len)
 	sim_batch_init(&req.notes);
 
 	mutex_lock(&gsim.lock);
+	if (sim_rm_fake_reply(&out, seq, msg_id)) {
+		sim_batch_flush(&out);
+		mutex_unlock(&gsim.lock);
+		return;
+	}
 	err = sim_rm_call(&req);
 	if (err != GUNYAH_RM_ERROR_OK) {
 		req.reply = NULL;
@@ -754,10 +825,27 @@ void sim_rm_work(struct work_struct *work)
 {
 	static struct sim_msg msg;	/* only this (ordered) work uses it */
 
-	while (sim_msgq_tx_pop(&msg)) {
+	while (!READ_ONCE(gsim.rm_paused) && sim_msgq_tx_pop(&msg)) {
 		sim_rm_handle_msg(&msg);
 		cond_resched();
 	}
+}
+
+/**
+ * sim_rm_set_paused() - Stop or resume taking requests off the TX queue
+ * @paused: true: requests stay queued (the TX queue fills up and senders
+ *          see MSGQUEUE_FULL); false: serve what is queued
+ *
+ * A message being served when the RM is paused is still answered.
+ */
+void sim_rm_set_paused(bool paused)
+{
+	if (READ_ONCE(gsim.rm_paused) != paused)
+		pr_info("gunyah_sim: RM %s (rm_pause)\n",
+			paused ? "paused" : "resumed");
+	WRITE_ONCE(gsim.rm_paused, paused);
+	if (!paused)
+		queue_work(gsim.wq, &gsim.rm_work);
 }
 
 int sim_rm_init(void)
