@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,45 @@
 #include <linux/gunyah.h>
 
 #define SIM_DEBUGFS "/sys/kernel/debug/gunyah_sim"
+
+/* Write one formatted string with one write(2) (a debugfs knob); 0 or -errno */
+static inline int gh_write_file(const char *path, const char *fmt, ...)
+{
+	char buf[8192];
+	va_list ap;
+	ssize_t n;
+	int fd;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, strlen(buf));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return (int)n;
+}
+
+/* Whole file into @buf, trailing newline removed; "" if unreadable */
+static inline const char *gh_read_file(const char *path, char *buf, size_t len)
+{
+	ssize_t n, total = 0;
+	int fd = open(path, O_RDONLY);
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return buf;
+	while (total < (ssize_t)len - 1 &&
+	       (n = read(fd, buf + total, len - 1 - total)) > 0)
+		total += n;
+	buf[total] = '\0';
+	close(fd);
+	if (total && buf[total - 1] == '\n')
+		buf[total - 1] = '\0';
+	return buf;
+}
 
 /*
  * Debian 6.1's harness runs a fixture test's body even when FIXTURE_SETUP

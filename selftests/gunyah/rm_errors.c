@@ -64,52 +64,13 @@
 #define WAIT_S		60	/* deadline of a wait for the kernel to act */
 #define MAX_VMS		128
 
-/* Write one formatted string in one write(2); 0 or -errno */
-static int wr(const char *path, const char *fmt, ...)
-{
-	char buf[8192];
-	va_list ap;
-	ssize_t n;
-	int fd;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, buf, strlen(buf));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
-}
-
-/* Whole file into @buf, trailing newline removed; "" if unreadable */
-static const char *rd(const char *path, char *buf, size_t len)
-{
-	ssize_t n, total = 0;
-	int fd = open(path, O_RDONLY);
-
-	buf[0] = '\0';
-	if (fd < 0)
-		return buf;
-	while (total < (ssize_t)len - 1 &&
-	       (n = read(fd, buf + total, len - 1 - total)) > 0)
-		total += n;
-	buf[total] = '\0';
-	close(fd);
-	if (total && buf[total - 1] == '\n')
-		buf[total - 1] = '\0';
-	return buf;
-}
-
 /* Value of a "KEY: N" or "KEY N" line; -1 if absent */
 static long long keyval(const char *path, const char *key)
 {
 	char buf[4096], *line, *save = NULL;
 	size_t klen = strlen(key);
 
-	rd(path, buf, sizeof(buf));
+	gh_read_file(path, buf, sizeof(buf));
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save))
 		if (!strncmp(line, key, klen) &&
@@ -233,7 +194,7 @@ static int reap_new(const int *before, int nbefore, int keep)
 	for (i = 0; i < n; i++) {
 		if (in_set(before, nbefore, ids[i]) || ids[i] == keep)
 			continue;
-		if (!wr(SIM "reap_vm", "%d", ids[i]))
+		if (!gh_write_file(SIM "reap_vm", "%d", ids[i]))
 			reaped++;
 	}
 	return reaped;
@@ -363,22 +324,22 @@ FIXTURE(rm) {
 
 static void disarm(void)
 {
-	wr(FH "probability", "0");
-	wr(FH "interval", "1");
-	wr(FH "times", "1");
-	wr(FH "space", "0");
-	wr(FH "verbose", "1");
-	wr(FH "error", "31");
-	wr(FH "hypercalls", "vcpu_run");
-	wr(FR "probability", "0");
-	wr(FR "interval", "1");
-	wr(FR "times", "1");
-	wr(FR "space", "0");
-	wr(FR "verbose", "1");
-	wr(FR "error", "0x4");
-	wr(FR "msg_ids", "\n");
-	wr(SIM "rm_fake_reply", "none");
-	wr(SIM "rm_pause", "N");
+	gh_write_file(FH "probability", "0");
+	gh_write_file(FH "interval", "1");
+	gh_write_file(FH "times", "1");
+	gh_write_file(FH "space", "0");
+	gh_write_file(FH "verbose", "1");
+	gh_write_file(FH "error", "31");
+	gh_write_file(FH "hypercalls", "vcpu_run");
+	gh_write_file(FR "probability", "0");
+	gh_write_file(FR "interval", "1");
+	gh_write_file(FR "times", "1");
+	gh_write_file(FR "space", "0");
+	gh_write_file(FR "verbose", "1");
+	gh_write_file(FR "error", "0x4");
+	gh_write_file(FR "msg_ids", "\n");
+	gh_write_file(SIM "rm_fake_reply", "none");
+	gh_write_file(SIM "rm_pause", "N");
 }
 
 FIXTURE_SETUP(rm)
@@ -401,8 +362,8 @@ FIXTURE_SETUP(rm)
 		self->skip = true;
 		SKIP(return, "not on the simulator with rm_rx, or debugfs not mounted");
 	}
-	rd(RPC_TIMEOUT, self->rpc_timeout, sizeof(self->rpc_timeout));
-	rd(STOP_TIMEOUT, self->stop_timeout, sizeof(self->stop_timeout));
+	gh_read_file(RPC_TIMEOUT, self->rpc_timeout, sizeof(self->rpc_timeout));
+	gh_read_file(STOP_TIMEOUT, self->stop_timeout, sizeof(self->stop_timeout));
 	disarm();
 	self->nbefore = sim_vms(self->before);
 	self->nvms = sim_stat("vms");
@@ -414,9 +375,9 @@ FIXTURE_TEARDOWN(rm)
 	disarm();
 	setrlimit(RLIMIT_NOFILE, &self->nofile);
 	if (self->rpc_timeout[0])
-		wr(RPC_TIMEOUT, "%s", self->rpc_timeout);
+		gh_write_file(RPC_TIMEOUT, "%s", self->rpc_timeout);
 	if (self->stop_timeout[0])
-		wr(STOP_TIMEOUT, "%s", self->stop_timeout);
+		gh_write_file(STOP_TIMEOUT, "%s", self->stop_timeout);
 	/* Whatever a failed case left with the simulated RM */
 	if (self->nbefore >= 0)
 		reap_new(self->before, self->nbefore, -1);
@@ -534,7 +495,7 @@ static int notification_barrier(int dev, int *vmid)
 	p[1] = *vmid >> 8;
 	out[0] = '\0';
 	msg(out, RM_API, T_NOTIF, 0, 0, N_VM_EXITED, p, sizeof(p));
-	if (wr(SIM "rm_rx", "%s", out) || wait_ge(exited_count, *vmid, 1) < 1) {
+	if (gh_write_file(SIM "rm_rx", "%s", out) || wait_ge(exited_count, *vmid, 1) < 1) {
 		close(fd);
 		return -1;
 	}
@@ -563,7 +524,7 @@ TEST_F(rm, rx_malformed_messages_dropped)
 		a0 = status_count(a);
 		b0 = status_count(b);
 		marker(out, b);
-		ASSERT_EQ(0, wr(SIM "rm_rx", "%s", out)) TH_LOG("%s: rm_rx", c.name);
+		ASSERT_EQ(0, gh_write_file(SIM "rm_rx", "%s", out)) TH_LOG("%s: rm_rx", c.name);
 		/* B's marker comes last: once it is in, all before it is handled */
 		b1 = wait_ge(status_count, b, b0 + 1);
 		a1 = status_count(a);
@@ -582,7 +543,7 @@ TEST_F(rm, rx_malformed_messages_dropped)
 	EXPECT_EQ(0, close(b_fd));
 	/* the barrier VM "exited" while the RM still runs it: reap it */
 	EXPECT_EQ(0, close(c_fd));
-	EXPECT_EQ(0, wr(SIM "reap_vm", "%d", c_vmid));
+	EXPECT_EQ(0, gh_write_file(SIM "reap_vm", "%d", c_vmid));
 	EXPECT_EQ(self->nvms, sim_stat("vms"));
 }
 
@@ -605,7 +566,7 @@ TEST_F(rm, rx_exit_reason_shorter_than_claimed)
 	p[8] = 0xab;
 	out[0] = '\0';
 	msg(out, RM_API, T_NOTIF, 0, 0, N_VM_EXITED, p, sizeof(p));
-	ASSERT_EQ(0, wr(SIM "rm_rx", "%s", out));
+	ASSERT_EQ(0, gh_write_file(SIM "rm_rx", "%s", out));
 	ASSERT_LE(1, wait_ge(exited_count, vmid, 1));
 	EXPECT_STREQ("exited", vm_state(fd, state, sizeof(state)));
 	snprintf(out, sizeof(out), "VM %d exit reason claims 64 bytes but only 8 arrived", vmid);
@@ -614,7 +575,7 @@ TEST_F(rm, rx_exit_reason_shorter_than_claimed)
 	EXPECT_EQ(0, close(fd));
 	snprintf(out, sizeof(out), "VM %d: freeing the vmid failed", vmid);
 	EXPECT_TRUE(klog_has(&self->log, out)) TH_LOG("no \"%s\"", out);
-	EXPECT_EQ(0, wr(SIM "reap_vm", "%d", vmid));
+	EXPECT_EQ(0, gh_write_file(SIM "reap_vm", "%d", vmid));
 }
 
 /* ---- replies: misaddressed, malformed ---- */
@@ -629,16 +590,16 @@ TEST_F(rm, reply_for_another_call_dropped)
 
 	fd = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, wr(RPC_TIMEOUT, "500"));
+	ASSERT_EQ(0, gh_write_file(RPC_TIMEOUT, "500"));
 	/* ALLOC_VMID is answered with a reply that says DEALLOC_VMID */
-	ASSERT_EQ(0, wr(SIM "rm_fake_reply", "%#x 0 - %#x", ALLOC_VMID, DEALLOC_VMID));
+	ASSERT_EQ(0, gh_write_file(SIM "rm_fake_reply", "%#x 0 - %#x", ALLOC_VMID, DEALLOC_VMID));
 	EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_START));
 	EXPECT_EQ(ETIMEDOUT, errno);
-	EXPECT_STREQ("none", rd(SIM "rm_fake_reply", buf, sizeof(buf)));
+	EXPECT_STREQ("none", gh_read_file(SIM "rm_fake_reply", buf, sizeof(buf)));
 	EXPECT_TRUE(klog_has(&self->log, ": the call was 0x56000001"));
 	EXPECT_TRUE(klog_has(&self->log, "dropping reply 0x56000002 seq"));
 	EXPECT_STREQ("no_state", vm_state(fd, buf, sizeof(buf)));
-	wr(RPC_TIMEOUT, "%s", self->rpc_timeout);
+	gh_write_file(RPC_TIMEOUT, "%s", self->rpc_timeout);
 	/* The RM never served it, and the call was withdrawn: start again */
 	EXPECT_EQ(self->nvms, sim_stat("vms"));
 	EXPECT_EQ(0, ioctl(fd, GUNYAH_VM_START)) TH_LOG("restart: %s", strerror(errno));
@@ -686,10 +647,10 @@ TEST_F(rm, malformed_replies)
 		}
 		fd = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
 		ASSERT_LE(0, fd);
-		ASSERT_EQ(0, wr(SIM "rm_fake_reply", "%#x 0 %s", b->msg_id, payload));
+		ASSERT_EQ(0, gh_write_file(SIM "rm_fake_reply", "%#x 0 %s", b->msg_id, payload));
 		EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_START)) TH_LOG("case %u", i);
 		EXPECT_EQ(b->err, errno) TH_LOG("case %u: %s", i, strerror(errno));
-		EXPECT_STREQ("none", rd(SIM "rm_fake_reply", buf, sizeof(buf)));
+		EXPECT_STREQ("none", gh_read_file(SIM "rm_fake_reply", buf, sizeof(buf)));
 		EXPECT_TRUE(klog_has(&self->log, b->log)) TH_LOG("no \"%s\"", b->log);
 		EXPECT_STREQ(b->state, vm_state(fd, buf, sizeof(buf)));
 		EXPECT_EQ(0, gh_vmid(fd));
@@ -738,7 +699,7 @@ TEST_F(rm, resource_list_quirks)
 	vcpu_entry(res + 4 + 88, 1, 0x1002, 0);		/* no wake-up irq */
 	vcpu_entry(res + 4 + 132, 2, 0x1003, 32);	/* the RM's TX irq: busy */
 	hexcat(hex, res, sizeof(res));
-	ASSERT_EQ(0, wr(SIM "rm_fake_reply", "%#x 0 %s", HYP_RESOURCES, hex));
+	ASSERT_EQ(0, gh_write_file(SIM "rm_fake_reply", "%#x 0 %s", HYP_RESOURCES, hex));
 	ASSERT_EQ(0, ioctl(fd, GUNYAH_VM_START)) TH_LOG("start: %s", strerror(errno));
 	vmid = gh_vmid(fd);
 
@@ -793,14 +754,14 @@ TEST_F(rm, rollback_calls_fail)
 
 	for (i = 0; i < 2; i++) {
 		inj0 = keyval(FR "injected", "total");
-		ASSERT_EQ(0, wr(FR "msg_ids", "%s", cases[i].ids));
-		ASSERT_EQ(0, wr(FR "times", "2"));
-		ASSERT_EQ(0, wr(FR "probability", "100"));
+		ASSERT_EQ(0, gh_write_file(FR "msg_ids", "%s", cases[i].ids));
+		ASSERT_EQ(0, gh_write_file(FR "times", "2"));
+		ASSERT_EQ(0, gh_write_file(FR "probability", "100"));
 		fd = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
 		ASSERT_LE(0, fd);
 		EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_START));
 		EXPECT_EQ(EINVAL, errno);
-		wr(FR "probability", "0");
+		gh_write_file(FR "probability", "0");
 		EXPECT_EQ(inj0 + 2, keyval(FR "injected", "total"));
 		EXPECT_TRUE(klog_has(&self->log, cases[i].log)) TH_LOG("no \"%s\"", cases[i].log);
 		EXPECT_STREQ("init_failed", vm_state(fd, buf, sizeof(buf)));
@@ -823,10 +784,10 @@ TEST_F(rm, stop_ignored_even_when_forced)
 	fd = started_vm(self->dev, &vmid);
 	ASSERT_LE(0, fd);
 	snprintf(path, sizeof(path), SIM "vm%d/ignore_stop", vmid);
-	ASSERT_EQ(0, wr(path, "Y"));
+	ASSERT_EQ(0, gh_write_file(path, "Y"));
 	snprintf(path, sizeof(path), SIM "vm%d/ignore_force_stop", vmid);
-	ASSERT_EQ(0, wr(path, "Y"));
-	ASSERT_EQ(0, wr(STOP_TIMEOUT, "100"));
+	ASSERT_EQ(0, gh_write_file(path, "Y"));
+	ASSERT_EQ(0, gh_write_file(STOP_TIMEOUT, "100"));
 
 	EXPECT_EQ(0, close(fd));	/* teardown gives up after 2 x 100 ms */
 
@@ -838,8 +799,8 @@ TEST_F(rm, stop_ignored_even_when_forced)
 	EXPECT_TRUE(klog_has(&self->log, want)) TH_LOG("no \"%s\"", want);
 	/* The simulated RM still runs it; only reaping frees it */
 	snprintf(path, sizeof(path), SIM "vm%d/status", vmid);
-	EXPECT_NE(NULL, strstr(rd(path, buf, sizeof(buf)), "status: running"));
-	EXPECT_EQ(0, wr(SIM "reap_vm", "%d", vmid));
+	EXPECT_NE(NULL, strstr(gh_read_file(path, buf, sizeof(buf)), "status: running"));
+	EXPECT_EQ(0, gh_write_file(SIM "reap_vm", "%d", vmid));
 	EXPECT_EQ(self->nvms, sim_stat("vms"));
 }
 
@@ -908,7 +869,7 @@ TEST_F_TIMEOUT(rm, tx_queue_full_waits_for_space, 300)
 	if (self->skip)
 		return;	/* setup skipped */
 
-	depth = atoi(rd(MSGQ_DEPTH, buf, sizeof(buf)));
+	depth = atoi(gh_read_file(MSGQ_DEPTH, buf, sizeof(buf)));
 	ASSERT_LT(0, depth);
 	ASSERT_GE(64, depth);
 	n = depth + 1;	/* one more caller than the queue holds */
@@ -916,9 +877,9 @@ TEST_F_TIMEOUT(rm, tx_queue_full_waits_for_space, 300)
 		st[i].fd = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
 		ASSERT_LE(0, st[i].fd);
 	}
-	ASSERT_EQ(0, wr(RPC_TIMEOUT, "120000"));	/* replies wait for the RM */
+	ASSERT_EQ(0, gh_write_file(RPC_TIMEOUT, "120000"));	/* replies wait for the RM */
 	full0 = sim_stat("tx_full");
-	ASSERT_EQ(0, wr(SIM "rm_pause", "Y"));
+	ASSERT_EQ(0, gh_write_file(SIM "rm_pause", "Y"));
 	for (i = 0; i < n; i++)
 		ASSERT_EQ(0, pthread_create(&st[i].thread, NULL, start_vm, &st[i]));
 
@@ -929,7 +890,7 @@ TEST_F_TIMEOUT(rm, tx_queue_full_waits_for_space, 300)
 	EXPECT_LT(full0, full) TH_LOG("no sender found the TX queue full");
 	EXPECT_EQ(depth, sim_stat("tx_queued"));
 
-	ASSERT_EQ(0, wr(SIM "rm_pause", "N"));	/* space: the TX irq wakes it */
+	ASSERT_EQ(0, gh_write_file(SIM "rm_pause", "N"));	/* space: the TX irq wakes it */
 	for (i = 0; i < n; i++) {
 		pthread_join(st[i].thread, NULL);
 		EXPECT_EQ(0, st[i].ret) TH_LOG("VM %d: %s", i, strerror(st[i].err));
@@ -943,8 +904,10 @@ TEST_F_TIMEOUT(rm, tx_queue_full_waits_for_space, 300)
 
 static int arm_recv(int err, int times)
 {
-	return wr(FH "hypercalls", "msgq_recv") || wr(FH "error", "%d", err) ||
-	       wr(FH "times", "%d", times) || wr(FH "probability", "100");
+	return gh_write_file(FH "hypercalls", "msgq_recv") ||
+	       gh_write_file(FH "error", "%d", err) ||
+	       gh_write_file(FH "times", "%d", times) ||
+	       gh_write_file(FH "probability", "100");
 }
 
 /* A receive error used to stop the RX thread: the caller timed out */
@@ -968,7 +931,7 @@ TEST_F(rm, rx_receive_error_retried)
 		ASSERT_EQ(0, arm_recv(errs[i], 1));
 		EXPECT_EQ(0, ioctl(fd, GUNYAH_VM_START))
 			TH_LOG("error %d: start: %s", errs[i], strerror(errno));
-		wr(FH "probability", "0");
+		gh_write_file(FH "probability", "0");
 		/*
 		 * One receive failed and the start still completed: it was
 		 * retried. (Its "retrying" line is ratelimited, so whether it
@@ -993,17 +956,17 @@ TEST_F(rm, rx_receive_error_that_lasts)
 
 	fd = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, wr(RPC_TIMEOUT, "500"));
+	ASSERT_EQ(0, gh_write_file(RPC_TIMEOUT, "500"));
 	inj0 = keyval(FH "injected", "msgq_recv");
 	ASSERT_EQ(0, arm_recv(31, -1));
 	EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_START));
 	EXPECT_EQ(ETIMEDOUT, errno);
-	wr(FH "probability", "0");
+	gh_write_file(FH "probability", "0");
 	inj = keyval(FH "injected", "msgq_recv");
 	EXPECT_EQ(inj0 + 9, inj) TH_LOG("1 receive and 8 retries, then it waits");
 	EXPECT_TRUE(klog_has(&self->log,
 			     "RX message queue receive failed 9 times: gunyah error 31"));
-	wr(RPC_TIMEOUT, "%s", self->rpc_timeout);
+	gh_write_file(RPC_TIMEOUT, "%s", self->rpc_timeout);
 
 	/* The next RX interrupt drains the stale reply, then the new one */
 	EXPECT_EQ(0, ioctl(fd, GUNYAH_VM_START)) TH_LOG("restart: %s", strerror(errno));
@@ -1037,9 +1000,9 @@ TEST_F(rm, probe_errors)
 	if (self->skip)
 		return;	/* setup skipped */
 
-	EXPECT_EQ(-EINVAL, wr(SIM "rm_probe", "bogus"));
+	EXPECT_EQ(-EINVAL, gh_write_file(SIM "rm_probe", "bogus"));
 	for (i = 0; i < ARRAY_SIZE(modes); i++) {
-		EXPECT_EQ(0, wr(SIM "rm_probe", "%s", modes[i].mode))
+		EXPECT_EQ(0, gh_write_file(SIM "rm_probe", "%s", modes[i].mode))
 			TH_LOG("%s: the device bound or was not created", modes[i].mode);
 		if (modes[i].log) {
 			EXPECT_TRUE(klog_has(&self->log, modes[i].log))
@@ -1074,10 +1037,11 @@ static int nth_setup(struct nth *n)
 	n->fd = open(FAIL_NTH, O_RDWR | O_CLOEXEC);
 	if (n->fd < 0)
 		return -1;
-	rd(FAILSLAB "ignore-gfp-wait", n->gfp_wait, sizeof(n->gfp_wait));
-	rd(FAILSLAB "verbose", n->verbose, sizeof(n->verbose));
+	gh_read_file(FAILSLAB "ignore-gfp-wait", n->gfp_wait, sizeof(n->gfp_wait));
+	gh_read_file(FAILSLAB "verbose", n->verbose, sizeof(n->verbose));
 	/* GFP_KERNEL allocations too; no stack dump (a splat to the rig) */
-	if (wr(FAILSLAB "ignore-gfp-wait", "N") || wr(FAILSLAB "verbose", "0"))
+	if (gh_write_file(FAILSLAB "ignore-gfp-wait", "N") ||
+	    gh_write_file(FAILSLAB "verbose", "0"))
 		return -1;
 	return 0;
 }
@@ -1086,11 +1050,11 @@ static void nth_restore(struct nth *n)
 {
 	if (n->fd >= 0)
 		close(n->fd);
-	wr(FAILSLAB "times", "1");	/* each injection took one */
+	gh_write_file(FAILSLAB "times", "1");	/* each injection took one */
 	if (n->gfp_wait[0])
-		wr(FAILSLAB "ignore-gfp-wait", "%s", n->gfp_wait);
+		gh_write_file(FAILSLAB "ignore-gfp-wait", "%s", n->gfp_wait);
 	if (n->verbose[0])
-		wr(FAILSLAB "verbose", "%s", n->verbose);
+		gh_write_file(FAILSLAB "verbose", "%s", n->verbose);
 }
 
 static void nth_arm(struct nth *n, int k)
@@ -1226,7 +1190,7 @@ static int rx_thread_pid(void)
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
 		snprintf(path, sizeof(path), "/proc/%d/comm", atoi(de->d_name));
-		if (!strncmp(rd(path, comm, sizeof(comm)), prefix, strlen(prefix)))
+		if (!strncmp(gh_read_file(path, comm, sizeof(comm)), prefix, strlen(prefix)))
 			pid = atoi(de->d_name);
 	}
 	closedir(d);
@@ -1241,13 +1205,17 @@ struct slab_fault {
 static int slab_fault_arm(struct slab_fault *f, const char *make_it_fail, int times)
 {
 	snprintf(f->make_it_fail, sizeof(f->make_it_fail), "%s", make_it_fail);
-	rd(FAILSLAB "ignore-gfp-wait", f->gfp_wait, sizeof(f->gfp_wait));
-	rd(FAILSLAB "verbose", f->verbose, sizeof(f->verbose));
+	gh_read_file(FAILSLAB "ignore-gfp-wait", f->gfp_wait, sizeof(f->gfp_wait));
+	gh_read_file(FAILSLAB "verbose", f->verbose, sizeof(f->verbose));
 	/* GFP_KERNEL allocations too; no stack dump (a splat to the rig) */
-	return wr(FAILSLAB "verbose", "0") || wr(FAILSLAB "ignore-gfp-wait", "N") ||
-	       wr(FAILSLAB "task-filter", "Y") || wr(FAILSLAB "interval", "1") ||
-	       wr(FAILSLAB "space", "0") || wr(FAILSLAB "times", "%d", times) ||
-	       wr(f->make_it_fail, "1") || wr(FAILSLAB "probability", "100");
+	return gh_write_file(FAILSLAB "verbose", "0") ||
+	       gh_write_file(FAILSLAB "ignore-gfp-wait", "N") ||
+	       gh_write_file(FAILSLAB "task-filter", "Y") ||
+	       gh_write_file(FAILSLAB "interval", "1") ||
+	       gh_write_file(FAILSLAB "space", "0") ||
+	       gh_write_file(FAILSLAB "times", "%d", times) ||
+	       gh_write_file(f->make_it_fail, "1") ||
+	       gh_write_file(FAILSLAB "probability", "100");
 }
 
 /* Disarm; the failures left of @times */
@@ -1256,13 +1224,13 @@ static int slab_fault_disarm(struct slab_fault *f)
 	char buf[16];
 	int left;
 
-	wr(FAILSLAB "probability", "0");
-	wr(f->make_it_fail, "0");
-	left = atoi(rd(FAILSLAB "times", buf, sizeof(buf)));
-	wr(FAILSLAB "times", "1");
-	wr(FAILSLAB "task-filter", "N");
-	wr(FAILSLAB "ignore-gfp-wait", "%s", f->gfp_wait[0] ? f->gfp_wait : "Y");
-	wr(FAILSLAB "verbose", "%s", f->verbose[0] ? f->verbose : "2");
+	gh_write_file(FAILSLAB "probability", "0");
+	gh_write_file(f->make_it_fail, "0");
+	left = atoi(gh_read_file(FAILSLAB "times", buf, sizeof(buf)));
+	gh_write_file(FAILSLAB "times", "1");
+	gh_write_file(FAILSLAB "task-filter", "N");
+	gh_write_file(FAILSLAB "ignore-gfp-wait", "%s", f->gfp_wait[0] ? f->gfp_wait : "Y");
+	gh_write_file(FAILSLAB "verbose", "%s", f->verbose[0] ? f->verbose : "2");
 	return left;
 }
 
