@@ -154,13 +154,39 @@ else
 	qemu=(qemu-system-x86_64)
 	console_dev=ttyS0
 fi
-timeout "${VM_TIMEOUT:-900}" "${qemu[@]}" -accel tcg -m "${VM_MEM:-1024}" \
-	-smp "${VM_SMP:-2}" -nographic -no-reboot \
-	-kernel "$image" -initrd "$vm/initramfs.cpio.gz" \
-	-append "console=$console_dev panic=-1 loglevel=7 hung_task_timeout_secs=30 $append ${VM_APPEND:-}" \
-	-virtfs "local,path=$vm/share,mount_tag=share,security_model=none,id=share" \
-	</dev/null >"$console" 2>&1
+# A boot that never reaches userspace (init's first line) within
+# VM_BOOT_TIMEOUT is stopped and booted once more: TCG has been seen to
+# stall a Debian kernel in early boot, before any module of ours exists.
+# A run that reached userspace is never retried.
+boot() {
+	timeout "${VM_TIMEOUT:-900}" "${qemu[@]}" -accel tcg -m "${VM_MEM:-1024}" \
+		-smp "${VM_SMP:-2}" -nographic -no-reboot \
+		-kernel "$image" -initrd "$vm/initramfs.cpio.gz" \
+		-append "console=$console_dev panic=-1 loglevel=7 hung_task_timeout_secs=30 $append ${VM_APPEND:-}" \
+		-virtfs "local,path=$vm/share,mount_tag=share,security_model=none,id=share" \
+		</dev/null >"$console" 2>&1 &
+	local pid=$! waited=0
+	while kill -0 "$pid" 2>/dev/null; do
+		grep -aq 'GUNYAH_VMTEST: userspace' "$console" && break
+		if [ "$waited" -ge "${VM_BOOT_TIMEOUT:-300}" ]; then
+			kill "$pid"
+			wait "$pid"
+			return 125
+		fi
+		sleep 1
+		waited=$((waited + 1))
+	done
+	wait "$pid"
+}
+boot
 qrc=$?
+if [ "$qrc" = 125 ]; then
+	mv "$console" "$vm/console-stalled.log"
+	echo "vmtest $kver: the kernel stalled before userspace (${VM_BOOT_TIMEOUT:-300} s; $vm/console-stalled.log): booting again"
+	boot
+	qrc=$?
+	[ "$qrc" != 125 ] || qrc=124	# judged as timed out
+fi
 set -e
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "vmtest $kver: boot-run-poweroff ${elapsed} ms (qemu rc $qrc)" > "$vm/timing"
