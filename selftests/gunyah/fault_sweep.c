@@ -57,47 +57,12 @@ static int kmsg_fd = -1;
 
 /* ---- small file helpers ---- */
 
-static int wr(const char *path, const char *fmt, ...)
-{
-	char text[256];
-	va_list ap;
-	ssize_t n;
-	int fd;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
-}
-
-static char *rd(const char *path, char *buf, size_t len)
-{
-	ssize_t n, total = 0;
-	int fd = open(path, O_RDONLY);
-
-	buf[0] = '\0';
-	if (fd < 0)
-		return buf;
-	while (total < (ssize_t)len - 1 &&
-	       (n = read(fd, buf + total, len - 1 - total)) > 0)
-		total += n;
-	buf[total] = '\0';
-	close(fd);
-	return buf;
-}
-
 static long counter(const char *path, const char *key)
 {
 	char buf[4096], *line, *save = NULL;
 	size_t klen = strlen(key);
 
-	rd(path, buf, sizeof(buf));
+	gh_read_file(path, buf, sizeof(buf));
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (!strncmp(line, key, klen) && line[klen] == ' ')
 			return strtol(line + klen + 1, NULL, 0);
@@ -106,34 +71,34 @@ static long counter(const char *path, const char *key)
 
 static void disarm(void)
 {
-	wr(FH "probability", "0");
-	wr(FH "interval", "1");
-	wr(FH "times", "1");
-	wr(FH "space", "0");
-	wr(FH "error", "31");
-	wr(FH "hypercalls", "vcpu_run");
-	wr(FR "probability", "0");
-	wr(FR "interval", "1");
-	wr(FR "times", "1");
-	wr(FR "space", "0");
-	wr(FR "error", "0x4");
-	wr(FR "msg_ids", "\n");
+	gh_write_file(FH "probability", "0");
+	gh_write_file(FH "interval", "1");
+	gh_write_file(FH "times", "1");
+	gh_write_file(FH "space", "0");
+	gh_write_file(FH "error", "31");
+	gh_write_file(FH "hypercalls", "vcpu_run");
+	gh_write_file(FR "probability", "0");
+	gh_write_file(FR "interval", "1");
+	gh_write_file(FR "times", "1");
+	gh_write_file(FR "space", "0");
+	gh_write_file(FR "error", "0x4");
+	gh_write_file(FR "msg_ids", "\n");
 }
 
 static void arm_hc(const char *calls, int err, int times, int probability)
 {
-	wr(FH "hypercalls", "%s", calls);
-	wr(FH "error", "%d", err);
-	wr(FH "times", "%d", times);
-	wr(FH "probability", "%d", probability);
+	gh_write_file(FH "hypercalls", "%s", calls);
+	gh_write_file(FH "error", "%d", err);
+	gh_write_file(FH "times", "%d", times);
+	gh_write_file(FH "probability", "%d", probability);
 }
 
 static void arm_rm(const char *ids, unsigned int err, int times, int probability)
 {
-	wr(FR "msg_ids", "%s", ids);
-	wr(FR "error", "%#x", err);
-	wr(FR "times", "%d", times);
-	wr(FR "probability", "%d", probability);
+	gh_write_file(FR "msg_ids", "%s", ids);
+	gh_write_file(FR "error", "%#x", err);
+	gh_write_file(FR "times", "%d", times);
+	gh_write_file(FR "probability", "%d", probability);
 }
 
 static long hc_fired(void)
@@ -308,7 +273,7 @@ static void sc_end(struct scenario *sc, long expect_min_fired)
 			continue;
 		left++;
 		snprintf(val, sizeof(val), "%d", id);
-		wr(SIM_DEBUGFS "/reap_vm", "%s", val);
+		gh_write_file(SIM_DEBUGFS "/reap_vm", "%s", val);
 	}
 	if (left && sc->leftover_ok)
 		sc_note(sc, "RM kept vm (expected), reaped");
@@ -467,7 +432,7 @@ static long sunreclaim_kb(void)
 			if (de->d_name[0] == '.')
 				continue;
 			snprintf(path, sizeof(path), "/sys/kernel/slab/%s/shrink", de->d_name);
-			wr(path, "1");
+			gh_write_file(path, "1");
 		}
 		closedir(d);
 	}
@@ -603,8 +568,8 @@ static void msgq_errors(void)
 	struct scenario sc;
 	struct vm v;
 
-	rd(RPC_TIMEOUT, old_timeout, sizeof(old_timeout));
-	wr(RPC_TIMEOUT, "300");
+	gh_read_file(RPC_TIMEOUT, old_timeout, sizeof(old_timeout));
+	gh_write_file(RPC_TIMEOUT, "300");
 	for (dir = 0; dir < 2; dir++) {
 		if (long_mode) {
 			list = gunyah_errors;
@@ -642,8 +607,7 @@ static void msgq_errors(void)
 			sc_end(&sc, 1);
 		}
 	}
-	old_timeout[strcspn(old_timeout, "\n")] = '\0';
-	wr(RPC_TIMEOUT, "%s", old_timeout[0] ? old_timeout : "10000");
+	gh_write_file(RPC_TIMEOUT, "%s", old_timeout[0] ? old_timeout : "10000");
 }
 
 static void rm_call_errors(void)
@@ -737,7 +701,7 @@ static void notification_faults(void)
 				r.v = &v;
 				pthread_create(&r.thread, NULL, runner_fn, &r);
 				usleep(delay_us);
-				if (wr(RI "vm_exited", "%d %u %s", v.vmid, type, hex))
+				if (gh_write_file(RI "vm_exited", "%d %u %s", v.vmid, type, hex))
 					sc_fail(&sc, "write vm_exited refused");
 				pthread_join(r.thread, NULL);
 				if (r.ret)
@@ -772,7 +736,7 @@ static void notification_faults(void)
 			r.v = &v;
 			pthread_create(&r.thread, NULL, runner_fn, &r);
 			usleep(rand() % 20000);
-			wr(RI "vm_status", "%d %d", v.vmid, statuses[i].status);
+			gh_write_file(RI "vm_status", "%d %d", v.vmid, statuses[i].status);
 			pthread_join(r.thread, NULL);
 			if (r.ret || v.run->exit_reason != GUNYAH_VCPU_EXIT_STATUS ||
 			    (int)v.run->status.status != statuses[i].want)
