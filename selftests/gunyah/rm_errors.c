@@ -1144,7 +1144,13 @@ static void nth_sweep(struct __test_metadata *_metadata, struct _test_data_rm *s
 	}
 	TH_LOG("%s: %d allocations, %d failures returned ENOMEM, %d absorbed",
 	       names[op], k - 1, failed, absorbed);
-	EXPECT_LT(0, failed);
+	/*
+	 * Which of VM_START's allocations run in this task (and so take the
+	 * injected failure) varies with reply timing: once all 103 failures
+	 * were absorbed. Only the other operations must surface an ENOMEM.
+	 */
+	if (op != OP_START)
+		EXPECT_LT(0, failed);
 	EXPECT_GT(1000, k);
 }
 
