@@ -115,10 +115,19 @@ enum gunyah_vcpu_state {
 	GUNYAH_VCPU_ADDRSPACE_VMMIO_WRITE	= 5,
 	GUNYAH_VCPU_STATE_FAULT			= 6,
 	GUNYAH_VCPU_ADDRSPACE_PAGE_FAULT	= 7,
+	/* public hypervisor: the guest called PSCI SYSTEM_RESET(2) */
+	GUNYAH_VCPU_STATE_PSCI_SYSTEM_RESET	= 0x100,
 };
 
 /* POWERED_OFF: state_data[0] bit 0 says the vCPU can never run again */
 #define GUNYAH_VCPU_POWERED_OFF_EXITED		BIT_ULL(0)
+/*
+ * PSCI_SYSTEM_RESET: state_data[0] bit 63 for SYSTEM_RESET, else bits 31:0
+ * are SYSTEM_RESET2's reset type and bit 62 says a 64-bit call;
+ * state_data[1] is SYSTEM_RESET2's cookie.
+ */
+#define GUNYAH_VCPU_PSCI_RESET_LEGACY		BIT_ULL(63)
+#define GUNYAH_VCPU_PSCI_RESET_64BIT		BIT_ULL(62)
 
 /* resume_data[1] when resuming a VMMIO access */
 enum gunyah_vmmio_action {

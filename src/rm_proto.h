@@ -57,6 +57,10 @@ enum gunyah_rm_error {
 	GUNYAH_RM_ERROR_IRQ_INVALID		= 0xF,
 	GUNYAH_RM_ERROR_IRQ_INUSE		= 0x10,
 	GUNYAH_RM_ERROR_IRQ_RELEASED		= 0x11,
+	GUNYAH_RM_ERROR_IN_USE			= 0x12,
+	GUNYAH_RM_ERROR_IRQ_NOT_MAPPED		= 0x13,
+	/* the call is not valid in the VM's current state */
+	GUNYAH_RM_ERROR_VM_STATE		= 0x14,
 };
 
 /* Message ids of the calls this stack makes */

@@ -17,6 +17,8 @@
 struct dentry;
 struct device;
 
+#define GUNYAH_VM_EXIT_REASON_KEPT	64
+
 /**
  * struct gunyah_vm - One VM created through /dev/gunyah
  * @vmid: the RM's id for the VM (0 until allocated)
@@ -24,12 +26,21 @@ struct device;
  * @parent: device for logs
  * @nb: the VM manager's RM notifier (records status and exit info)
  * @vm_status: last status the RM reported (&enum gunyah_rm_vm_status)
- * @vm_status_wait: woken on every @vm_status change
- * @status_lock: protects @vm_status and @exit_info; held for writing
+ * @vm_status_wait: woken on every @vm_status or @rm_state change
+ * @rm_state: the RM's own state of the VM as last reported (VM_STATUS),
+ *            unfiltered; what decides which calls the RM accepts now
+ * @rm_configured: the RM accepted VM_CONFIG_IMAGE, so it holds a
+ *                 configuration for the VM (its VM_RESET needs one)
+ * @status_lock: protects @vm_status, @rm_state and @exit_info; held for writing
  *               while the VM starts or stops
  * @exit_info: why the VM exited, from the RM's VM_EXITED notification;
  *             reason_size is the size the RM sent, reason holds at most
  *             %GUNYAH_VM_MAX_EXIT_REASON_SIZE bytes of it
+ * @exit_reason: the RM's whole exit reason, up to
+ *               %GUNYAH_VM_EXIT_REASON_KEPT bytes (SYSTEM_RESET2's cookie
+ *               is past what the run page holds); shown in the VM fd's
+ *               fdinfo
+ * @exit_reason_len: bytes of @exit_reason that arrived
  * @kref: references from the VM fd and from each function instance
  * @fn_lock: protects @functions; held across a function's bind and
  *           unbind, which may add and remove resource tickets
@@ -53,9 +64,13 @@ struct gunyah_vm {
 
 	struct notifier_block nb;
 	enum gunyah_rm_vm_status vm_status;
+	enum gunyah_rm_vm_status rm_state;
+	bool rm_configured;
 	wait_queue_head_t vm_status_wait;
 	struct rw_semaphore status_lock;
 	struct gunyah_vm_exit_info exit_info;
+	u8 exit_reason[GUNYAH_VM_EXIT_REASON_KEPT];
+	u8 exit_reason_len;
 
 	struct kref kref;
 	struct mutex fn_lock;	/* guards @functions */

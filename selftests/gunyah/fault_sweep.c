@@ -143,7 +143,7 @@ static int gh_errno(int e)
 
 static const unsigned int rm_errors[] = {
 	0xffffffff, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0xa, 0xb, 0xc, 0xd, 0xe, 0xf,
-	0x10, 0x11, 0x99,
+	0x10, 0x11, 0x12, 0x13, 0x14, 0x99,
 };
 
 /* The errno an RM error becomes (negative) */
@@ -157,8 +157,12 @@ static int rm_errno(unsigned int e)
 		return -ENODEV;
 	if (e == 3)
 		return -EPERM;
-	if (e == 5)
+	if (e == 5 || e == 0x12)	/* BUSY, IN_USE */
 		return -EBUSY;
+	if (e == 0x13)			/* IRQ_NOT_MAPPED */
+		return -ENXIO;
+	if (e == 0x14)			/* VM_STATE */
+		return -EBADFD;
 	if (e >= 4 && e <= 0x11)
 		return -EINVAL;
 	return -EBADMSG;
@@ -629,8 +633,13 @@ static void rm_call_errors(void)
 			sc_begin(&sc, "rm %s error %#x", rm_calls[c].name, e);
 			snprintf(ids, sizeof(ids), "%#x", rm_calls[c].id);
 			arm_rm(ids, e, 1, 100);
-			/* A refused DEALLOC_VMID leaves the vmid with the RM */
-			sc.leftover_ok = rm_calls[c].id == 0x56000002;
+			/*
+			 * A refused DEALLOC_VMID leaves the vmid with the RM;
+			 * so does a refused RESET: the RM frees an id only in
+			 * LOAD or RESET, so the driver does not ask.
+			 */
+			sc.leftover_ok = rm_calls[c].id == 0x56000002 ||
+					 rm_calls[c].id == 0x56000006;
 			if (!vm_create(&sc, &v, 1))
 				lifecycle_with_start_failure(&sc, &v, rm_calls[c].teardown ?
 							     0 : -rm_errno(e));

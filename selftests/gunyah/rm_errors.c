@@ -571,9 +571,12 @@ TEST_F(rm, rx_exit_reason_shorter_than_claimed)
 	EXPECT_STREQ("exited", vm_state(fd, state, sizeof(state)));
 	snprintf(out, sizeof(out), "VM %d exit reason claims 64 bytes but only 8 arrived", vmid);
 	EXPECT_TRUE(klog_has(&self->log, out)) TH_LOG("no \"%s\"", out);
-	/* The RM never stopped it: teardown's RESET and DEALLOC are refused */
+	/*
+	 * The RM never stopped it: it refuses teardown's RESET of a running
+	 * VM (RM_ERROR_VM_STATE), and so DEALLOC is not even asked
+	 */
 	EXPECT_EQ(0, close(fd));
-	snprintf(out, sizeof(out), "VM %d: freeing the vmid failed", vmid);
+	snprintf(out, sizeof(out), "VM %d: reset failed: -77; vmid left allocated", vmid);
 	EXPECT_TRUE(klog_has(&self->log, out)) TH_LOG("no \"%s\"", out);
 	EXPECT_EQ(0, gh_write_file(SIM "reap_vm", "%d", vmid));
 }
@@ -736,10 +739,10 @@ TEST_F(rm, rollback_calls_fail)
 		const char *log;
 		int leftover;
 	} cases[] = {
-		/* INIT fails, then the RESET that undoes it */
-		{ "0x5600000b 0x56000006", "reset after a failed start failed: -22", 0 },
-		/* CONFIG_IMAGE fails, then DEALLOC_VMID: the RM keeps the vmid */
-		{ "0x56000009 0x56000002", "freeing the vmid after a failed start failed: -22", 1 },
+		/* START fails, then the RESET that undoes it: the RM keeps the vmid */
+		{ "0x56000004 0x56000006", "reset failed: -22; vmid left allocated", 1 },
+		/* START fails, then DEALLOC_VMID after the reset: the RM keeps it */
+		{ "0x56000004 0x56000002", "freeing the vmid failed: -22", 1 },
 	};
 	unsigned int i;
 	long long inj0;
@@ -795,7 +798,8 @@ TEST_F(rm, stop_ignored_even_when_forced)
 	EXPECT_TRUE(klog_has(&self->log, want)) TH_LOG("no \"%s\"", want);
 	snprintf(want, sizeof(want), "VM %d still running after a forced stop", vmid);
 	EXPECT_TRUE(klog_has(&self->log, want)) TH_LOG("no \"%s\"", want);
-	snprintf(want, sizeof(want), "VM %d: freeing the vmid failed", vmid);
+	/* The RM refuses to reset a running VM: no DEALLOC is even tried */
+	snprintf(want, sizeof(want), "VM %d: reset failed: -77; vmid left allocated", vmid);
 	EXPECT_TRUE(klog_has(&self->log, want)) TH_LOG("no \"%s\"", want);
 	/* The simulated RM still runs it; only reaping frees it */
 	snprintf(path, sizeof(path), SIM "vm%d/status", vmid);

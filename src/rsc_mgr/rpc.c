@@ -117,10 +117,15 @@ static int gunyah_rm_error_remap(u32 rm_error)
 	case GUNYAH_RM_ERROR_DENIED:
 		return -EPERM;
 	case GUNYAH_RM_ERROR_BUSY:
+	case GUNYAH_RM_ERROR_IN_USE:
 		return -EBUSY;
 	case GUNYAH_RM_ERROR_INVALID:
 	case GUNYAH_RM_ERROR_ARGUMENT_INVALID ... GUNYAH_RM_ERROR_IRQ_RELEASED:
 		return -EINVAL;
+	case GUNYAH_RM_ERROR_IRQ_NOT_MAPPED:
+		return -ENXIO;
+	case GUNYAH_RM_ERROR_VM_STATE:
+		return -EBADFD;
 	default:
 		return -EBADMSG;
 	}

@@ -94,27 +94,36 @@ enum sim_op {
 	SIM_OP_CRASH,
 	SIM_OP_LOOP,
 	SIM_OP_DELAY,
+	SIM_OP_FAULT,
+	SIM_OP_PSCI_RESET,
 };
 
 /**
  * struct sim_insn - One decoded guest instruction
  * @op: what it does
  * @arg: address (mmio, page_fault), raw state, vCPU index (cpu_on),
- *       milliseconds (delay) or exit type (system_off)
- * @value: value to write (mmio_write)
+ *       milliseconds (delay), exit type (system_off) or reset type
+ *       (psci_reset)
+ * @value: value to write (mmio_write), state data 0 (state), cookie
+ *         (psci_reset)
+ * @value2: state data 1 (state)
  * @len: access length (mmio); number of reason words (system_off)
  * @word: first reason word in &struct sim_program.words (system_off)
  * @err: gunyah_error to return (hyp_error)
- * @flag: write access (page_fault); write the last value read (mmio_write)
+ * @flag: write access (page_fault); write the last value read (mmio_write);
+ *        SYSTEM_RESET2 rather than SYSTEM_RESET (psci_reset)
+ * @flag64: SMC64 call (psci_reset)
  */
 struct sim_insn {
 	enum sim_op op;
 	u64 arg;
 	u64 value;
+	u64 value2;
 	u32 len;
 	u32 word;
 	int err;
 	bool flag;
+	bool flag64;
 };
 
 struct sim_program {
@@ -170,11 +179,27 @@ struct sim_vcpu {
 	struct sim_log log;
 };
 
+/*
+ * struct sim_vm - one VM of the simulated RM
+ * @public: behaves as the public hypervisor (quic/gunyah-hypervisor)
+ *          does: no resume actions, no page-fault state; else v17's
+ * @configured: the RM holds a configuration (VM_CONFIG_IMAGE accepted);
+ *              the public RM's VM_RESET dereferences it
+ * @busy_runs: the next N vcpu_run calls return ERROR_BUSY
+ * @blocked_runs: the next N vcpu_run calls return BLOCKED, no progress
+ * @reset_work: finishes a VM_RESET after its reply, as the RM's staged
+ *              clean-up does
+ */
 struct sim_vm {
 	struct kref ref;
 	struct list_head list;
 	u16 vmid;
 	u8 status;		/* enum gunyah_rm_vm_status */
+	bool public;
+	bool configured;
+	u32 busy_runs;
+	u32 blocked_runs;
+	struct delayed_work reset_work;
 	bool crashed;
 	bool dead;		/* deallocated; only references keep it */
 	bool ignore_stop;	/* guest ignores a graceful VM_STOP */
@@ -200,6 +225,7 @@ struct sim_stats {
 	atomic64_t tx_full;
 	atomic64_t rx_empty;
 	atomic64_t vcpu_runs;
+	atomic64_t fatal_calls;	/* calls the public RM would not survive */
 };
 
 /* A request being reassembled from its fragments (RM worker only) */
@@ -240,6 +266,10 @@ struct gunyah_sim {
 	struct sim_rm_partial partial;
 	struct sim_fake_reply fake;	/* under @lock */
 	bool rm_paused;			/* rm_pause: requests stay queued */
+	bool public_profile;		/* new VMs get sim_vm.public */
+	u32 reset_delay_ms;		/* VM_RESET's staged clean-up */
+	u32 refuse_call;		/* rm_refuse_call: msg id, one-shot */
+	u32 refuse_error;		/* ... refused with this RM error */
 
 	spinlock_t mq_lock;		/* both message queues */
 	struct sim_msg *tx;		/* ring of sim_msgq_depth messages */

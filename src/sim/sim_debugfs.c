@@ -5,6 +5,10 @@
  *   vm<vmid>/status          the VM and its vCPUs (see sim_status_show())
  *   vm<vmid>/ignore_stop     Y: the guest ignores a graceful VM_STOP
  *   vm<vmid>/ignore_force_stop  Y: ... and a forced one (the RM replies OK)
+ *   vm<vmid>/public          Y: the VM's vCPUs behave as on the public
+ *                            hypervisor (default: public_profile at alloc)
+ *   vm<vmid>/busy_runs       N: the next N vcpu_run calls get ERROR_BUSY
+ *   vm<vmid>/blocked_runs    N: the next N vcpu_run calls return BLOCKED
  *   vm<vmid>/vcpu<N>/program write: load a program (one write(2) at offset
  *                            0, at most 4 KiB; -EINVAL and no change on a
  *                            parse error); read: the loaded text
@@ -22,6 +26,13 @@
  *                            or "MSG_ID REPLY_ID ERR PAYLOAD_BYTES"
  *   rm_pause                 Y: the RM stops taking requests off the TX
  *                            queue (it fills up); N: it serves them
+ *   public_profile           Y: VMs allocated from now on get public=Y
+ *   rm_reset_delay_ms        how long VM_RESET's staged clean-up takes
+ *                            after its reply (default 10)
+ *   rm_refuse_call           MSG_ID: the RM refuses the next CONFIG_IMAGE,
+ *                            INIT or START with that id as the real RM
+ *                            does, moving the VM to INIT_FAILED; one-shot
+ *   rm_refuse_error          the RM error it refuses with (0: MEM_INVALID)
  *   rm_probe                 write a way to get an RM device wrong
  *                            (sim_rm_probe_extra()): a second
  *                            "gunyah_rsc_mgr" device is probed and removed
@@ -58,6 +69,7 @@ static int sim_rm_stats_show(struct seq_file *s, void *unused)
 		{ "tx_full", &st->tx_full },
 		{ "rx_empty", &st->rx_empty },
 		{ "vcpu_runs", &st->vcpu_runs },
+		{ "fatal_calls", &st->fatal_calls },
 	};
 	unsigned int tx, rx, vms = 0, i;
 	unsigned long flags;
@@ -497,6 +509,9 @@ void sim_debugfs_add_vm(struct sim_vm *vm)
 	vm->dir = debugfs_create_dir(name, gsim.debugfs);
 	debugfs_create_file("status", 0400, vm->dir, vm, &sim_status_fops);
 	debugfs_create_bool("ignore_stop", 0600, vm->dir, &vm->ignore_stop);
+	debugfs_create_bool("public", 0600, vm->dir, &vm->public);
+	debugfs_create_u32("busy_runs", 0600, vm->dir, &vm->busy_runs);
+	debugfs_create_u32("blocked_runs", 0600, vm->dir, &vm->blocked_runs);
 	debugfs_create_bool("ignore_force_stop", 0600, vm->dir,
 			    &vm->ignore_force_stop);
 
@@ -531,6 +546,14 @@ void sim_debugfs_init(void)
 			    &sim_fake_reply_fops);
 	debugfs_create_file("rm_pause", 0600, gsim.debugfs, NULL,
 			    &sim_rm_pause_fops);
+	debugfs_create_bool("public_profile", 0600, gsim.debugfs,
+			    &gsim.public_profile);
+	debugfs_create_u32("rm_reset_delay_ms", 0600, gsim.debugfs,
+			   &gsim.reset_delay_ms);
+	debugfs_create_x32("rm_refuse_call", 0600, gsim.debugfs,
+			   &gsim.refuse_call);
+	debugfs_create_x32("rm_refuse_error", 0600, gsim.debugfs,
+			   &gsim.refuse_error);
 	debugfs_create_file("rm_probe", 0200, gsim.debugfs, NULL,
 			    &sim_rm_probe_fops);
 }

@@ -10,10 +10,13 @@
  *   page_fault ADDR r|w
  *   wfi | cpu_off | block | yield | crash | loop
  *   cpu_on N                      N < 64
- *   state RAW                     any u64 vcpu_run state
+ *   state RAW [DATA0 [DATA1]]     any u64 vcpu_run state and state data
  *   hyp_error ERR                 a gunyah_error, e.g. -2 (RETRY)
  *   system_off TYPE [WORD...]     TYPE u16, up to 64 u32 reason words
  *   delay MS                      MS <= 1000: stay inside vcpu_run
+ *   fault                         unrecoverable fault (vcpu_run state 6)
+ *   psci_reset [TYPE COOKIE [64]] PSCI SYSTEM_RESET, or SYSTEM_RESET2
+ *                                 with a u32 TYPE and COOKIE (state 0x100)
  *
  * Any error refuses the whole program.
  */
@@ -42,12 +45,14 @@ static const struct sim_op_desc sim_op_descs[] = {
 	{ "cpu_on",	SIM_OP_CPU_ON,		1, 1 },
 	{ "block",	SIM_OP_BLOCK,		0, 0 },
 	{ "yield",	SIM_OP_YIELD,		0, 0 },
-	{ "state",	SIM_OP_STATE,		1, 1 },
+	{ "state",	SIM_OP_STATE,		1, 3 },
 	{ "hyp_error",	SIM_OP_HYP_ERROR,	1, 1 },
 	{ "system_off",	SIM_OP_SYSTEM_OFF,	1, SIM_MAX_ARGS },
 	{ "crash",	SIM_OP_CRASH,		0, 0 },
 	{ "loop",	SIM_OP_LOOP,		0, 0 },
 	{ "delay",	SIM_OP_DELAY,		1, 1 },
+	{ "fault",	SIM_OP_FAULT,		0, 0 },
+	{ "psci_reset",	SIM_OP_PSCI_RESET,	0, 3 },
 };
 
 void sim_program_free(struct sim_program *prog)
@@ -97,8 +102,10 @@ static const char *sim_parse_args(struct sim_program *prog,
 			return "vCPU index must be 0..63";
 		return NULL;
 	case SIM_OP_STATE:
-		if (kstrtou64(argv[0], 0, &insn->arg))
-			return "bad state";
+		if (kstrtou64(argv[0], 0, &insn->arg) ||
+		    (argc > 1 && kstrtou64(argv[1], 0, &insn->value)) ||
+		    (argc > 2 && kstrtou64(argv[2], 0, &insn->value2)))
+			return "bad state or state data";
 		return NULL;
 	case SIM_OP_HYP_ERROR:
 		if (kstrtoint(argv[0], 0, &insn->err))
@@ -120,6 +127,19 @@ static const char *sim_parse_args(struct sim_program *prog,
 		if (kstrtou64(argv[0], 0, &insn->arg) ||
 		    insn->arg > SIM_MAX_DELAY_MS)
 			return "delay must be 0..1000 ms";
+		return NULL;
+	case SIM_OP_PSCI_RESET:
+		if (!argc)
+			return NULL;
+		insn->flag = true;
+		if (argc == 1 || kstrtou64(argv[0], 0, &insn->arg) ||
+		    insn->arg > U32_MAX || kstrtou64(argv[1], 0, &insn->value))
+			return "expected TYPE COOKIE [64]";
+		if (argc == 3 && strcmp(argv[2], "64"))
+			return "the third argument can only be 64";
+		insn->flag64 = argc == 3;
+		if (!insn->flag64 && insn->value > U32_MAX)
+			return "a 32-bit call's cookie is a u32";
 		return NULL;
 	default:
 		return NULL;

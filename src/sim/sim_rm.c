@@ -238,6 +238,22 @@ void sim_vm_put(struct sim_vm *vm)
 	kref_put(&vm->ref, sim_vm_release);
 }
 
+/* The RM's staged VM_RESET clean-up is done: RESET, after its reply */
+static void sim_vm_reset_done(struct work_struct *work)
+{
+	struct sim_vm *vm = container_of(to_delayed_work(work), struct sim_vm,
+					 reset_work);
+	struct sim_batch notes;
+
+	sim_batch_init(&notes);
+	mutex_lock(&gsim.lock);
+	if (!vm->dead && vm->status == GUNYAH_RM_VM_STATUS_RESETTING)
+		sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_RESET, &notes);
+	sim_batch_flush(&notes);
+	mutex_unlock(&gsim.lock);
+	sim_vm_put(vm);
+}
+
 static struct sim_vm *sim_vm_create(u16 vmid, unsigned int nr)
 {
 	struct sim_vm *vm;
@@ -250,6 +266,8 @@ static struct sim_vm *sim_vm_create(u16 vmid, unsigned int nr)
 	kref_init(&vm->ref);
 	vm->vmid = vmid;
 	vm->status = GUNYAH_RM_VM_STATUS_LOAD;
+	vm->public = READ_ONCE(gsim.public_profile);
+	INIT_DELAYED_WORK(&vm->reset_work, sim_vm_reset_done);
 
 	for (i = 0; i < nr; i++) {
 		struct sim_vcpu *vcpu = &vm->vcpus[i];
@@ -310,6 +328,7 @@ struct sim_rm_req {
 	void *reply;
 	size_t reply_len;
 	bool reply_alloc;
+	bool refused;	/* rm_refuse_call: INIT_FAILED, as the real RM */
 	__le32 small[2];
 	struct sim_batch notes;
 	struct sim_vm *destroy;
@@ -329,6 +348,30 @@ static u32 sim_req_vm(struct sim_rm_req *req, struct sim_vm **vmp)
 		return GUNYAH_RM_ERROR_VMID_INVALID;
 	}
 	return GUNYAH_RM_ERROR_OK;
+}
+
+/* A call the RM's state machine does not allow in the VM's state */
+static u32 sim_rm_bad_state(struct sim_rm_req *req, const char *why)
+{
+	req->why = why;
+	return GUNYAH_RM_ERROR_VM_STATE;
+}
+
+/*
+ * rm_refuse_call armed for this call: the RM fails it the way the real
+ * RM fails a configure, init or start it has accepted: the VM becomes
+ * INIT_FAILED, and VM_STATUS says so before the reply.
+ */
+static u32 sim_rm_refuse(struct sim_rm_req *req, struct sim_vm *vm)
+{
+	u32 err = gsim.refuse_error ?: GUNYAH_RM_ERROR_MEM_INVALID;
+
+	if (!gsim.refuse_call || gsim.refuse_call != req->msg_id)
+		return GUNYAH_RM_ERROR_OK;
+	gsim.refuse_call = 0;
+	req->why = "refused as asked (rm_refuse_call)";
+	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_INIT_FAILED, &req->notes);
+	return err;
 }
 
 static u32 sim_rm_alloc_vmid(struct sim_rm_req *req)
@@ -388,11 +431,10 @@ static u32 sim_rm_dealloc_vmid(struct sim_rm_req *req)
 
 	if (err)
 		return err;
-	if (vm->status == GUNYAH_RM_VM_STATUS_RUNNING ||
-	    vm->status == GUNYAH_RM_VM_STATUS_PAUSED) {
-		req->why = "VM is running";
-		return GUNYAH_RM_ERROR_INVALID;
-	}
+	/* vm_mgnt.c: a vmid is freed only in LOAD or RESET */
+	if (vm->status != GUNYAH_RM_VM_STATUS_LOAD &&
+	    vm->status != GUNYAH_RM_VM_STATUS_RESET)
+		return sim_rm_bad_state(req, "VM is neither LOAD nor RESET");
 	list_del(&vm->list);
 	vm->dead = true;
 	req->destroy = vm;
@@ -439,6 +481,7 @@ static u32 sim_rm_config_image(struct sim_rm_req *req)
 {
 	const struct gunyah_rm_vm_config_image_req *r = (const void *)req->payload;
 	struct sim_vm *vm;
+	u32 err;
 
 	if (req->len != sizeof(*r)) {
 		req->why = "payload is not a config_image request";
@@ -453,10 +496,13 @@ static u32 sim_rm_config_image(struct sim_rm_req *req)
 		req->why = "unsupported auth mechanism";
 		return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
 	}
-	if (vm->status != GUNYAH_RM_VM_STATUS_LOAD) {
-		req->why = "VM is not in LOAD state";
-		return GUNYAH_RM_ERROR_INVALID;
-	}
+	if (vm->status != GUNYAH_RM_VM_STATUS_LOAD &&
+	    vm->status != GUNYAH_RM_VM_STATUS_RESET)
+		return sim_rm_bad_state(req, "VM is neither LOAD nor RESET");
+	err = sim_rm_refuse(req, vm);
+	if (err)
+		return err;
+	vm->configured = true;
 	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_AUTH, &req->notes);
 	return GUNYAH_RM_ERROR_OK;
 }
@@ -468,11 +514,12 @@ static u32 sim_rm_init_vm(struct sim_rm_req *req)
 
 	if (err)
 		return err;
-	if (vm->status != GUNYAH_RM_VM_STATUS_AUTH) {
-		req->why = vm->status == GUNYAH_RM_VM_STATUS_LOAD ?
-			   "VM image not configured" : "VM already initialized";
-		return GUNYAH_RM_ERROR_INVALID;
-	}
+	if (vm->status != GUNYAH_RM_VM_STATUS_AUTH)
+		return sim_rm_bad_state(req, vm->status == GUNYAH_RM_VM_STATUS_LOAD ?
+					"VM image not configured" : "VM already initialized");
+	err = sim_rm_refuse(req, vm);
+	if (err)
+		return err;
 	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_INIT, &req->notes);
 	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_READY, &req->notes);
 	return GUNYAH_RM_ERROR_OK;
@@ -519,11 +566,12 @@ static u32 sim_rm_start(struct sim_rm_req *req)
 
 	if (err)
 		return err;
-	if (vm->status != GUNYAH_RM_VM_STATUS_READY) {
-		req->why = vm->status == GUNYAH_RM_VM_STATUS_RUNNING ?
-			   "VM already running" : "VM not initialized";
-		return GUNYAH_RM_ERROR_INVALID;
-	}
+	if (vm->status != GUNYAH_RM_VM_STATUS_READY)
+		return sim_rm_bad_state(req, vm->status == GUNYAH_RM_VM_STATUS_RUNNING ?
+					"VM already running" : "VM not initialized");
+	err = sim_rm_refuse(req, vm);
+	if (err)
+		return err;
 	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_RUNNING, &req->notes);
 	/* Power-on: vCPUs with a program start running */
 	req->notes.vm = vm;
@@ -546,10 +594,9 @@ static u32 sim_rm_stop(struct sim_rm_req *req)
 		req->why = "no such VM";
 		return GUNYAH_RM_ERROR_VMID_INVALID;
 	}
-	if (vm->status != GUNYAH_RM_VM_STATUS_RUNNING) {
-		req->why = "VM is not running";
-		return GUNYAH_RM_ERROR_INVALID;
-	}
+	if (vm->status != GUNYAH_RM_VM_STATUS_RUNNING &&
+	    vm->status != GUNYAH_RM_VM_STATUS_PAUSED)
+		return sim_rm_bad_state(req, "VM is not running");
 	if (r->flags & GUNYAH_RM_VM_STOP_FLAG_FORCE_STOP) {
 		if (READ_ONCE(vm->ignore_force_stop))
 			pr_info("gunyah_sim: vm%u ignores a forced VM_STOP (ignore_force_stop)\n",
@@ -575,13 +622,23 @@ static u32 sim_rm_reset(struct sim_rm_req *req)
 
 	if (err)
 		return err;
-	if (vm->status == GUNYAH_RM_VM_STATUS_RUNNING ||
-	    vm->status == GUNYAH_RM_VM_STATUS_PAUSED) {
-		req->why = "VM is running; stop it first";
-		return GUNYAH_RM_ERROR_INVALID;
+	if (!vm->configured) {
+		/* vm_mgnt.c reads vm->vm_config before any state check */
+		atomic64_inc(&gsim.stats.fatal_calls);
+		pr_err("gunyah_sim: vm%u: VM_RESET of a VM without a configuration: the public RM would crash here\n",
+		       vm->vmid);
+		req->why = "no configuration to reset";
+		return GUNYAH_RM_ERROR_DENIED;
 	}
+	if (vm->status != GUNYAH_RM_VM_STATUS_EXITED &&
+	    vm->status != GUNYAH_RM_VM_STATUS_READY &&
+	    vm->status != GUNYAH_RM_VM_STATUS_INIT_FAILED)
+		return sim_rm_bad_state(req, "VM is not EXITED, READY or INIT_FAILED");
 	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_RESETTING, &req->notes);
-	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_RESET, &req->notes);
+	/* Reply now; RESET follows once the staged clean-up is done */
+	kref_get(&vm->ref);
+	queue_delayed_work(gsim.wq, &vm->reset_work,
+			   msecs_to_jiffies(READ_ONCE(gsim.reset_delay_ms)));
 	req->notes.vm = vm;
 	req->notes.wake_vm = true;
 	return GUNYAH_RM_ERROR_OK;
@@ -690,7 +747,7 @@ static bool sim_rm_fake_reply(struct sim_batch *out, u16 seq, u32 msg_id)
 	return true;
 }
 
-/* Serve one complete request: reply first, then the notifications it caused */
+/* Serve one complete request: the notifications it caused, then its reply */
 static void sim_rm_dispatch(u16 seq, u32 msg_id, const u8 *payload, size_t len)
 {
 	struct sim_rm_req req = {
@@ -720,9 +777,10 @@ static void sim_rm_dispatch(u16 seq, u32 msg_id, const u8 *payload, size_t len)
 				    sim_rm_call_name(msg_id), msg_id, seq, len,
 				    err, req.why ?: "out of memory");
 	}
+	/* Like the real RM: state changes are announced before the reply */
+	sim_batch_flush(&req.notes);
 	sim_rm_reply(&out, seq, msg_id, err, req.reply, req.reply_len);
 	sim_batch_flush(&out);
-	sim_batch_flush(&req.notes);
 	mutex_unlock(&gsim.lock);
 
 	if (req.reply_alloc)
@@ -855,6 +913,7 @@ int sim_rm_init(void)
 	ida_init(&gsim.vmid_ida);
 	ida_init(&gsim.hwirq_ida);
 	gsim.next_capid = SIM_CAPID_VCPU;
+	gsim.reset_delay_ms = 10;
 	INIT_WORK(&gsim.rm_work, sim_rm_work);
 
 	gsim.partial.buf = kmalloc(SIM_RM_MAX_REQ_LEN, GFP_KERNEL);
@@ -875,6 +934,12 @@ void sim_rm_exit(void)
 	struct sim_vm *vm, *tmp;
 	LIST_HEAD(doomed);
 
+	/* Resets in progress finish now, so that draining the queue waits */
+	mutex_lock(&gsim.lock);
+	list_for_each_entry(vm, &gsim.vms, list)
+		if (delayed_work_pending(&vm->reset_work))
+			mod_delayed_work(gsim.wq, &vm->reset_work, 0);
+	mutex_unlock(&gsim.lock);
 	destroy_workqueue(gsim.wq);
 
 	mutex_lock(&gsim.lock);

@@ -24,6 +24,12 @@
  *                            the host called vcpu_run again after it
  *   system_off TYPE          the guest shut the VM down
  *   crash                    the guest crashed the VM
+ *   fault                    the vCPU took an unrecoverable fault
+ *   psci_reset legacy|TYPE COOKIE 32|64    the guest asked PSCI for a
+ *                            system reset
+ * Under the public hypervisor's profile (sim_vm.public) resume actions do
+ * not exist: every MMIO resume is an EMULATE; and there is no page-fault
+ * state: a page_fault instruction is an 8-byte MMIO access there.
  *   end                      ran past the last instruction (powered off)
  * When more than 256 lines pile up the oldest go, and a first line
  * "dropped N" says how many.
@@ -197,7 +203,9 @@ static void sim_vcpu_resume(struct sim_vcpu *vcpu, unsigned long *resume_data)
 	switch (vcpu->pending) {
 	case SIM_PEND_MMIO_READ:
 	case SIM_PEND_MMIO_WRITE:
-		switch (resume_data[1]) {
+		/* addrspace_handle_vcpu_run_resume_*: no action word there */
+		switch (vcpu->vm->public ? GUNYAH_ADDRSPACE_VMMIO_ACTION_EMULATE :
+			resume_data[1]) {
 		case GUNYAH_ADDRSPACE_VMMIO_ACTION_EMULATE:
 			if (read) {
 				val = resume_data[0] & sim_len_mask(vcpu->pend_len);
@@ -245,6 +253,37 @@ static void sim_vcpu_powered_off(struct gunyah_hypercall_vcpu_run_resp *resp,
 	resp->state_data[0] = exited ? GUNYAH_VCPU_POWERED_OFF_EXITED : 0;
 }
 
+/* The RM's vcpu_halt_callback: the VM exits, with the vCPU's reason */
+static void sim_vcpu_psci_reset(struct sim_vcpu *vcpu,
+				const struct sim_insn *insn,
+				struct gunyah_hypercall_vcpu_run_resp *resp,
+				struct sim_batch *batch)
+{
+	u64 cookie = insn->flag64 ? insn->value : (u32)insn->value;
+	u32 words[4] = { 0 };
+
+	resp->state = GUNYAH_VCPU_STATE_PSCI_SYSTEM_RESET;
+	if (!insn->flag) {
+		sim_log(vcpu, "psci_reset legacy");
+		resp->state_data[0] = GUNYAH_VCPU_PSCI_RESET_LEGACY;
+		sim_vm_exit(vcpu->vm, GUNYAH_VM_EXIT_TYPE_PLATFORM_RESET, words, 1,
+			    batch);
+		return;
+	}
+	sim_log(vcpu, "psci_reset %#llx %#llx %d", insn->arg, cookie,
+		insn->flag64 ? 64 : 32);
+	resp->state_data[0] = insn->arg |
+			      (insn->flag64 ? GUNYAH_VCPU_PSCI_RESET_64BIT : 0);
+	resp->state_data[1] = cookie;
+	/* flags (bit 15: SMC64) | exit code NORMAL << 16, type, cookie */
+	words[0] = insn->flag64 ? BIT(15) : 0;
+	words[1] = insn->arg;
+	words[2] = lower_32_bits(cookie);
+	words[3] = upper_32_bits(cookie);
+	sim_vm_exit(vcpu->vm, GUNYAH_VM_EXIT_TYPE_PSCI_SYSTEM_RESET2, words,
+		    ARRAY_SIZE(words), batch);
+}
+
 static void sim_vcpu_pend(struct sim_vcpu *vcpu, const char *what)
 {
 	vcpu->pending = SIM_PEND_RESUME;
@@ -261,6 +300,7 @@ sim_vcpu_exec(struct sim_vcpu *vcpu, unsigned long *resume_data,
 	      struct gunyah_hypercall_vcpu_run_resp *resp,
 	      struct sim_batch *batch, unsigned int *delay_ms)
 {
+	static const u32 no_reason;
 	struct sim_vm *vm = vcpu->vm;
 	const struct sim_insn *insn;
 	unsigned int steps;
@@ -271,6 +311,13 @@ sim_vcpu_exec(struct sim_vcpu *vcpu, unsigned long *resume_data,
 	}
 
 	sim_vcpu_resume(vcpu, resume_data);
+
+	/* The public hypervisor's transient BLOCKED: resumed, no progress */
+	if (vm->blocked_runs) {
+		vm->blocked_runs--;
+		resp->state = GUNYAH_VCPU_STATE_BLOCKED;
+		return GUNYAH_ERROR_OK;
+	}
 
 	for (steps = 0; steps < SIM_MAX_STEPS; steps++) {
 		if (vcpu->off) {
@@ -307,6 +354,20 @@ sim_vcpu_exec(struct sim_vcpu *vcpu, unsigned long *resume_data,
 			resp->state_data[2] = vcpu->pend_value;
 			return GUNYAH_ERROR_OK;
 		case SIM_OP_PAGE_FAULT:
+			if (vm->public) {
+				/* No state 7: a plain 8-byte MMIO access */
+				vcpu->pending = insn->flag ? SIM_PEND_MMIO_WRITE :
+							     SIM_PEND_MMIO_READ;
+				vcpu->pend_addr = insn->arg;
+				vcpu->pend_len = sizeof(u64);
+				vcpu->pend_value = 0;
+				resp->state = insn->flag ?
+					GUNYAH_VCPU_ADDRSPACE_VMMIO_WRITE :
+					GUNYAH_VCPU_ADDRSPACE_VMMIO_READ;
+				resp->state_data[0] = insn->arg;
+				resp->state_data[1] = sizeof(u64);
+				return GUNYAH_ERROR_OK;
+			}
 			vcpu->pending = SIM_PEND_PAGE_FAULT;
 			vcpu->pend_addr = insn->arg;
 			vcpu->pend_value = insn->flag;
@@ -353,6 +414,8 @@ sim_vcpu_exec(struct sim_vcpu *vcpu, unsigned long *resume_data,
 			vcpu->pc++;
 			sim_vcpu_pend(vcpu, "state");
 			resp->state = insn->arg;
+			resp->state_data[0] = insn->value;
+			resp->state_data[1] = insn->value2;
 			return GUNYAH_ERROR_OK;
 		case SIM_OP_HYP_ERROR:
 			vcpu->pc++;
@@ -370,6 +433,18 @@ sim_vcpu_exec(struct sim_vcpu *vcpu, unsigned long *resume_data,
 			sim_log(vcpu, "crash");
 			sim_vm_crash(vm, batch);
 			sim_vcpu_powered_off(resp, true);
+			return GUNYAH_ERROR_OK;
+		case SIM_OP_FAULT:
+			vcpu->pc++;
+			sim_log(vcpu, "fault");
+			resp->state = GUNYAH_VCPU_STATE_FAULT;
+			/* one reason word: flags 0, exit code NORMAL */
+			sim_vm_exit(vm, GUNYAH_VM_EXIT_TYPE_SOFTWARE_ERROR,
+				    &no_reason, 1, batch);
+			return GUNYAH_ERROR_OK;
+		case SIM_OP_PSCI_RESET:
+			vcpu->pc++;
+			sim_vcpu_psci_reset(vcpu, insn, resp, batch);
 			return GUNYAH_ERROR_OK;
 		case SIM_OP_LOOP:
 			vcpu->pc = 0;
@@ -407,7 +482,10 @@ enum gunyah_error sim_vcpu_run(u64 capid, unsigned long *resume_data,
 			return GUNYAH_ERROR_CSPACE_WRONG_OBJ_TYPE;
 		return GUNYAH_ERROR_CSPACE_CAP_NULL;
 	}
-	if (vcpu->in_run) {
+	if (vcpu->in_run || vcpu->vm->busy_runs) {
+		/* Another caller is inside, or busy_runs asks for it */
+		if (!vcpu->in_run)
+			vcpu->vm->busy_runs--;
 		mutex_unlock(&gsim.lock);
 		return GUNYAH_ERROR_BUSY;
 	}

@@ -60,6 +60,8 @@ enum gunyah_vcpu_run_state {
  * @errors_resume_action: runs refused for an invalid resume_action
  * @errors_interrupted: runs ended by immediate_exit or a signal
  * @errors_nodev: runs ended with -ENODEV (not started, going away)
+ * @halts: the hypervisor reported the vCPU halted for good (fault, PSCI
+ *         system reset, powered off with the exited flag)
  *
  * Written only by the thread holding the vCPU's run_lock, with plain
  * increments on cache lines of their own; debugfs reads them racily.
@@ -81,6 +83,7 @@ struct gunyah_vcpu_stats {
 	u64 errors_resume_action;
 	u64 errors_interrupted;
 	u64 errors_nodev;
+	u64 halts;
 };
 
 /**
@@ -99,6 +102,8 @@ struct gunyah_vcpu_stats {
  * @wait: where a run sleeps until woken
  * @woken: the wake-up interrupt fired since the last vcpu_run hypercall
  * @going_down: the resource is being taken back; runs must leave
+ * @halted: the hypervisor said this vCPU will not run again; runs wait
+ *          for the RM to report the VM down instead of calling vcpu_run
  * @nb: RM notifications: a VM that stops wakes sleeping runs
  * @ticket: claims the VM's vCPU resource with this vCPU's index as label
  * @kref: one reference for the function instance, one for the fd
@@ -121,6 +126,7 @@ struct gunyah_vcpu {
 	wait_queue_head_t wait;
 	bool woken;
 	bool going_down;
+	bool halted;
 
 	struct notifier_block nb;
 	struct gunyah_vm_resource_ticket ticket;
@@ -378,6 +384,44 @@ static int gunyah_vcpu_stop_reason(struct gunyah_vcpu *vcpu)
 }
 
 /*
+ * The vCPU halted for good (vcpu_run state FAULT or PSCI_SYSTEM_RESET,
+ * or POWERED_OFF with the exited flag). The RM learns of it from the
+ * hypervisor and reports the VM down (VM_STATUS, then VM_EXITED with the
+ * exit type and reason): wait for that and return it as a STATUS exit.
+ * Never resumed: the hypervisor would only power the vCPU off again. If
+ * the RM never reports, the wait lasts until a signal or teardown.
+ */
+static int gunyah_vcpu_wait_halted(struct gunyah_vcpu *vcpu)
+	__must_hold(&vcpu->run_lock)
+{
+	int ret;
+
+	for (;;) {
+		ret = gunyah_vcpu_check_system(vcpu);
+		if (ret <= 0)
+			return ret;
+		ret = gunyah_vcpu_stop_reason(vcpu);
+		if (ret)
+			return ret;
+		WRITE_ONCE(vcpu->woken, false);
+		ret = gunyah_vcpu_wait(vcpu);
+		if (ret)
+			return ret;
+	}
+}
+
+static void gunyah_vcpu_halt(struct gunyah_vcpu *vcpu,
+			     const struct gunyah_hypercall_vcpu_run_resp *resp)
+	__must_hold(&vcpu->run_lock)
+{
+	vcpu->halted = true;
+	gunyah_vcpu_stat_inc(&vcpu->stats.halts);
+	pr_info_ratelimited("gunyah_vcpu: vCPU %u halted (vcpu_run state %#llx, data %#llx %#llx); waiting for the RM to report the VM's exit\n",
+			    vcpu->ticket.label, resp->state,
+			    resp->state_data[0], resp->state_data[1]);
+}
+
+/*
  * The run loop. Returns 0 with an exit in the shared page, or an errno
  * with no exit: -EINTR (immediate_exit), -ERESTARTSYS (signal), -ENODEV
  * (no vCPU resource: the VM has not started or the vCPU is going away),
@@ -415,6 +459,11 @@ static int gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
 	ret = gunyah_vcpu_stop_reason(vcpu);
 	if (ret)
 		goto out;
+
+	if (vcpu->halted) {
+		ret = gunyah_vcpu_wait_halted(vcpu);
+		goto out;
+	}
 
 	if (vcpu->state == GUNYAH_VCPU_RUN_STATE_UNKNOWN) {
 		ret = gunyah_vcpu_check_system(vcpu);
@@ -487,6 +536,12 @@ static int gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
 			ret = gunyah_vcpu_check_system(vcpu);
 			if (ret <= 0)
 				goto out;
+			if (resp.state_data[0] & GUNYAH_VCPU_POWERED_OFF_EXITED) {
+				/* No CPU_ON can bring it back */
+				gunyah_vcpu_halt(vcpu, &resp);
+				ret = gunyah_vcpu_wait_halted(vcpu);
+				goto out;
+			}
 			fallthrough;
 		case GUNYAH_VCPU_STATE_EXPECTS_WAKEUP:
 			gunyah_vcpu_stat_inc(&vcpu->stats.sleeps);
@@ -517,6 +572,11 @@ static int gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
 		case GUNYAH_VCPU_ADDRSPACE_PAGE_FAULT:
 			gunyah_handle_page_fault(vcpu, &resp);
 			ret = 0;
+			goto out;
+		case GUNYAH_VCPU_STATE_FAULT:
+		case GUNYAH_VCPU_STATE_PSCI_SYSTEM_RESET:
+			gunyah_vcpu_halt(vcpu, &resp);
+			ret = gunyah_vcpu_wait_halted(vcpu);
 			goto out;
 		default:
 			/*
@@ -630,6 +690,7 @@ static const struct {
 	GUNYAH_VCPU_STAT(errors_resume_action),
 	GUNYAH_VCPU_STAT(errors_interrupted),
 	GUNYAH_VCPU_STAT(errors_nodev),
+	GUNYAH_VCPU_STAT(halts),
 };
 
 static_assert(ARRAY_SIZE(gunyah_vcpu_stat_fields) * sizeof(u64) ==

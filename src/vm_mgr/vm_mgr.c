@@ -23,6 +23,11 @@ module_param(stop_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(stop_timeout_ms,
 		 "How long VM teardown waits for a stopped VM to leave RUNNING, before and after a forced stop (ms)");
 
+static unsigned int reset_timeout_ms = 5000;
+module_param(reset_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(reset_timeout_ms,
+		 "How long freeing a VM id waits for the RM to finish VM_RESET (its VM_STATUS of RESET), in ms");
+
 static const char *gunyah_vm_status_name(enum gunyah_rm_vm_status status)
 {
 	switch (status) {
@@ -115,6 +120,10 @@ static void gunyah_vm_notify_status(struct gunyah_vm *ghvm, const void *data,
 		   ghvm->stats.notifications_vm_status + 1);
 
 	down_write(&ghvm->status_lock);
+	if (ghvm->vmid == vmid) {
+		changed = ghvm->rm_state != p->vm_status;
+		ghvm->rm_state = p->vm_status;
+	}
 	if (ghvm->vmid == vmid &&
 	    gunyah_vm_status_is_async(ghvm->vm_status, p->vm_status)) {
 		ghvm->vm_status = p->vm_status;
@@ -148,7 +157,7 @@ static void gunyah_vm_notify_exited(struct gunyah_vm *ghvm, const void *data,
 				     "VM %u exit reason claims %u bytes but only %zu arrived\n",
 				     vmid, reason_size, avail);
 	copy = min3((size_t)reason_size, avail,
-		    (size_t)GUNYAH_VM_MAX_EXIT_REASON_SIZE);
+		    (size_t)GUNYAH_VM_EXIT_REASON_KEPT);
 
 	down_write(&ghvm->status_lock);
 	if (ghvm->vmid == vmid) {
@@ -156,8 +165,11 @@ static void gunyah_vm_notify_exited(struct gunyah_vm *ghvm, const void *data,
 		ghvm->exit_info.type = le16_to_cpu(p->exit_type);
 		ghvm->exit_info.padding = 0;
 		ghvm->exit_info.reason_size = reason_size;
-		memset(ghvm->exit_info.reason, 0, sizeof(ghvm->exit_info.reason));
-		memcpy(ghvm->exit_info.reason, p->exit_reason, copy);
+		memset(ghvm->exit_reason, 0, sizeof(ghvm->exit_reason));
+		memcpy(ghvm->exit_reason, p->exit_reason, copy);
+		memcpy(ghvm->exit_info.reason, ghvm->exit_reason,
+		       sizeof(ghvm->exit_info.reason));
+		ghvm->exit_reason_len = copy;
 	}
 	up_write(&ghvm->status_lock);
 	wake_up(&ghvm->vm_status_wait);
@@ -184,25 +196,84 @@ static int gunyah_vm_rm_notification(struct notifier_block *nb,
 
 /* ---- start ---- */
 
-/* Undo a start that got as far as allocating a vmid (status_lock not held) */
-static void gunyah_vm_start_rollback(struct gunyah_vm *ghvm, bool initialised)
+static bool gunyah_vm_rm_reset_done(struct gunyah_vm *ghvm)
 {
+	return READ_ONCE(ghvm->rm_state) == GUNYAH_RM_VM_STATUS_RESET;
+}
+
+/*
+ * Give the VM id back to the RM. The RM frees an id only in LOAD or
+ * RESET (RM_ERROR_VM_STATE otherwise), and its VM_RESET is asynchronous:
+ * the reply comes first, the VM_STATUS of RESET after its staged
+ * clean-up. A VM whose VM_CONFIG_IMAGE the RM refused is INIT_FAILED
+ * without a configuration, which the public RM's VM_RESET dereferences:
+ * that id cannot be freed, and is never reset.
+ * Returns 0 once the id is free, else an errno (logged).
+ */
+static int gunyah_vm_free_vmid(struct gunyah_vm *ghvm)
+{
+	enum gunyah_rm_vm_status state;
 	u16 vmid = ghvm->vmid;
+	long left;
 	int ret;
 
-	gunyah_vm_release_resources(ghvm);
-	if (initialised) {
-		ret = gunyah_rm_vm_reset(ghvm->rm, vmid);
-		if (ret)
-			dev_err(ghvm->parent, "VM %u: reset after a failed start failed: %d\n",
+	/* The RM reports a state change before it replies: take it in */
+	gunyah_rm_flush_notifications(ghvm->rm);
+	state = READ_ONCE(ghvm->rm_state);
+	if (state == GUNYAH_RM_VM_STATUS_AUTH) {
+		/*
+		 * Configured, VM_INIT never served (it failed on its way): the
+		 * RM resets no VM in AUTH, but READY and INIT_FAILED it does.
+		 */
+		dev_info(ghvm->parent, "VM %u: initialising it only to reset it\n", vmid);
+		ret = gunyah_rm_vm_init(ghvm->rm, vmid);
+		gunyah_rm_flush_notifications(ghvm->rm);
+		state = READ_ONCE(ghvm->rm_state);
+		if (ret && state == GUNYAH_RM_VM_STATUS_AUTH) {
+			dev_err(ghvm->parent, "VM %u: init failed: %d; vmid left allocated in the RM (it is auth)\n",
 				vmid, ret);
+			return ret;
+		}
 	}
-	gunyah_vm_debugfs_remove(ghvm);
+	if (state != GUNYAH_RM_VM_STATUS_LOAD && state != GUNYAH_RM_VM_STATUS_RESET) {
+		if (!ghvm->rm_configured) {
+			dev_err(ghvm->parent, "VM %u: vmid left allocated in the RM: it is %s without a configuration, which the RM can neither free nor reset\n",
+				vmid, gunyah_vm_status_name(state));
+			return -EBADFD;
+		}
+		down_write(&ghvm->status_lock);
+		ghvm->rm_state = GUNYAH_RM_VM_STATUS_RESETTING;
+		up_write(&ghvm->status_lock);
+		ret = gunyah_rm_vm_reset(ghvm->rm, vmid);
+		if (ret) {
+			dev_err(ghvm->parent, "VM %u: reset failed: %d; vmid left allocated in the RM\n",
+				vmid, ret);
+			return ret;
+		}
+		left = wait_event_killable_timeout(ghvm->vm_status_wait,
+						   gunyah_vm_rm_reset_done(ghvm),
+						   msecs_to_jiffies(reset_timeout_ms));
+		if (left <= 0) {
+			dev_err(ghvm->parent, "VM %u: %s before the RM reported the reset done; vmid left allocated in the RM\n",
+				vmid, left ? "killed" : "timed out");
+			return left ? -EINTR : -ETIMEDOUT;
+		}
+	}
 	ret = gunyah_rm_dealloc_vmid(ghvm->rm, vmid);
 	if (ret)
-		dev_err(ghvm->parent, "VM %u: freeing the vmid after a failed start failed: %d\n",
+		dev_err(ghvm->parent, "VM %u: freeing the vmid failed: %d\n",
 			vmid, ret);
+	/* Nothing about this vmid may reach its next owner */
 	gunyah_rm_flush_notifications(ghvm->rm);
+	return ret;
+}
+
+/* Undo a start that got as far as allocating a vmid (status_lock not held) */
+static void gunyah_vm_start_rollback(struct gunyah_vm *ghvm)
+{
+	gunyah_vm_release_resources(ghvm);
+	gunyah_vm_debugfs_remove(ghvm);
+	gunyah_vm_free_vmid(ghvm);
 
 	down_write(&ghvm->status_lock);
 	ghvm->vmid = 0;
@@ -212,7 +283,6 @@ static void gunyah_vm_start_rollback(struct gunyah_vm *ghvm, bool initialised)
 static int gunyah_vm_start(struct gunyah_vm *ghvm)
 {
 	struct gunyah_rm_hyp_resources *res;
-	bool initialised = false;
 	u32 n;
 	int ret;
 
@@ -236,6 +306,8 @@ static int gunyah_vm_start(struct gunyah_vm *ghvm)
 	}
 	ghvm->vmid = ret;
 	ghvm->vm_status = GUNYAH_RM_VM_STATUS_LOAD;
+	ghvm->rm_state = GUNYAH_RM_VM_STATUS_LOAD;
+	ghvm->rm_configured = false;
 	gunyah_vm_debugfs_add(ghvm);
 
 	ret = gunyah_rm_vm_configure(ghvm->rm, ghvm->vmid, GUNYAH_RM_VM_AUTH_NONE,
@@ -246,7 +318,7 @@ static int gunyah_vm_start(struct gunyah_vm *ghvm)
 		goto err;
 	}
 
-	initialised = true;	/* a failed init needs a reset too */
+	ghvm->rm_configured = true;
 	ret = gunyah_rm_vm_init(ghvm->rm, ghvm->vmid);
 	if (ret) {
 		dev_err_ratelimited(ghvm->parent, "VM %u: init failed: %d\n",
@@ -290,7 +362,7 @@ err:
 	ghvm->vm_status = GUNYAH_RM_VM_STATUS_INIT_FAILED;
 	up_write(&ghvm->status_lock);
 	wake_up(&ghvm->vm_status_wait);
-	gunyah_vm_start_rollback(ghvm, initialised);
+	gunyah_vm_start_rollback(ghvm);
 	return ret;
 }
 
@@ -333,8 +405,6 @@ static void gunyah_vm_stop(struct gunyah_vm *ghvm)
 static void gunyah_vm_release(struct kref *kref)
 {
 	struct gunyah_vm *ghvm = container_of(kref, struct gunyah_vm, kref);
-	enum gunyah_rm_vm_status status;
-	int ret;
 
 	if (READ_ONCE(ghvm->vm_status) == GUNYAH_RM_VM_STATUS_RUNNING)
 		gunyah_vm_stop(ghvm);
@@ -349,22 +419,8 @@ static void gunyah_vm_release(struct kref *kref)
 	 */
 	gunyah_vm_debugfs_remove(ghvm);
 
-	if (ghvm->vmid) {
-		status = READ_ONCE(ghvm->vm_status);
-		if (status != GUNYAH_RM_VM_STATUS_LOAD &&
-		    status != GUNYAH_RM_VM_STATUS_RESET) {
-			ret = gunyah_rm_vm_reset(ghvm->rm, ghvm->vmid);
-			if (ret)
-				dev_err(ghvm->parent, "VM %u: reset failed: %d\n",
-					ghvm->vmid, ret);
-		}
-		ret = gunyah_rm_dealloc_vmid(ghvm->rm, ghvm->vmid);
-		if (ret)
-			dev_err(ghvm->parent, "VM %u: freeing the vmid failed: %d\n",
-				ghvm->vmid, ret);
-		/* Nothing about this vmid may reach its next owner */
-		gunyah_rm_flush_notifications(ghvm->rm);
-	}
+	if (ghvm->vmid)
+		gunyah_vm_free_vmid(ghvm);
 
 	gunyah_rm_notifier_unregister(ghvm->rm, &ghvm->nb);
 	gunyah_rm_put(ghvm->rm);
@@ -451,6 +507,12 @@ static void gunyah_vm_show_fdinfo(struct seq_file *m, struct file *filp)
 	down_read(&ghvm->status_lock);
 	seq_printf(m, "vmid:\t%u\n", ghvm->vmid);
 	seq_printf(m, "status:\t%s\n", gunyah_vm_status_name(ghvm->vm_status));
+	if (ghvm->vm_status == GUNYAH_RM_VM_STATUS_EXITED) {
+		/* All of the reason: the run page holds only its first bytes */
+		seq_printf(m, "exit_type:\t%u\n", ghvm->exit_info.type);
+		seq_printf(m, "exit_reason:\t%*phN\n", (int)ghvm->exit_reason_len,
+			   ghvm->exit_reason);
+	}
 	up_read(&ghvm->status_lock);
 }
 

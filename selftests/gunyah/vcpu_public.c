@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The vcpu_run states of the public Gunyah hypervisor
+ * (quic/gunyah-hypervisor) and what the RM then reports, under both of
+ * the simulator's profiles: FAULT (6) and PSCI_SYSTEM_RESET (0x100) halt
+ * the vCPU and RUN returns the RM's VM_EXITED as a STATUS exit; so does
+ * POWERED_OFF with its "exited" flag; a halted vCPU whose report never
+ * comes waits until a signal, without calling vcpu_run again;
+ * ERROR_BUSY and a long run of transient BLOCKED leave the vCPU usable.
+ * Under the public profile resume actions do not exist (every MMIO
+ * resume is an EMULATE) and neither does the page-fault state.
+ */
+#include <signal.h>
+#include <stdint.h>
+
+#include "kselftest_harness.h"
+#include "vcpu_util.h"
+
+#define PUBLIC_PROFILE	SIM_DEBUGFS "/public_profile"
+
+FIXTURE(hyp)
+{
+	struct gh_vm gv;
+	int fd, vmid;
+	struct gunyah_vcpu_run *run;
+};
+
+FIXTURE_VARIANT(hyp)
+{
+	bool public;	/* the public hypervisor's profile, else v17's */
+};
+
+FIXTURE_VARIANT_ADD(hyp, v17) {
+	.public = false,
+};
+
+FIXTURE_VARIANT_ADD(hyp, public) {
+	.public = true,
+};
+
+FIXTURE_SETUP(hyp)
+{
+	/* New VMs take the profile from here; the test process is alone */
+	if (gh_sim_present())
+		ASSERT_EQ(0, gh_write_file(PUBLIC_PROFILE, variant->public ? "Y" : "N"));
+	gh_vm_setup(_metadata, &self->gv, 2, true);
+	self->fd = self->gv.vcpu[0];
+	self->run = self->gv.run[0];
+	self->vmid = self->gv.vmid;
+}
+
+FIXTURE_TEARDOWN(hyp)
+{
+	gh_vm_teardown(&self->gv);
+	if (gh_sim_present())
+		gh_write_file(PUBLIC_PROFILE, "N");
+}
+
+#define LOAD(vcpu, prog) ASSERT_EQ(0, gh_sim_load(self->vmid, vcpu, prog))
+
+static int vm_knob(int vmid, const char *name, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d/%s", vmid, name);
+	return gh_write_file(path, "%s", val);
+}
+
+/*
+ * Expect a STATUS exit EXITED with @type and the words @w[0..n): the run
+ * page holds the first 8 bytes of the reason, the VM fd's fdinfo all.
+ */
+static void expect_exited(struct __test_metadata *_metadata, int vm,
+			  const struct gunyah_vcpu_run *run, __u16 type,
+			  const __u32 *w, unsigned int n)
+{
+	char path[64], info[512], want[128], *p;
+	unsigned int i;
+	__u32 word;
+
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, run->exit_reason);
+	EXPECT_EQ(GUNYAH_VM_STATUS_EXITED, run->status.status);
+	EXPECT_EQ(type, run->status.exit_info.type);
+	ASSERT_EQ(n * 4, run->status.exit_info.reason_size);
+	for (i = 0; i < n && i < GUNYAH_VM_MAX_EXIT_REASON_SIZE / 4; i++) {
+		memcpy(&word, run->status.exit_info.reason + i * 4, 4);
+		EXPECT_EQ(w[i], word) TH_LOG("reason word %u", i);
+	}
+	for (i = 0, p = want; i < n; i++)	/* little-endian bytes */
+		p += sprintf(p, "%02x%02x%02x%02x", w[i] & 0xff, (w[i] >> 8) & 0xff,
+			     (w[i] >> 16) & 0xff, w[i] >> 24);
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", vm);
+	ASSERT_LT(0, gh_read_text(path, info, sizeof(info)));
+	p = strstr(info, "exit_reason:\t");
+	ASSERT_NE(NULL, p) TH_LOG("%s", info);
+	p += strlen("exit_reason:\t");
+	EXPECT_EQ(0, strncmp(want, p, strlen(want))) TH_LOG("fdinfo %s, want %s", p, want);
+	EXPECT_EQ('\n', p[strlen(want)]);
+}
+
+#define EXPECT_EXITED(gv, i, type, w) \
+	expect_exited(_metadata, (gv)->vm, (gv)->run[i], type, w, ARRAY_SIZE(w))
+
+/* The profile the test asked for is the one the VM got */
+TEST_F(hyp, profile_applies)
+{
+	char path[128], buf[8];
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d/public", self->vmid);
+	ASSERT_LT(0, gh_read_text(path, buf, sizeof(buf)));
+	EXPECT_EQ(variant->public ? 'Y' : 'N', buf[0]);
+}
+
+/* PSCI SYSTEM_RESET2, SMC32: exit type 3, 16 bytes of reason */
+TEST_F(hyp, psci_system_reset2)
+{
+	const __u32 w[] = { 0, 0x80000001, 0x12345678, 0 };
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD(0, "psci_reset 0x80000001 0x12345678\nmmio_read 0x10 4\n");
+	ASSERT_EQ(0, gh_run(self->fd));
+	EXPECT_EXITED(&self->gv, 0, GUNYAH_VM_EXIT_TYPE_PSCI_SYSTEM_RESET2, w);
+	GH_EXPECT_LOG(self->vmid, 0, "load 2\npsci_reset 0x80000001 0x12345678 32\n");
+	/* Again, and on the vCPU that never ran */
+	ASSERT_EQ(0, gh_run(self->fd));
+	EXPECT_EXITED(&self->gv, 0, GUNYAH_VM_EXIT_TYPE_PSCI_SYSTEM_RESET2, w);
+	ASSERT_EQ(0, gh_run(self->gv.vcpu[1]));
+	EXPECT_EXITED(&self->gv, 1, GUNYAH_VM_EXIT_TYPE_PSCI_SYSTEM_RESET2, w);
+}
+
+/* SMC64: flag bit 15 and a 64-bit cookie */
+TEST_F(hyp, psci_system_reset2_64)
+{
+	const __u32 w[] = { 0x8000, 1, 0x55667788, 0x11223344 };
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD(0, "psci_reset 1 0x1122334455667788 64\n");
+	ASSERT_EQ(0, gh_run(self->fd));
+	EXPECT_EXITED(&self->gv, 0, GUNYAH_VM_EXIT_TYPE_PSCI_SYSTEM_RESET2, w);
+}
+
+/* PSCI SYSTEM_RESET: exit type 2 */
+TEST_F(hyp, psci_system_reset)
+{
+	const __u32 w[] = { 0 };
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD(0, "psci_reset\nmmio_read 0x10 4\n");
+	ASSERT_EQ(0, gh_run(self->fd));
+	EXPECT_EXITED(&self->gv, 0, GUNYAH_VM_EXIT_TYPE_PLATFORM_RESET, w);
+	GH_EXPECT_LOG(self->vmid, 0, "load 2\npsci_reset legacy\n");
+}
+
+/* An unrecoverable fault: exit type SOFTWARE_ERROR */
+TEST_F(hyp, vcpu_fault)
+{
+	const __u32 w[] = { 0 };
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD(0, "fault\nmmio_read 0x10 4\n");
+	ASSERT_EQ(0, gh_run(self->fd));
+	EXPECT_EXITED(&self->gv, 0, GUNYAH_VM_EXIT_TYPE_SOFTWARE_ERROR, w);
+	GH_EXPECT_LOG(self->vmid, 0, "load 2\nfault\n");
+}
+
+static void on_signal(int sig)
+{
+}
+
+/*
+ * A halted vCPU (@state with @data0) whose report has not come: RUN
+ * sleeps, a signal ends it with EINTR, the next RUN sleeps again without
+ * another vcpu_run, and the RM's report (vCPU 1 shuts the VM down) ends
+ * it with the STATUS exit.
+ */
+static void halted_waits(struct __test_metadata *_metadata, struct gh_vm *gv,
+			 const char *state)
+{
+	const __u32 w[] = { 0x2a };
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct gh_runner r;
+	char prog[64];
+	long runs;
+
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	snprintf(prog, sizeof(prog), "state %s\nmmio_read 0x10 4\n", state);
+	ASSERT_EQ(0, gh_sim_load(gv->vmid, 0, prog));
+	ASSERT_EQ(0, gh_runner_start(&r, gv->vcpu[0]));
+	ASSERT_TRUE(gh_wait_asleep(atomic_load(&r.tid)));
+	EXPECT_FALSE(atomic_load(&r.done));
+	ASSERT_EQ(0, pthread_kill(r.thread, SIGUSR1));
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	EXPECT_EQ(-EINTR, r.ret);
+	runs = gh_sim_runs(gv->vmid, 0);
+	EXPECT_EQ(1, runs);
+
+	ASSERT_EQ(0, gh_runner_start(&r, gv->vcpu[0]));
+	ASSERT_TRUE(gh_wait_asleep(atomic_load(&r.tid)));
+	ASSERT_EQ(0, gh_sim_load(gv->vmid, 1, "system_off 0 0x2a\n"));
+	ASSERT_EQ(0, gh_run(gv->vcpu[1]));
+	EXPECT_EXITED(gv, 1, GUNYAH_VM_EXIT_TYPE_VM_EXIT, w);
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	ASSERT_EQ(0, r.ret);
+	EXPECT_EXITED(gv, 0, GUNYAH_VM_EXIT_TYPE_VM_EXIT, w);
+	/* The halted vCPU was never resumed */
+	EXPECT_EQ(runs, gh_sim_runs(gv->vmid, 0));
+	GH_EXPECT_LOG(gv->vmid, 0, "load 2\n");
+}
+
+TEST_F(hyp, fault_waits_for_the_rm)
+{
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	halted_waits(_metadata, &self->gv, "6");
+}
+
+TEST_F(hyp, psci_reset_waits_for_the_rm)
+{
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	halted_waits(_metadata, &self->gv, "0x100 0x8000000000000000");
+}
+
+/* POWERED_OFF with bit 0 ("exited"): no CPU_ON can bring it back */
+TEST_F(hyp, powered_off_exited_waits_for_the_rm)
+{
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	halted_waits(_metadata, &self->gv, "2 1");
+}
+
+/* A state no hypervisor defines stays EINVAL, and the vCPU goes on */
+TEST_F(hyp, undefined_state_is_einval)
+{
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD(0, "state 0x101\nmmio_write 0x20 4 5\n");
+	EXPECT_EQ(-EINVAL, gh_run(self->fd));
+	ASSERT_EQ(0, gh_run(self->fd));
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
+	EXPECT_EQ(0x20, self->run->mmio.phys_addr);
+}
+
+/* ERROR_BUSY (another caller inside vcpu_run): EBUSY each time, then on */
+TEST_F(hyp, busy_is_ebusy_and_recovers)
+{
+	int i;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD(0, "mmio_read 0x10 4\nmmio_write 0x20 4 last\n");
+	ASSERT_EQ(0, gh_run(self->fd));
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
+	gh_set_mmio_data(self->run, 0x77);
+	ASSERT_EQ(0, vm_knob(self->vmid, "busy_runs", "20"));
+	for (i = 0; i < 20; i++)
+		ASSERT_EQ(-EBUSY, gh_run(self->fd)) TH_LOG("run %d", i);
+	/* The read's answer was kept across the refusals */
+	ASSERT_EQ(0, gh_run(self->fd));
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
+	EXPECT_EQ(0x20, self->run->mmio.phys_addr);
+	EXPECT_EQ(0x77, gh_mmio_data(self->run));
+	GH_EXPECT_LOG(self->vmid, 0, "load 2\nread 0x10 4 0x77\n");
+}
+
+/* A long run of transient BLOCKED: one RUN rides it out, resume kept */
+TEST_F(hyp, blocked_many_times)
+{
+	long runs;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD(0, "mmio_read 0x10 4\nmmio_write 0x20 4 last\n");
+	ASSERT_EQ(0, gh_run(self->fd));
+	gh_set_mmio_data(self->run, 0x55);
+	runs = gh_sim_runs(self->vmid, 0);
+	ASSERT_EQ(0, vm_knob(self->vmid, "blocked_runs", "500"));
+	ASSERT_EQ(0, gh_run(self->fd));
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
+	EXPECT_EQ(0x20, self->run->mmio.phys_addr);
+	EXPECT_EQ(0x55, gh_mmio_data(self->run));
+	EXPECT_EQ(runs + 501, gh_sim_runs(self->vmid, 0));
+	GH_EXPECT_LOG(self->vmid, 0, "load 2\nread 0x10 4 0x55\n");
+}
+
+/* Resume actions: v17 honours FAULT; the public hypervisor emulates */
+TEST_F(hyp, resume_action_fault)
+{
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD(0, "mmio_read 0x10 4\nmmio_write 0x20 4 1\n");
+	ASSERT_EQ(0, gh_run(self->fd));
+	gh_set_mmio_data(self->run, 7);
+	self->run->mmio.resume_action = GUNYAH_VCPU_RESUME_FAULT;
+	ASSERT_EQ(0, gh_run(self->fd));
+	EXPECT_EQ(0x20, self->run->mmio.phys_addr);
+	if (variant->public)
+		/* the read is emulated with resume data 0: no data for a FAULT */
+		GH_EXPECT_LOG(self->vmid, 0, "load 2\nread 0x10 4 0x0\n");
+	else
+		GH_EXPECT_LOG(self->vmid, 0, "load 2\nfault mmio 0x10\n");
+}
+
+/* No page-fault state on the public hypervisor: an 8-byte MMIO exit */
+TEST_F(hyp, page_fault_state)
+{
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD(0, "page_fault 0x40000 w\n");
+	ASSERT_EQ(0, gh_run(self->fd));
+	if (variant->public) {
+		ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
+		EXPECT_EQ(0x40000, self->run->mmio.phys_addr);
+		EXPECT_EQ(8, self->run->mmio.len);
+		EXPECT_EQ(1, self->run->mmio.is_write);
+	} else {
+		ASSERT_EQ(GUNYAH_VCPU_EXIT_PAGE_FAULT, self->run->exit_reason);
+		EXPECT_EQ(0x40000, self->run->page_fault.phys_addr);
+	}
+}
+
+TEST_HARNESS_MAIN
