@@ -18,24 +18,65 @@
 
 #define NR_VCPUS_PARAM	"/sys/module/gunyah_sim/parameters/nr_vcpus"
 
-FIXTURE(vcpu)
+/*
+ * vcpu: tests that hold on both of the simulator's hypervisor profiles,
+ * run under each. vcpu_v17: resume actions and the page-fault state,
+ * which only v17's hypervisor has (the public one: vcpu_public.c).
+ */
+#define VCPU_FIXTURE {			\
+	struct gh_vm gv;		\
+	int fd, vmid;			\
+	struct gunyah_vcpu_run *run;	\
+}
+
+#define VCPU_SETUP(public) do {						\
+	ASSERT_EQ(0, gh_sim_profile(public));				\
+	gh_vm_setup(_metadata, &self->gv, 1, true);			\
+	self->fd = self->gv.vcpu[0];					\
+	self->run = self->gv.run[0];					\
+	self->vmid = self->gv.vmid;					\
+} while (0)
+
+#define VCPU_TEARDOWN() do {						\
+	gh_vm_teardown(&self->gv);					\
+	gh_sim_profile(false);						\
+} while (0)
+
+FIXTURE(vcpu) VCPU_FIXTURE;
+
+FIXTURE_VARIANT(vcpu)
 {
-	struct gh_vm gv;
-	int fd, vmid;
-	struct gunyah_vcpu_run *run;
+	bool public;
+};
+
+FIXTURE_VARIANT_ADD(vcpu, v17) {
+	.public = false,
+};
+
+FIXTURE_VARIANT_ADD(vcpu, public) {
+	.public = true,
 };
 
 FIXTURE_SETUP(vcpu)
 {
-	gh_vm_setup(_metadata, &self->gv, 1, true);
-	self->fd = self->gv.vcpu[0];
-	self->run = self->gv.run[0];
-	self->vmid = self->gv.vmid;
+	VCPU_SETUP(variant->public);
 }
 
 FIXTURE_TEARDOWN(vcpu)
 {
-	gh_vm_teardown(&self->gv);
+	VCPU_TEARDOWN();
+}
+
+FIXTURE(vcpu_v17) VCPU_FIXTURE;
+
+FIXTURE_SETUP(vcpu_v17)
+{
+	VCPU_SETUP(false);
+}
+
+FIXTURE_TEARDOWN(vcpu_v17)
+{
+	VCPU_TEARDOWN();
 }
 
 /* Load @prog into vCPU 0 of the fixture's VM */
@@ -173,7 +214,7 @@ TEST_F(vcpu, mmio_length_above_8_is_clamped)
 		      "write 0x3010 200 0x1122334455667788\n");
 }
 
-TEST_F(vcpu, mmio_read_resume_retry)
+TEST_F(vcpu_v17, mmio_read_resume_retry)
 {
 	if (self->gv.skip)
 		return;	/* setup skipped */
@@ -189,7 +230,7 @@ TEST_F(vcpu, mmio_read_resume_retry)
 	GH_EXPECT_LOG(self->vmid, 0, "load 2\nretry mmio 0x1000\nread 0x1000 4 0x66\n");
 }
 
-TEST_F(vcpu, mmio_write_resume_retry)
+TEST_F(vcpu_v17, mmio_write_resume_retry)
 {
 	if (self->gv.skip)
 		return;	/* setup skipped */
@@ -202,7 +243,7 @@ TEST_F(vcpu, mmio_write_resume_retry)
 	GH_EXPECT_LOG(self->vmid, 0, "load 2\nretry mmio 0x2000\nwrite 0x2000 2 0x1234\n");
 }
 
-TEST_F(vcpu, mmio_resume_fault)
+TEST_F(vcpu_v17, mmio_resume_fault)
 {
 	if (self->gv.skip)
 		return;	/* setup skipped */
@@ -250,7 +291,7 @@ TEST_F(vcpu, mmio_invalid_resume_action)
 
 /* --- page faults --- */
 
-TEST_F(vcpu, page_fault_write)
+TEST_F(vcpu_v17, page_fault_write)
 {
 	if (self->gv.skip)
 		return;	/* setup skipped */
@@ -270,7 +311,7 @@ TEST_F(vcpu, page_fault_write)
 	GH_EXPECT_LOG(self->vmid, 0, "load 2\npage_fault 0x80000 w resumed\n");
 }
 
-TEST_F(vcpu, page_fault_read)
+TEST_F(vcpu_v17, page_fault_read)
 {
 	if (self->gv.skip)
 		return;	/* setup skipped */
@@ -284,7 +325,7 @@ TEST_F(vcpu, page_fault_read)
 	GH_EXPECT_LOG(self->vmid, 0, "load 2\npage_fault 0x90000 r resumed\n");
 }
 
-TEST_F(vcpu, page_fault_resume_actions)
+TEST_F(vcpu_v17, page_fault_resume_actions)
 {
 	static const __u8 actions[] = {
 		GUNYAH_VCPU_RESUME_HANDLED, GUNYAH_VCPU_RESUME_RETRY,
@@ -308,7 +349,7 @@ TEST_F(vcpu, page_fault_resume_actions)
 		      "page_fault 0x3000 w resumed\n");
 }
 
-TEST_F(vcpu, page_fault_invalid_resume_action)
+TEST_F(vcpu_v17, page_fault_invalid_resume_action)
 {
 	if (self->gv.skip)
 		return;	/* setup skipped */

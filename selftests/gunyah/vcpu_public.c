@@ -16,8 +16,6 @@
 #include "kselftest_harness.h"
 #include "vcpu_util.h"
 
-#define PUBLIC_PROFILE	SIM_DEBUGFS "/public_profile"
-
 FIXTURE(hyp)
 {
 	struct gh_vm gv;
@@ -41,8 +39,7 @@ FIXTURE_VARIANT_ADD(hyp, public) {
 FIXTURE_SETUP(hyp)
 {
 	/* New VMs take the profile from here; the test process is alone */
-	if (gh_sim_present())
-		ASSERT_EQ(0, gh_write_file(PUBLIC_PROFILE, variant->public ? "Y" : "N"));
+	ASSERT_EQ(0, gh_sim_profile(variant->public));
 	gh_vm_setup(_metadata, &self->gv, 2, true);
 	self->fd = self->gv.vcpu[0];
 	self->run = self->gv.run[0];
@@ -52,8 +49,7 @@ FIXTURE_SETUP(hyp)
 FIXTURE_TEARDOWN(hyp)
 {
 	gh_vm_teardown(&self->gv);
-	if (gh_sim_present())
-		gh_write_file(PUBLIC_PROFILE, "N");
+	gh_sim_profile(false);
 }
 
 #define LOAD(vcpu, prog) ASSERT_EQ(0, gh_sim_load(self->vmid, vcpu, prog))

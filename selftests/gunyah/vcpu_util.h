@@ -42,6 +42,18 @@ static inline bool gh_sim_present(void)
 	return access(SIM_DEBUGFS, F_OK) == 0;
 }
 
+/*
+ * The simulator's hypervisor profile for the VMs created from now on:
+ * the public hypervisor's (no resume actions, no page-fault state) or
+ * v17's. 0 or -errno; a no-op success without the simulator.
+ */
+static inline int gh_sim_profile(bool public)
+{
+	if (!gh_sim_present())
+		return 0;
+	return gh_write_file(SIM_DEBUGFS "/public_profile", public ? "Y" : "N");
+}
+
 /* GUNYAH_VCPU_RUN: 0 or -errno */
 static inline int gh_run(int fd)
 {
