@@ -8,7 +8,9 @@
  * public RM would crash). Each test counts the simulated RM's VMs: no
  * path may leave a VM id behind, except the one the RM cannot free.
  */
+#include <signal.h>
 #include <stdint.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "vcpu_util.h"
@@ -18,6 +20,7 @@
 #define VM_START_ID	0x56000004
 #define VM_INIT_ID	0x5600000b
 #define VM_CONFIG_ID	0x56000009
+#define RESET_TIMEOUT	"/sys/module/gunyah_rsc_mgr/parameters/reset_timeout_ms"
 
 FIXTURE(rm)
 {
@@ -74,6 +77,22 @@ static void close_vm(int vm, int vcpu)
 		close(vm);
 }
 
+/* The newest VM of the simulated RM and its status line; vmid or -1 */
+static int newest_vm(char *status, size_t len)
+{
+	char path[128];
+	int vmid;
+
+	for (vmid = 1023; vmid > 0; vmid--) {
+		snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d/status", vmid);
+		if (!access(path, F_OK))
+			break;
+	}
+	if (vmid <= 0 || gh_read_text(path, status, len) <= 0)
+		return -1;
+	return vmid;
+}
+
 /*
  * Starts the RM refuses (VM_START, VM_INIT: INIT_FAILED with a
  * configuration): reset, wait for RESET, free. Twenty in a row leave
@@ -127,7 +146,7 @@ TEST_F(rm, locally_failed_starts_leave_no_vmid)
  */
 TEST_F(rm, refused_configure_is_never_reset)
 {
-	char path[128], status[64];
+	char status[1024];
 	int vm, vcpu, vmid;
 
 	ASSERT_EQ(0, gh_write_file(SIM_DEBUGFS "/rm_refuse_call", "%#x", VM_CONFIG_ID));
@@ -135,13 +154,8 @@ TEST_F(rm, refused_configure_is_never_reset)
 	close_vm(vm, vcpu);
 	ASSERT_EQ(self->vms + 1, gh_sim_vms());
 	/* The VM left behind is the newest one, INIT_FAILED */
-	for (vmid = 1023; vmid > 0; vmid--) {
-		snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d/status", vmid);
-		if (!access(path, F_OK))
-			break;
-	}
+	vmid = newest_vm(status, sizeof(status));
 	ASSERT_LT(0, vmid);
-	ASSERT_LT(0, gh_read_text(path, status, sizeof(status)));
 	EXPECT_NE(NULL, strstr(status, "status: init_failed")) TH_LOG("%s", status);
 	ASSERT_EQ(0, gh_write_file(SIM_DEBUGFS "/reap_vm", "%d", vmid));
 	EXPECT_EQ(self->vms, gh_sim_vms());
@@ -160,6 +174,80 @@ TEST_F(rm, teardown_waits_for_reset)
 	ASSERT_EQ(0, start_vm(self->dev, &vm, &vcpu));
 	ASSERT_EQ(self->vms + 1, gh_sim_vms());
 	close_vm(vm, vcpu);
+	EXPECT_EQ(self->vms, gh_sim_vms());
+}
+
+/*
+ * The RM never finishes a reset: teardown gives up after
+ * reset_timeout_ms, says so, and leaves the vmid (still RESETTING).
+ */
+TEST_F(rm, reset_wait_is_bounded)
+{
+	char old[32], status[1024];
+	int vm, vcpu, vmid;
+
+	ASSERT_LT(0, gh_read_text(RESET_TIMEOUT, old, sizeof(old)));
+	ASSERT_EQ(0, gh_write_file(RESET_TIMEOUT, "200"));
+	ASSERT_EQ(0, gh_write_file(SIM_DEBUGFS "/rm_reset_delay_ms", "600000"));
+	EXPECT_EQ(0, start_vm(self->dev, &vm, &vcpu));
+	close_vm(vm, vcpu);
+	gh_write_file(RESET_TIMEOUT, "%s", old);
+	ASSERT_EQ(self->vms + 1, gh_sim_vms());
+	vmid = newest_vm(status, sizeof(status));
+	ASSERT_LT(0, vmid);
+	EXPECT_NE(NULL, strstr(status, "status: resetting")) TH_LOG("%s", status);
+	ASSERT_EQ(0, gh_write_file(SIM_DEBUGFS "/reap_vm", "%d", vmid));
+	EXPECT_EQ(self->vms, gh_sim_vms());
+}
+
+static bool proc_asleep(pid_t pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (gh_read_text(path, buf, sizeof(buf)) <= 0)
+		return false;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && (p[2] == 'S' || p[2] == 'D');
+}
+
+/*
+ * The wait for the RM's reset is killable: a VMM killed while its VM's
+ * teardown waits dies (with no bound set, it would wait for ever: the
+ * harness's timeout would fail the test), and the vmid stays, said.
+ */
+TEST_F(rm, reset_wait_is_killable)
+{
+	char old[32], status[1024];
+	int vm, vcpu, vmid, i, st;
+	pid_t pid;
+
+	ASSERT_LT(0, gh_read_text(RESET_TIMEOUT, old, sizeof(old)));
+	ASSERT_EQ(0, gh_write_file(RESET_TIMEOUT, "3600000"));
+	ASSERT_EQ(0, gh_write_file(SIM_DEBUGFS "/rm_reset_delay_ms", "600000"));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		if (start_vm(self->dev, &vm, &vcpu))
+			_exit(2);
+		close_vm(vm, vcpu);	/* waits for the RM's reset */
+		_exit(3);
+	}
+	/* Asleep, after the VM went from running to resetting */
+	for (i = 0; i < GH_ASLEEP_BOUND_MS; i++) {
+		vmid = newest_vm(status, sizeof(status));
+		if (vmid > 0 && strstr(status, "status: resetting") && proc_asleep(pid))
+			break;
+		gh_poll_pause();
+	}
+	EXPECT_GT(GH_ASLEEP_BOUND_MS, i) TH_LOG("the child never waited for the reset");
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	gh_write_file(RESET_TIMEOUT, "%s", old);
+	EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) TH_LOG("status %#x", st);
+	ASSERT_EQ(self->vms + 1, gh_sim_vms());
+	ASSERT_LT(0, vmid);
+	ASSERT_EQ(0, gh_write_file(SIM_DEBUGFS "/reap_vm", "%d", vmid));
 	EXPECT_EQ(self->vms, gh_sim_vms());
 }
 

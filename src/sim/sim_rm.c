@@ -470,6 +470,9 @@ int sim_rm_reap_vm(u16 vmid)
 			    1, &notes);
 	list_del(&vm->list);
 	vm->dead = true;
+	/* A reset in progress ends here: its work holds a reference */
+	if (cancel_delayed_work(&vm->reset_work))
+		sim_vm_put(vm);
 	sim_batch_flush(&notes);
 	mutex_unlock(&gsim.lock);
 	pr_info("gunyah_sim: vm%u reaped\n", vmid);
