@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Tests of the VM test rig itself: a deliberately broken module and a
-# deliberately failing selftest must each make a run fail, for the reason
-# they were planted for.
+# Tests of the VM test rig itself: a deliberately broken module, a
+# deliberately failing selftest and a kernel that dies before userspace
+# must each make a run fail, for the reason they were planted for.
 #   run.sh TARGET   (prints "ok|FAIL rig.negative_*" lines and "P F" in $RESULT)
 set -uo pipefail
 
@@ -47,6 +47,15 @@ if gcc -O2 -static -pthread -I"$ksft" -o "$work/rig_failing" \
 		--tests gunyah_dev --extra-test "$work/rig_failing"
 else
 	echo "FAIL $kver rig.negative_failing_test (cannot build it: $work/cc.log)"
+	fail=$((fail + 1))
+fi
+
+# 3. a kernel that dies before userspace every time: booted twice, then
+# judged (no init: the kernel panics at the end of its boot)
+VM_APPEND=rdinit=/nonexistent expect_failure negative_early_death \
+	'died before userspace.*booting again' --tests gunyah_dev
+if ! [ "$(grep -c 'died before userspace' "$work/negative_early_death.log" 2>/dev/null)" = 1 ]; then
+	echo "FAIL $kver rig.negative_early_death_retried_once (log: $work/negative_early_death.log)"
 	fail=$((fail + 1))
 fi
 
