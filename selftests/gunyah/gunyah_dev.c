@@ -8,6 +8,7 @@
 
 #include "kselftest_harness.h"
 
+/* Runs on real Gunyah too */
 TEST(open_dev_gunyah)
 {
 	int fd = open("/dev/gunyah", O_RDWR | O_CLOEXEC);

@@ -9,16 +9,44 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/gunyah.h>
 
 #define SIM_DEBUGFS "/sys/kernel/debug/gunyah_sim"
+#define SIM_MODULE "/sys/module/gunyah_sim"
+
+/*
+ * Whether the simulated platform (gunyah_sim.ko) is loaded. /dev/gunyah
+ * says nothing about it: real Gunyah has that node too, refuses to start
+ * the empty VMs the tests make, and has only 63 VM ids. Nor does the
+ * simulator's debugfs folder: debugfs may not be mounted.
+ */
+static inline bool gh_on_simulator(void)
+{
+	struct stat st;
+
+	return stat(SIM_MODULE, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+#define GH_NEEDS_SIM "needs the simulated platform (gunyah_sim): "
+
+/*
+ * SKIP() (kselftest_harness.h) unless on the simulator, saying why the test
+ * needs it: GH_SKIP_UNLESS_SIM(return, "starts a VM"). A fixture's setup
+ * also sets self->skip, so it tests gh_on_simulator() and SKIPs itself.
+ */
+#define GH_SKIP_UNLESS_SIM(statement, fmt, ...) do {				\
+	if (!gh_on_simulator())							\
+		SKIP(statement, GH_NEEDS_SIM fmt, ##__VA_ARGS__);		\
+} while (0)
 
 /* Write one formatted string with one write(2) (a debugfs knob); 0 or -errno */
 static inline int gh_write_file(const char *path, const char *fmt, ...)
