@@ -10,16 +10,28 @@
 #   arm64-dtb.sh qcom OUT      what the public hypervisor generates:
 #                              "qcom,gunyah-hypervisor…" + "simple-bus",
 #                              so the RM child exists from boot on
+#   arm64-dtb.sh qcom-smc OUT  the qcom node in QEMU's tree for
+#                              -M virt,virtualization=on, whose PSCI method
+#                              is "smc" (as on Qualcomm boards and under the
+#                              public hypervisor): boot it with
+#                              vmtest.sh --machine-opts virtualization=on
 set -euo pipefail
 
 variant=$1 out=$2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-qemu-system-aarch64 -M "virt,dumpdtb=$tmp/virt.dtb" -cpu max,pauth-impdef=on \
+machine=virt
+[ "$variant" != qcom-smc ] || machine=virt,virtualization=on
+qemu-system-aarch64 -M "$machine,dumpdtb=$tmp/virt.dtb" -cpu max,pauth-impdef=on \
 	-accel tcg -m "${VM_MEM:-1024}" -smp "${VM_SMP:-2}" -nographic \
 	>"$tmp/qemu.log" 2>&1 || { cat "$tmp/qemu.log" >&2; exit 1; }
 dtc -q -I dtb -O dts -o "$tmp/virt.dts" "$tmp/virt.dtb"
+# the smc variant is only worth booting if QEMU really wrote "smc"
+if [ "$variant" = qcom-smc ] && ! grep -q 'method = "smc";' "$tmp/virt.dts"; then
+	echo "$0: QEMU's $machine tree has no PSCI method \"smc\"" >&2
+	exit 1
+fi
 
 # The RM's message queues: TX and RX capids (two cells each) and their
 # interrupts, GIC SPIs 100 and 101 (unused by virt), edge rising.
@@ -36,7 +48,7 @@ upstream)
 		$rm_props
 	};
 };" ;;
-qcom)
+qcom | qcom-smc)
 	node="hypervisor {
 	compatible = \"qcom,gunyah-hypervisor-1.0\", \"qcom,gunyah-hypervisor\", \"simple-bus\";
 	#address-cells = <0x2>;
@@ -49,7 +61,7 @@ qcom)
 		$rm_props
 	};
 };" ;;
-*) echo "usage: $0 upstream|qcom OUT" >&2; exit 2 ;;
+*) echo "usage: $0 upstream|qcom|qcom-smc OUT" >&2; exit 2 ;;
 esac
 printf '/ {\n%s\n};\n' "$node" >> "$tmp/virt.dts"
 dtc -q -I dts -O dtb -o "$out" "$tmp/virt.dts"

@@ -6,12 +6,14 @@
 #  2. per kernel: every module cross-built W=1 clean against the privately
 #     unpacked arm64 headers (scripts/fetch-headers.sh);
 #  3. the whole suite with gunyah_sim standing in for the hypervisor;
-#  4. three boots without the simulator at first (scripts/guest/dt_probe):
+#  4. four boots without the simulator at first (scripts/guest/dt_probe):
 #     QEMU's own device tree (no hypervisor node), then trees carrying the
 #     upstream binding's and the public hypervisor's hypervisor node
-#     (scripts/arm64-dtb.sh): the "gunyah" driver must say "no Gunyah",
-#     register no backend, fail at the UUID check, leave the RM node
-#     unbound; gunyah_sim must then load and the vCPU exits suite pass.
+#     (scripts/arm64-dtb.sh), the latter also under -M virt,virtualization=on
+#     whose PSCI conduit is SMC (qcom-smc): the "gunyah" driver must say
+#     "no Gunyah", register no backend, fail at the UUID check (asked
+#     through SMC for qcom-smc), leave the RM node unbound; gunyah_sim must
+#     then load and the vCPU exits suite pass.
 #     A negative control (first kernel only) runs dt_probe against a node
 #     the tree lacks and expects it to fail.
 # Writes "P F S" to $BUILD_DIR/arm64/result.
@@ -73,7 +75,7 @@ for k in $targets; do
 	add_result "$build/$kver/vm${VM_TAG:-}/result"
 
 	[ -z "$tests" ] || continue
-	for v in none upstream qcom; do
+	for v in none upstream qcom qcom-smc; do
 		dtb=()
 		if [ "$v" != none ]; then
 			if ! scripts/arm64-dtb.sh "$v" "$out/$v.dtb"; then
@@ -82,6 +84,8 @@ for k in $targets; do
 			fi
 			dtb=(--dtb "$out/$v.dtb")
 		fi
+		# the tree of qcom-smc is QEMU's for virtualization=on
+		[ "$v" != qcom-smc ] || dtb+=(--machine-opts virtualization=on)
 		rm -f "$build/$kver/vm${VM_TAG:-}-dt-$v/result"
 		VM_TAG="${VM_TAG:-}-dt-$v" scripts/vmtest.sh "${dtb[@]}" \
 			--modules "gunyah_rsc_mgr gunyah_vcpu" --env "DT_VARIANT=$v" \

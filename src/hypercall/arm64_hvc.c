@@ -2,10 +2,11 @@
 /*
  * The real Gunyah hypercall backend: SMCCC HVC calls on arm64, and the
  * "gunyah" platform driver of the device tree's hypervisor node. The probe
- * registers the backend only when the vendor-hypervisor UID and
- * HYP_IDENTIFY say this kernel runs on Gunyah API version 1, then creates
- * the node's children (the resource manager). Anything else: no backend,
- * one "no Gunyah" log line, and gunyah_sim may register instead.
+ * registers the backend only when the vendor-hypervisor UID (asked through
+ * the firmware's conduit, HVC or SMC) and HYP_IDENTIFY say this kernel runs
+ * on Gunyah API version 1, then creates the node's children (the resource
+ * manager). Anything else: no backend, one "no Gunyah" log line, and
+ * gunyah_sim may register instead.
  */
 
 #define pr_fmt(fmt) "gunyah: " fmt
@@ -157,10 +158,14 @@ static const struct gunyah_hypercall_ops gunyah_hvc_ops = {
 };
 
 /*
- * HVC is only safe when something at EL2 answers it: SMCCC 1.1 firmware
- * says so through its conduit; with SMCCC 1.0 trust the PSCI node's method.
+ * The conduit of the vendor-hypervisor UID call: the firmware's. Gunyah
+ * answers it on HVC and on SMC (it traps its VMs' SMCs); QEMU with
+ * virtualization=on and Qualcomm boards describe PSCI with "smc". SMCCC 1.1
+ * firmware names its conduit; with SMCCC 1.0 trust the PSCI node's method.
+ * No conduit: nothing is known to answer either instruction, so no call.
  */
-static bool gunyah_hvc_conduit_ok(struct device *dev)
+static enum arm_smccc_conduit gunyah_hvc_conduit(struct device *dev,
+						 const char **source)
 {
 	static const struct of_device_id psci_of_match[] = {
 		{ .compatible = "arm,psci" },
@@ -168,45 +173,56 @@ static bool gunyah_hvc_conduit_ok(struct device *dev)
 		{ .compatible = "arm,psci-1.0" },
 		{}
 	};
+	enum arm_smccc_conduit conduit = arm_smccc_1_1_get_conduit();
 	struct device_node *np;
 	const char *method = NULL;
-	bool hvc;
 
-	switch (arm_smccc_1_1_get_conduit()) {
-	case SMCCC_CONDUIT_HVC:
-		return true;
-	case SMCCC_CONDUIT_SMC:
-		dev_info(dev, "no Gunyah: firmware takes SMCCC calls through SMC, not HVC\n");
-		return false;
-	default:
-		break;
-	}
+	*source = "SMCCC 1.1";
+	if (conduit == SMCCC_CONDUIT_HVC || conduit == SMCCC_CONDUIT_SMC)
+		return conduit;
+
+	*source = "SMCCC 1.0, PSCI method";
+	conduit = SMCCC_CONDUIT_NONE;
 	np = of_find_matching_node(NULL, psci_of_match);
-	hvc = np && !of_property_read_string(np, "method", &method) &&
-	      !strcmp(method, "hvc");
-	if (!hvc)
-		dev_info(dev, "no Gunyah: SMCCC 1.0 and PSCI's method is %s, not hvc\n",
+	if (np && !of_property_read_string(np, "method", &method)) {
+		if (!strcmp(method, "hvc"))
+			conduit = SMCCC_CONDUIT_HVC;
+		else if (!strcmp(method, "smc"))
+			conduit = SMCCC_CONDUIT_SMC;
+	}
+	if (conduit == SMCCC_CONDUIT_NONE)
+		dev_info(dev, "no Gunyah: SMCCC 1.0 and PSCI's method is %s, neither hvc nor smc\n",
 			 method ?: "unknown");
 	of_node_put(np);
-	return hvc;
+	return conduit;
 }
 
 static bool gunyah_hvc_detect(struct device *dev)
 {
 	struct gunyah_hypercall_hyp_identify_resp id;
+	enum arm_smccc_conduit conduit;
 	struct arm_smccc_res res;
+	const char *source;
 	u32 ver;
 	u64 api;
 
-	if (!gunyah_hvc_conduit_ok(dev))
+	conduit = gunyah_hvc_conduit(dev, &source);
+	if (conduit == SMCCC_CONDUIT_NONE)
 		return false;
+	dev_info(dev, "asking for the vendor-hypervisor UID through the %s conduit (%s)\n",
+		 conduit == SMCCC_CONDUIT_SMC ? "SMC" : "HVC", source);
 
 	/*
 	 * The out-of-line SMCCC 1.0 call: safe whatever registers the callee
-	 * clobbers. The inline 1.1/1.2 calls only once this is Gunyah.
+	 * clobbers. The inline 1.1/1.2 calls only once this is Gunyah, and
+	 * always HVC: Gunyah's hypercalls are HVC whatever the conduit.
 	 */
-	arm_smccc_hvc(ARM_SMCCC_VENDOR_HYP_CALL_UID_FUNC_ID, 0, 0, 0, 0, 0, 0, 0,
-		      &res);
+	if (conduit == SMCCC_CONDUIT_SMC)
+		arm_smccc_smc(ARM_SMCCC_VENDOR_HYP_CALL_UID_FUNC_ID, 0, 0, 0, 0, 0,
+			      0, 0, &res);
+	else
+		arm_smccc_hvc(ARM_SMCCC_VENDOR_HYP_CALL_UID_FUNC_ID, 0, 0, 0, 0, 0,
+			      0, 0, &res);
 	if ((long)res.a0 == SMCCC_RET_NOT_SUPPORTED) {
 		dev_info(dev, "no Gunyah: the hypervisor has no vendor UID call (UUID check failed)\n");
 		return false;
