@@ -537,6 +537,17 @@ static void vcpu_run_errors(void)
 	}
 }
 
+/* The VM fd's fdinfo says "status:\t@status" */
+static int vm_fd_status_is(const struct vm *v, const char *status)
+{
+	char path[64], want[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", v->vm);
+	snprintf(want, sizeof(want), "status:\t%s", status);
+	p = strstr(gh_read_file(path, buf, sizeof(buf)), want);
+	return p && (p[strlen(want)] == '\n' || !p[strlen(want)]);
+}
+
 static void lifecycle_with_start_failure(struct scenario *sc, struct vm *v, int want)
 {
 	int r;
@@ -552,10 +563,18 @@ static void lifecycle_with_start_failure(struct scenario *sc, struct vm *v, int 
 		return;
 	}
 	sc_note(sc, "VM_START %s", strerror(want));
-	/* The VM never runs: its vCPU says so (not ready, or load failed) */
 	r = run_vcpu(v);
-	if (r == -ENODEV)
+	/*
+	 * Failed before the RM gave it a vmid: not started, and it may be
+	 * started again, so its vCPU is not ready (-ENODEV). After: it
+	 * never runs, and its vCPU says so, load failed, for good.
+	 */
+	if (vm_fd_status_is(v, "no_state")) {
+		if (r != -ENODEV)
+			sc_fail(sc, "run after a start that got no vmid: %d exit %u",
+				r, v->run->exit_reason);
 		return;
+	}
 	if (r == 0 && v->run->exit_reason == GUNYAH_VCPU_EXIT_STATUS &&
 	    v->run->status.status == GUNYAH_VM_STATUS_LOAD_FAILED)
 		return;

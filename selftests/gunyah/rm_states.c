@@ -251,6 +251,31 @@ TEST_F(rm, reset_wait_is_killable)
 	EXPECT_EQ(self->vms, gh_sim_vms());
 }
 
+/*
+ * A start refused after the vCPU got its resource (VM_START itself):
+ * RUN says LOAD_FAILED, every time, not "not ready yet" (-ENODEV), which
+ * VMMs retry in a loop.
+ */
+TEST_F(rm, failed_start_is_load_failed_for_the_vcpu)
+{
+	struct gunyah_vcpu_run *run;
+	int vm, vcpu, i;
+
+	ASSERT_EQ(0, gh_write_file(SIM_DEBUGFS "/rm_refuse_call", "%#x", VM_START_ID));
+	EXPECT_EQ(-EINVAL, start_vm(self->dev, &vm, &vcpu));
+	ASSERT_LE(0, vcpu);
+	run = gh_map_run(vcpu);
+	ASSERT_NE(NULL, run);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, gh_run(vcpu)) TH_LOG("run %d", i);
+		ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, run->exit_reason);
+		EXPECT_EQ(GUNYAH_VM_STATUS_LOAD_FAILED, run->status.status);
+	}
+	munmap(run, gh_page_size());
+	close_vm(vm, vcpu);
+	EXPECT_EQ(self->vms, gh_sim_vms());
+}
+
 /* The RM errors 0x12..0x14 each have their errno; no id is left */
 TEST_F(rm, rm_error_table_tail)
 {

@@ -449,8 +449,13 @@ static int gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
 	/* Pairs with populate's release: the irq is requested once rsc is seen */
 	rsc = smp_load_acquire(&vcpu->rsc);
 	if (!rsc || vcpu->going_down) {
-		/* Never started, or failed to: a VM that failed says so */
-		ret = vcpu->going_down ? -ENODEV : gunyah_vcpu_check_system(vcpu);
+		/*
+		 * Never started, or its resource taken back: a VM that failed
+		 * to start or is gone says so (a failed start takes the
+		 * resource back too); one that runs without this vCPU, or is
+		 * still starting, is -ENODEV.
+		 */
+		ret = gunyah_vcpu_check_system(vcpu);
 		if (ret > 0)
 			ret = -ENODEV;
 		goto out;
