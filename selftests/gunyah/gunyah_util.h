@@ -48,24 +48,47 @@ static inline bool gh_on_simulator(void)
 		SKIP(statement, GH_NEEDS_SIM fmt, ##__VA_ARGS__);		\
 } while (0)
 
-/* Write one formatted string with one write(2) (a debugfs knob); 0 or -errno */
-static inline int gh_write_file(const char *path, const char *fmt, ...)
+/* open(@path, @flags, @mode), one write(2) of the formatted string; 0 or -errno */
+static inline int gh_vwrite(const char *path, int flags, mode_t mode,
+			    const char *fmt, va_list ap)
 {
 	char buf[8192];
-	va_list ap;
 	ssize_t n;
 	int fd;
 
-	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fd = open(path, O_WRONLY);
+	fd = open(path, flags, mode);
 	if (fd < 0)
 		return -errno;
 	n = write(fd, buf, strlen(buf));
 	n = n < 0 ? -errno : 0;
 	close(fd);
 	return (int)n;
+}
+
+/* Write one formatted string with one write(2) (a debugfs knob); 0 or -errno */
+static inline int gh_write_file(const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = gh_vwrite(path, O_WRONLY, 0, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* Create (or truncate) @path with @mode and write one formatted string */
+static inline int gh_write_file_mode(const char *path, mode_t mode,
+				     const char *fmt, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, fmt);
+	ret = gh_vwrite(path, O_WRONLY | O_CREAT | O_TRUNC, mode, fmt, ap);
+	va_end(ap);
+	return ret;
 }
 
 /* Whole file into @buf, trailing newline removed; "" if unreadable */

@@ -10,8 +10,10 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <linux/gunyah.h>
@@ -417,6 +419,55 @@ TEST_F(vm, add_unknown_function_type)
 	ASSERT_LE(0, self->fd[0]);
 	EXPECT_EQ(-1, ioctl(self->fd[0], GUNYAH_VM_ADD_FUNCTION, &desc));
 	EXPECT_EQ(ENOENT, errno);
+}
+
+/*
+ * modprobe (run as root) only for function types the UAPI defines: a
+ * stand-in /proc/sys/kernel/modprobe records each call. A defined type
+ * without a module (IRQFD) asks for ghfunc:2; 0x7fff asks for nothing.
+ * Runs on real Gunyah too.
+ */
+TEST_F(vm, modprobe_only_for_defined_types)
+{
+	const char *mp = "/proc/sys/kernel/modprobe";
+	char dir[] = "/tmp/gh_modprobe_XXXXXX", script[64], log[64];
+	char old[256], calls[256];
+	__u32 arg = 0;
+	struct gunyah_fn_desc desc = {
+		.arg_size = sizeof(arg),
+		.arg = (__u64)(unsigned long)&arg,
+	};
+	int unknown_err, irqfd_err;
+
+	if (self->skip)
+		return;	/* setup skipped */
+	if (!*gh_read_file(mp, old, sizeof(old)) || access(mp, W_OK))
+		SKIP(return, "cannot replace %s (not root?)", mp);
+	mkdir("/tmp", 0755);
+	ASSERT_NE(NULL, mkdtemp(dir));
+	snprintf(script, sizeof(script), "%s/modprobe", dir);
+	snprintf(log, sizeof(log), "%s/calls", dir);
+	ASSERT_EQ(0, gh_write_file_mode(script, 0755,
+					"#!/bin/sh\necho \"$*\" >> %s\n", log));
+	self->fd[0] = create_vm(self->dev);
+	ASSERT_LE(0, self->fd[0]);
+
+	ASSERT_EQ(0, gh_write_file(mp, "%s", script));
+	desc.type = 0x7fff;
+	unknown_err = ioctl(self->fd[0], GUNYAH_VM_ADD_FUNCTION, &desc) ? errno : 0;
+	gh_read_file(log, calls, sizeof(calls));
+	desc.type = GUNYAH_FN_IRQFD;
+	irqfd_err = ioctl(self->fd[0], GUNYAH_VM_ADD_FUNCTION, &desc) ? errno : 0;
+	gh_write_file(mp, "%s", old);
+
+	EXPECT_EQ(ENOENT, unknown_err);
+	EXPECT_STREQ("", calls) TH_LOG("modprobe ran for type 0x7fff");
+	EXPECT_EQ(ENOENT, irqfd_err);
+	EXPECT_NE(NULL, strstr(gh_read_file(log, calls, sizeof(calls)), "ghfunc:2"))
+		TH_LOG("no modprobe for a defined type: the stand-in never ran (%s)", calls);
+	unlink(log);
+	unlink(script);
+	rmdir(dir);
 }
 
 /* Runs on real Gunyah too */

@@ -89,6 +89,12 @@ static struct gunyah_vm_function *gunyah_vm_function_get(u32 type)
 	if (fn)
 		return fn;
 
+	/* modprobe runs as root: only for the types the UAPI defines */
+	if (type < GUNYAH_FN_VCPU || type > GUNYAH_FN_IOEVENTFD) {
+		pr_err_ratelimited("gunyah: no VM function of type %u: the UAPI defines types %u to %u\n",
+				   type, GUNYAH_FN_VCPU, GUNYAH_FN_IOEVENTFD);
+		return ERR_PTR(-ENOENT);
+	}
 	request_module("ghfunc:%u", type);
 	fn = gunyah_vm_function_try_get(type);
 	if (!fn) {
