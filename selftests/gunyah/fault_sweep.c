@@ -854,8 +854,14 @@ static void probability_sweeps(void)
 			vm_destroy(&sc, &v);
 		}
 		sc.fired = rm_fired() - f0;
-		if (sc.fired != failed)
+		/*
+		 * Undoing a start that failed at VM_INIT sends VM_INIT once
+		 * more (the RM resets no VM in AUTH); that call may draw a
+		 * fault too, and the RM then keeps the VM (logged; reaped).
+		 */
+		if (sc.fired < failed || sc.fired > 2 * failed)
 			sc_fail(&sc, "%d failed starts, %ld injected", failed, sc.fired);
+		sc.leftover_ok = sc.fired > failed;
 		sc_note(&sc, "%d of %d starts failed with %s", failed, cycles,
 			strerror(-rm_errno(e)));
 		sc_end(&sc, p == 100 ? cycles : 0);
