@@ -116,9 +116,6 @@ static void gunyah_vm_notify_status(struct gunyah_vm *ghvm, const void *data,
 	vmid = le16_to_cpu(p->vmid);
 	if (!vmid || vmid != READ_ONCE(ghvm->vmid))
 		return;
-	WRITE_ONCE(ghvm->stats.notifications_vm_status,
-		   ghvm->stats.notifications_vm_status + 1);
-
 	down_write(&ghvm->status_lock);
 	if (ghvm->vmid == vmid) {
 		changed = ghvm->rm_state != p->vm_status;
@@ -130,6 +127,9 @@ static void gunyah_vm_notify_status(struct gunyah_vm *ghvm, const void *data,
 		changed = true;
 	}
 	up_write(&ghvm->status_lock);
+	/* Counted once taken in: a reader of the count sees its effect */
+	WRITE_ONCE(ghvm->stats.notifications_vm_status,
+		   ghvm->stats.notifications_vm_status + 1);
 	if (changed)
 		wake_up(&ghvm->vm_status_wait);
 }
@@ -147,9 +147,6 @@ static void gunyah_vm_notify_exited(struct gunyah_vm *ghvm, const void *data,
 	vmid = le16_to_cpu(p->vmid);
 	if (!vmid || vmid != READ_ONCE(ghvm->vmid))
 		return;
-	WRITE_ONCE(ghvm->stats.notifications_vm_exited,
-		   ghvm->stats.notifications_vm_exited + 1);
-
 	avail = size - sizeof(*p);
 	reason_size = le32_to_cpu(p->exit_reason_size);
 	if (reason_size > avail)
@@ -172,6 +169,8 @@ static void gunyah_vm_notify_exited(struct gunyah_vm *ghvm, const void *data,
 		ghvm->exit_reason_len = copy;
 	}
 	up_write(&ghvm->status_lock);
+	WRITE_ONCE(ghvm->stats.notifications_vm_exited,
+		   ghvm->stats.notifications_vm_exited + 1);
 	wake_up(&ghvm->vm_status_wait);
 }
 
