@@ -73,6 +73,11 @@ enum gunyah_rm_error {
 #define GUNYAH_RM_RPC_VM_INIT			0x5600000B
 #define GUNYAH_RM_RPC_VM_GET_HYP_RESOURCES	0x56000020
 #define GUNYAH_RM_RPC_VM_GET_VMID		0x56000024
+#define GUNYAH_RM_RPC_VM_SET_BOOT_CONTEXT	0x56000031
+#define GUNYAH_RM_RPC_MEM_LEND			0x51000012
+#define GUNYAH_RM_RPC_MEM_SHARE			0x51000013
+#define GUNYAH_RM_RPC_MEM_RECLAIM		0x51000015
+#define GUNYAH_RM_RPC_MEM_APPEND		0x51000018
 
 /* Request for ALLOC_VMID (vmid 0: RM picks), DEALLOC, START, RESET, INIT,
  * GET_HYP_RESOURCES; reply payload of ALLOC_VMID.
@@ -101,6 +106,73 @@ struct gunyah_rm_vm_config_image_req {
 	__le64 image_size;
 	__le64 dtb_offset;
 	__le64 dtb_size;
+} __packed;
+
+/* VM_SET_BOOT_CONTEXT: one register of the boot vCPU */
+struct gunyah_rm_vm_set_boot_context_req {
+	__le16 vmid;
+	u8 reg_set;
+	u8 reg_index;
+	__le32 reserved;
+	__le64 value;
+} __packed;
+
+/*
+ * Memory parcels (MEM_SHARE, MEM_LEND): a header, then three lists, each
+ * a count and its entries: the ACL (who gets which rights), the ranges
+ * (host physical address and size) and the memory attributes. The RM
+ * replies with the parcel's handle. A list too long for one message
+ * goes on in MEM_APPEND messages: the first carries
+ * GUNYAH_RM_MEM_SHARE_FLAG_APPEND, the last append END.
+ */
+#define GUNYAH_RM_MEM_TYPE_NORMAL		0
+#define GUNYAH_RM_MEM_RIGHTS_X			BIT(0)
+#define GUNYAH_RM_MEM_RIGHTS_W			BIT(1)
+#define GUNYAH_RM_MEM_RIGHTS_R			BIT(2)
+#define GUNYAH_RM_MEM_SHARE_FLAG_APPEND		BIT(1)
+#define GUNYAH_RM_MEM_APPEND_FLAG_END		BIT(0)
+
+struct gunyah_rm_mem_share_hdr {
+	u8 mem_type;
+	u8 reserved0;
+	u8 flags;
+	u8 reserved1;
+	__le32 label;
+} __packed;
+
+struct gunyah_rm_mem_acl_entry {
+	__le16 vmid;
+	u8 rights;
+	u8 reserved;
+} __packed;
+
+/* Count of the ranges and of the attributes: le16 and two padding bytes */
+struct gunyah_rm_mem_list_hdr {
+	__le16 n_entries;
+	__le16 reserved;
+} __packed;
+
+struct gunyah_rm_mem_range {
+	__le64 phys_addr;
+	__le64 size;
+} __packed;
+
+struct gunyah_rm_mem_attr_entry {
+	__le16 attr;
+	__le16 vmid;
+} __packed;
+
+struct gunyah_rm_mem_append_hdr {
+	__le32 mem_handle;
+	u8 flags;
+	u8 reserved[3];
+} __packed;
+
+/* MEM_RECLAIM */
+struct gunyah_rm_mem_release_req {
+	__le32 mem_handle;
+	u8 flags;
+	u8 reserved[3];
 } __packed;
 
 struct gunyah_rm_hyp_resource {

@@ -56,6 +56,18 @@ struct device;
  * @stats.notifications_vm_exited: VM_EXITED notifications for this VM
  * @resources_lock: protects @resource_tickets, @resources and the
  *                  tickets' resource lists; nests inside @fn_lock
+ * @mem_maps: &struct gunyah_vm_mem_map list (vm_mem.c), changed under
+ *            @status_lock held for writing, before the VM starts
+ * @nr_mem_maps: entries on @mem_maps
+ * @dtb: where the guest's device tree is, once @dtb_set
+ * @dtb_set: GUNYAH_VM_SET_DTB_CONFIG was called
+ * @boot: the boot vCPU's registers the VMM set; sent after VM_INIT
+ * @boot.x: X0..X31
+ * @boot.pc: PC
+ * @boot.sp: SP_EL0..SP_EL2
+ * @boot.x_set: bit N: @boot.x[N] was set
+ * @boot.pc_set: @boot.pc was set
+ * @boot.sp_set: bit N: @boot.sp[N] was set
  */
 struct gunyah_vm {
 	u16 vmid;
@@ -80,6 +92,19 @@ struct gunyah_vm {
 
 	struct dentry *debugfs;
 	struct mutex resources_lock;	/* guards tickets and resources */
+
+	struct list_head mem_maps;
+	unsigned int nr_mem_maps;
+	struct gunyah_vm_dtb_config dtb;
+	bool dtb_set;
+	struct {
+		u64 x[32];
+		u64 pc;
+		u64 sp[3];
+		u32 x_set;
+		bool pc_set;
+		u8 sp_set;
+	} boot;
 
 	struct {
 		u64 notifications_vm_status;

@@ -205,7 +205,7 @@ static void vm_create(struct bvm *vm, int n, const char *const *progs)
 
 	set_nr_vcpus(n);
 	vm->n = n;
-	vm->fd = ioctl(dev_fd, GUNYAH_CREATE_VM, 0);
+	vm->fd = gh_create_vm(dev_fd);
 	if (vm->fd < 0)
 		die("GUNYAH_CREATE_VM");
 	for (i = 0; i < n; i++) {
@@ -733,7 +733,7 @@ static void bench_memory(void)
 	set_nr_vcpus(MEM_VCPUS);
 	for (i = 0; i < reps; i++) {
 		for (j = 0; j < MEM_VMS; j++) {
-			vm[j] = ioctl(dev_fd, GUNYAH_CREATE_VM, 0);
+			vm[j] = gh_create_vm(dev_fd);
 			if (vm[j] < 0)
 				die("GUNYAH_CREATE_VM");
 		}

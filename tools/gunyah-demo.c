@@ -8,6 +8,7 @@
  *   0x09002000 SYNC    (reads block until vCPU 1 has said its part)
  * It prints one line per exit.
  */
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -143,6 +144,63 @@ static int write_file(const char *path, const char *text)
 	return ret;
 }
 
+/*
+ * The guest's memory: the RM starts no VM without it. 64 KiB at guest
+ * address 0x80000000 holding the device tree (here an empty one), shared
+ * with the VM; the VM keeps it after we close our fd.
+ */
+#define MEM_BASE	0x80000000ULL
+#define MEM_SIZE	0x10000ULL
+#define DTB_OFFSET	0x8000ULL
+#define FDT_WORDS	18
+
+static int give_memory(int dev, int vm)
+{
+	static const uint32_t fdt[FDT_WORDS] = {
+		0xd00dfeed, 72, 56, 72, 40, 17, 16, 0, 0, 16,	/* header */
+		0, 0, 0, 0,			/* empty reservation map */
+		1, 0, 2, 9,			/* root node, end */
+	};
+	struct gunyah_create_mem_args create = { .size = MEM_SIZE };
+	struct gunyah_map_mem_args map = {
+		.guest_addr = MEM_BASE, .flags = GUNYAH_MEM_ALLOW_RWX,
+		.size = MEM_SIZE,
+	};
+	struct gunyah_vm_dtb_config dtb = {
+		.guest_phys_addr = MEM_BASE + DTB_OFFSET, .size = 0x1000,
+	};
+	uint32_t *p;
+	int mem;
+	size_t i;
+
+	mem = ioctl(dev, GUNYAH_CREATE_GUEST_MEM, &create);
+	if (mem < 0) {
+		perror("GUNYAH_CREATE_GUEST_MEM");
+		return -1;
+	}
+	p = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, mem, 0);
+	if (p == MAP_FAILED) {
+		perror("mmap guest memory");
+		return -1;
+	}
+	for (i = 0; i < FDT_WORDS; i++)
+		p[DTB_OFFSET / 4 + i] = htobe32(fdt[i]);
+	munmap(p, MEM_SIZE);
+	map.guest_mem_fd = mem;
+	if (ioctl(vm, GUNYAH_VM_MAP_MEM, &map)) {
+		perror("GUNYAH_VM_MAP_MEM");
+		return -1;
+	}
+	if (ioctl(vm, GUNYAH_VM_SET_DTB_CONFIG, &dtb)) {
+		perror("GUNYAH_VM_SET_DTB_CONFIG");
+		return -1;
+	}
+	close(mem);
+	printf("guest memory: %llu KiB at %#llx, device tree at %#llx\n",
+	       MEM_SIZE >> 10, MEM_BASE, MEM_BASE + DTB_OFFSET);
+	return 0;
+}
+
 int main(void)
 {
 	struct vcpu vcpus[2];
@@ -162,6 +220,8 @@ int main(void)
 		perror("GUNYAH_CREATE_VM");
 		return 1;
 	}
+	if (give_memory(dev, vm))
+		return 1;
 	for (i = 0; i < 2; i++) {
 		struct gunyah_fn_vcpu_arg arg = { .id = i };
 		struct gunyah_fn_desc desc = {

@@ -93,14 +93,12 @@ static void disarm(void)
 
 static void reap(int vmid)
 {
-	char path[128], val[16];
+	char path[128];
 	struct stat st;
 
 	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d", vmid);
-	if (vmid > 0 && stat(path, &st) == 0) {
-		snprintf(val, sizeof(val), "%d", vmid);
-		wr(SIM_DEBUGFS "/reap_vm", val);
-	}
+	if (vmid > 0 && stat(path, &st) == 0)
+		gh_sim_reap(vmid);
 }
 
 FIXTURE(vm)
@@ -132,7 +130,7 @@ FIXTURE_SETUP(vm)
 		SKIP(return, "/dev/gunyah missing: load gunyah_rsc_mgr and gunyah_sim");
 	}
 	ASSERT_LE(0, self->dev);
-	self->vm = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
+	self->vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->vm);
 	self->vcpu = gh_add_vcpu(self->vm, 0);
 	ASSERT_LE(0, self->vcpu);
@@ -470,7 +468,7 @@ TEST_F(rm_call, completes_with_chosen_error)
 
 	inj0 = counter(FR "injected", "0x56000004");
 	tot0 = counter(FR "injected", "total");
-	self->vm = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
+	self->vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->vm);
 	ASSERT_EQ(0, wr(FR "msg_ids", "0x56000004"));
 	ASSERT_EQ(0, wr(FR "error", "0x5"));
@@ -487,7 +485,7 @@ TEST_F(rm_call, completes_with_chosen_error)
 	ASSERT_EQ(0, wr(FR "msg_ids", "0x56000001"));
 	ASSERT_EQ(0, wr(FR "error", "1"));
 	ASSERT_EQ(0, wr(FR "times", "1"));
-	self->vm = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
+	self->vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->vm);
 	EXPECT_EQ(-1, ioctl(self->vm, GUNYAH_VM_START));
 	EXPECT_EQ(ENOMEM, errno);

@@ -256,7 +256,6 @@ static void sc_end(struct scenario *sc, long expect_min_fired)
 {
 	unsigned char now[MAX_VMID];
 	int id, i, left = 0;
-	char val[16];
 
 	disarm();
 	/*
@@ -276,8 +275,7 @@ static void sc_end(struct scenario *sc, long expect_min_fired)
 		if (!now[id] || sc->vms_before[id])
 			continue;
 		left++;
-		snprintf(val, sizeof(val), "%d", id);
-		gh_write_file(SIM_DEBUGFS "/reap_vm", "%s", val);
+		gh_sim_reap(id);
 	}
 	if (left && sc->leftover_ok)
 		sc_note(sc, "RM kept vm (expected), reaped");
@@ -314,7 +312,7 @@ static int vm_create(struct scenario *sc, struct vm *v, int start)
 		sc_fail(sc, "open /dev/gunyah: %s", strerror(errno));
 		return -1;
 	}
-	v->vm = ioctl(v->dev, GUNYAH_CREATE_VM, 0);
+	v->vm = gh_create_vm(v->dev);
 	if (v->vm < 0) {
 		sc_fail(sc, "CREATE_VM: %s", strerror(errno));
 		close(v->dev);

@@ -7,6 +7,7 @@
 #define GUNYAH_SELFTEST_UTIL_H
 
 #include <errno.h>
+#include <endian.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -137,6 +138,116 @@ static inline int gh_vmid(int vm_fd)
 			break;
 	fclose(f);
 	return vmid;
+}
+
+/*
+ * Guest memory every test VM gets (the RM starts no VM without it): 64 KiB
+ * at guest address 0x80000000, clear of the MMIO addresses the tests use,
+ * with a minimal flattened device tree 32 KiB in.
+ */
+#define GH_MEM_BASE	0x80000000ULL
+#define GH_MEM_SIZE	0x10000ULL
+#define GH_DTB_OFFSET	0x8000ULL
+#define GH_DTB_SIZE	0x1000ULL
+
+/* An empty device tree: header, empty reservation map, a root node */
+#define GH_FDT_WORDS	18
+static inline void gh_write_fdt(void *where)
+{
+	static const __u32 fdt[GH_FDT_WORDS] = {
+		0xd00dfeed, 72, 56, 72, 40, 17, 16, 0, 0, 16,	/* header */
+		0, 0, 0, 0,					/* rsvmap end */
+		1, 0, 2, 9,		/* begin_node "", end_node, end */
+	};
+	__u32 *out = where;
+	size_t i;
+
+	for (i = 0; i < GH_FDT_WORDS; i++)
+		out[i] = htobe32(fdt[i]);
+}
+
+/* A guest-memory fd of @size bytes; -1 and errno on failure */
+static inline int gh_create_guest_mem(int dev, __u64 size, __u64 flags)
+{
+	struct gunyah_create_mem_args args = { .flags = flags, .size = size };
+
+	return ioctl(dev, GUNYAH_CREATE_GUEST_MEM, &args);
+}
+
+static inline int gh_map_mem(int vm_fd, int mem_fd, __u64 guest_addr,
+			     __u64 offset, __u64 size, __u32 flags)
+{
+	struct gunyah_map_mem_args args = {
+		.guest_addr = guest_addr,
+		.flags = flags,
+		.guest_mem_fd = mem_fd,
+		.offset = offset,
+		.size = size,
+	};
+
+	return ioctl(vm_fd, GUNYAH_VM_MAP_MEM, &args);
+}
+
+/*
+ * Give a VM the test memory: create it, write the device tree, map it
+ * read-write-execute, say where the tree is. 0, or -1 and errno.
+ */
+static inline int gh_vm_give_memory(int dev, int vm_fd)
+{
+	struct gunyah_vm_dtb_config dtb = {
+		.guest_phys_addr = GH_MEM_BASE + GH_DTB_OFFSET,
+		.size = GH_DTB_SIZE,
+	};
+	int mem, ret = -1, err;
+	char *p;
+
+	mem = gh_create_guest_mem(dev, GH_MEM_SIZE, GHMF_CLOEXEC);
+	if (mem < 0)
+		return -1;
+	p = mmap(NULL, GH_MEM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, mem, 0);
+	if (p == MAP_FAILED)
+		goto out;
+	gh_write_fdt(p + GH_DTB_OFFSET);
+	munmap(p, GH_MEM_SIZE);
+	if (gh_map_mem(vm_fd, mem, GH_MEM_BASE, 0, GH_MEM_SIZE, GUNYAH_MEM_ALLOW_RWX))
+		goto out;
+	ret = ioctl(vm_fd, GUNYAH_VM_SET_DTB_CONFIG, &dtb);
+out:
+	err = errno;
+	close(mem);	/* the VM keeps the memory */
+	errno = err;
+	return ret;
+}
+
+#define GH_GUEST_MEM_STATS "/sys/kernel/debug/gunyah/guest_mem"
+
+/*
+ * Free a VM its owner could not free (sim reap_vm), then have the driver
+ * take back the guest memory the RM held for it. 0, or -1 and errno.
+ */
+static inline int gh_sim_reap(int vmid)
+{
+	char path[64];
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/reap_vm", SIM_DEBUGFS);
+	ret = gh_write_file(path, "%d", vmid);
+	if (!ret)
+		gh_write_file(GH_GUEST_MEM_STATS, "reclaim");
+	return ret;
+}
+
+/* GUNYAH_CREATE_VM, and the VM gets its memory: ready to start */
+static inline int gh_create_vm(int dev)
+{
+	int vm = ioctl(dev, GUNYAH_CREATE_VM, 0), err;
+
+	if (vm < 0 || !gh_vm_give_memory(dev, vm))
+		return vm;
+	err = errno;
+	close(vm);
+	errno = err;
+	return -1;
 }
 
 static inline int gh_add_vcpu(int vm_fd, __u32 id)

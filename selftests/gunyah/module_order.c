@@ -82,7 +82,7 @@ TEST(pinned_while_a_vm_exists)
 		SKIP(return, "needs the simulator and the modules under /lib/modules/*/extra");
 	dev = gh_open_dev();
 	ASSERT_LE(0, dev);
-	vm = ioctl(dev, GUNYAH_CREATE_VM, 0);
+	vm = gh_create_vm(dev);
 	ASSERT_LE(0, vm);
 	vcpu = gh_add_vcpu(vm, 0);
 	ASSERT_LE(0, vcpu);

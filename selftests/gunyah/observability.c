@@ -167,13 +167,11 @@ static void disarm(void)
 /* A VM the simulated RM still runs (after rm_inject) is reaped */
 static void reap(int vmid)
 {
-	char path[128], val[16];
+	char path[128];
 
 	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d", vmid);
-	if (vmid > 0 && access(path, F_OK) == 0) {
-		snprintf(val, sizeof(val), "%d", vmid);
-		wr(SIM_DEBUGFS "/reap_vm", val);
-	}
+	if (vmid > 0 && access(path, F_OK) == 0)
+		gh_sim_reap(vmid);
 }
 
 static char instance[160];	/* the tracefs instance, "" if none */
@@ -188,7 +186,7 @@ static void load_vcpu_module(void)
 
 	if (dev < 0)
 		return;
-	vm = ioctl(dev, GUNYAH_CREATE_VM, 0);
+	vm = gh_create_vm(dev);
 	if (vm >= 0) {
 		vcpu = gh_add_vcpu(vm, 0);
 		if (vcpu >= 0)
@@ -508,7 +506,7 @@ TEST_F(obs, injected_rm_call_fault)
 		return;	/* setup skipped */
 	if (access(FR, F_OK))
 		SKIP(return, "no " FR);
-	vm2 = ioctl(self->gv.dev, GUNYAH_CREATE_VM, 0);
+	vm2 = gh_create_vm(self->gv.dev);
 	ASSERT_LE(0, vm2);
 	snprintf(f, sizeof(f), "%#x", RM_VM_START);
 	ASSERT_EQ(0, wr(FR "msg_ids", f));

@@ -194,7 +194,7 @@ static int reap_new(const int *before, int nbefore, int keep)
 	for (i = 0; i < n; i++) {
 		if (in_set(before, nbefore, ids[i]) || ids[i] == keep)
 			continue;
-		if (!gh_write_file(SIM "reap_vm", "%d", ids[i]))
+		if (!gh_sim_reap(ids[i]))
 			reaped++;
 	}
 	return reaped;
@@ -388,7 +388,7 @@ FIXTURE_TEARDOWN(rm)
 
 static int started_vm(int dev, int *vmid)
 {
-	int fd = ioctl(dev, GUNYAH_CREATE_VM, 0);
+	int fd = gh_create_vm(dev);
 
 	if (fd < 0)
 		return -1;
@@ -543,7 +543,7 @@ TEST_F(rm, rx_malformed_messages_dropped)
 	EXPECT_EQ(0, close(b_fd));
 	/* the barrier VM "exited" while the RM still runs it: reap it */
 	EXPECT_EQ(0, close(c_fd));
-	EXPECT_EQ(0, gh_write_file(SIM "reap_vm", "%d", c_vmid));
+	EXPECT_EQ(0, gh_sim_reap(c_vmid));
 	EXPECT_EQ(self->nvms, sim_stat("vms"));
 }
 
@@ -578,7 +578,7 @@ TEST_F(rm, rx_exit_reason_shorter_than_claimed)
 	EXPECT_EQ(0, close(fd));
 	snprintf(out, sizeof(out), "VM %d: reset failed: -77; vmid left allocated", vmid);
 	EXPECT_TRUE(klog_has(&self->log, out)) TH_LOG("no \"%s\"", out);
-	EXPECT_EQ(0, gh_write_file(SIM "reap_vm", "%d", vmid));
+	EXPECT_EQ(0, gh_sim_reap(vmid));
 }
 
 /* ---- replies: misaddressed, malformed ---- */
@@ -591,7 +591,7 @@ TEST_F(rm, reply_for_another_call_dropped)
 	if (self->skip)
 		return;	/* setup skipped */
 
-	fd = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
+	fd = gh_create_vm(self->dev);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, gh_write_file(RPC_TIMEOUT, "500"));
 	/* ALLOC_VMID is answered with a reply that says DEALLOC_VMID */
@@ -648,7 +648,7 @@ TEST_F(rm, malformed_replies)
 			hexcat(hex, res, sizeof(res));
 			payload = hex;
 		}
-		fd = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
+		fd = gh_create_vm(self->dev);
 		ASSERT_LE(0, fd);
 		ASSERT_EQ(0, gh_write_file(SIM "rm_fake_reply", "%#x 0 %s", b->msg_id, payload));
 		EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_START)) TH_LOG("case %u", i);
@@ -691,7 +691,7 @@ TEST_F(rm, resource_list_quirks)
 	if (self->skip)
 		return;	/* setup skipped */
 
-	fd = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
+	fd = gh_create_vm(self->dev);
 	ASSERT_LE(0, fd);
 	for (i = 0; i < 3; i++) {
 		vcpu[i] = gh_add_vcpu(fd, i);
@@ -760,7 +760,7 @@ TEST_F(rm, rollback_calls_fail)
 		ASSERT_EQ(0, gh_write_file(FR "msg_ids", "%s", cases[i].ids));
 		ASSERT_EQ(0, gh_write_file(FR "times", "2"));
 		ASSERT_EQ(0, gh_write_file(FR "probability", "100"));
-		fd = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
+		fd = gh_create_vm(self->dev);
 		ASSERT_LE(0, fd);
 		EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_START));
 		EXPECT_EQ(EINVAL, errno);
@@ -804,7 +804,7 @@ TEST_F(rm, stop_ignored_even_when_forced)
 	/* The simulated RM still runs it; only reaping frees it */
 	snprintf(path, sizeof(path), SIM "vm%d/status", vmid);
 	EXPECT_NE(NULL, strstr(gh_read_file(path, buf, sizeof(buf)), "status: running"));
-	EXPECT_EQ(0, gh_write_file(SIM "reap_vm", "%d", vmid));
+	EXPECT_EQ(0, gh_sim_reap(vmid));
 	EXPECT_EQ(self->nvms, sim_stat("vms"));
 }
 
@@ -818,7 +818,7 @@ TEST_F(rm, no_free_fd)
 	if (self->skip)
 		return;	/* setup skipped */
 
-	vm = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
+	vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, vm);
 	lim.rlim_cur = vm + 16;
 	ASSERT_EQ(0, setrlimit(RLIMIT_NOFILE, &lim));
@@ -826,7 +826,7 @@ TEST_F(rm, no_free_fd)
 		fill[n++] = fd;
 	ASSERT_EQ(EMFILE, errno);
 
-	EXPECT_EQ(-1, ioctl(self->dev, GUNYAH_CREATE_VM, 0));
+	EXPECT_EQ(-1, gh_create_vm(self->dev));
 	EXPECT_EQ(EMFILE, errno);
 	EXPECT_EQ(-1, gh_add_vcpu(vm, 0));
 	EXPECT_EQ(EMFILE, errno);
@@ -878,7 +878,7 @@ TEST_F_TIMEOUT(rm, tx_queue_full_waits_for_space, 300)
 	ASSERT_GE(64, depth);
 	n = depth + 1;	/* one more caller than the queue holds */
 	for (i = 0; i < n; i++) {
-		st[i].fd = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
+		st[i].fd = gh_create_vm(self->dev);
 		ASSERT_LE(0, st[i].fd);
 	}
 	ASSERT_EQ(0, gh_write_file(RPC_TIMEOUT, "120000"));	/* replies wait for the RM */
@@ -929,7 +929,7 @@ TEST_F(rm, rx_receive_error_retried)
 		SKIP(return, "no " FH);
 
 	for (i = 0; i < ARRAY_SIZE(errs); i++) {
-		fd = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
+		fd = gh_create_vm(self->dev);
 		ASSERT_LE(0, fd);
 		inj0 = keyval(FH "injected", "msgq_recv");
 		ASSERT_EQ(0, arm_recv(errs[i], 1));
@@ -958,7 +958,7 @@ TEST_F(rm, rx_receive_error_that_lasts)
 	if (stat(FH, &st))
 		SKIP(return, "no " FH);
 
-	fd = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
+	fd = gh_create_vm(self->dev);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, gh_write_file(RPC_TIMEOUT, "500"));
 	inj0 = keyval(FH "injected", "msgq_recv");
@@ -1103,13 +1103,13 @@ static void nth_sweep(struct __test_metadata *_metadata, struct _test_data_rm *s
 	for (k = 1; k < 1000; k++) {
 		vm = -1;
 		if (op != OP_CREATE) {
-			vm = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
+			vm = gh_create_vm(self->dev);
 			ASSERT_LE(0, vm);
 		}
 		nth_arm(n, k);
 		switch (op) {
 		case OP_CREATE:
-			ret = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
+			ret = gh_create_vm(self->dev);
 			break;
 		case OP_START:
 			ret = ioctl(vm, GUNYAH_VM_START);
@@ -1259,7 +1259,7 @@ TEST_F(rm, rx_reply_copy_fails)
 	ASSERT_LT(0, pid) TH_LOG("no RX irq thread of gunyah_rm_rx");
 	snprintf(path, sizeof(path), "/proc/%d/make-it-fail", pid);
 
-	fd = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
+	fd = gh_create_vm(self->dev);
 	ASSERT_LE(0, fd);
 	/* The RX thread's next allocation: the ALLOC_VMID reply's payload */
 	EXPECT_EQ(0, slab_fault_arm(&f, path, 1));

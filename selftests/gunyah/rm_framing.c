@@ -141,7 +141,7 @@ TEST_F(framing, every_vcpu_resource_listed)
 
 	multi0 = sim_stat("replies_multi");
 
-	fd = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
+	fd = gh_create_vm(self->dev);
 	ASSERT_LE(0, fd) TH_LOG("GUNYAH_CREATE_VM: %s", strerror(errno));
 	ASSERT_EQ(0, ioctl(fd, GUNYAH_VM_START)) TH_LOG("start: %s", strerror(errno));
 	vmid = gh_vmid(fd);

@@ -59,7 +59,7 @@ static int start_vm(int dev, int *vm, int *vcpu)
 {
 	int ret;
 
-	*vm = ioctl(dev, GUNYAH_CREATE_VM, 0);
+	*vm = gh_create_vm(dev);
 	if (*vm < 0)
 		return -errno;
 	*vcpu = gh_add_vcpu(*vm, 0);
@@ -157,7 +157,7 @@ TEST_F(rm, refused_configure_is_never_reset)
 	vmid = newest_vm(status, sizeof(status));
 	ASSERT_LT(0, vmid);
 	EXPECT_NE(NULL, strstr(status, "status: init_failed")) TH_LOG("%s", status);
-	ASSERT_EQ(0, gh_write_file(SIM_DEBUGFS "/reap_vm", "%d", vmid));
+	ASSERT_EQ(0, gh_sim_reap(vmid));
 	EXPECT_EQ(self->vms, gh_sim_vms());
 }
 
@@ -196,7 +196,7 @@ TEST_F(rm, reset_wait_is_bounded)
 	vmid = newest_vm(status, sizeof(status));
 	ASSERT_LT(0, vmid);
 	EXPECT_NE(NULL, strstr(status, "status: resetting")) TH_LOG("%s", status);
-	ASSERT_EQ(0, gh_write_file(SIM_DEBUGFS "/reap_vm", "%d", vmid));
+	ASSERT_EQ(0, gh_sim_reap(vmid));
 	EXPECT_EQ(self->vms, gh_sim_vms());
 }
 
@@ -247,7 +247,7 @@ TEST_F(rm, reset_wait_is_killable)
 	EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) TH_LOG("status %#x", st);
 	ASSERT_EQ(self->vms + 1, gh_sim_vms());
 	ASSERT_LT(0, vmid);
-	ASSERT_EQ(0, gh_write_file(SIM_DEBUGFS "/reap_vm", "%d", vmid));
+	ASSERT_EQ(0, gh_sim_reap(vmid));
 	EXPECT_EQ(self->vms, gh_sim_vms());
 }
 

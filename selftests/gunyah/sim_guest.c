@@ -34,7 +34,7 @@ FIXTURE_SETUP(sim)
 		self->skip = true;
 		SKIP(return, "%s missing: not on the simulator, or no debugfs", SIM_DEBUGFS);
 	}
-	self->vm = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
+	self->vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->vm) TH_LOG("CREATE_VM: %s", strerror(errno));
 	/* vCPU driver optional: the parser tests do not need it */
 	self->vcpu = gh_add_vcpu(self->vm, 0);

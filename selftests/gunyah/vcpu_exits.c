@@ -542,7 +542,7 @@ TEST(run_before_start_is_enodev)
 	if (dev < 0 && errno == ENOENT)
 		SKIP(return, "/dev/gunyah missing");
 	ASSERT_LE(0, dev);
-	vm = ioctl(dev, GUNYAH_CREATE_VM, 0);
+	vm = gh_create_vm(dev);
 	ASSERT_LE(0, vm);
 	vcpu = gh_add_vcpu(vm, 0);
 	ASSERT_LE(0, vcpu) TH_LOG("add vcpu: %s", strerror(errno));
@@ -566,7 +566,7 @@ TEST(vcpu_id_not_in_vm_is_enodev)
 		SKIP(return, "needs the simulator (its nr_vcpus)");
 	id = atoi(buf);
 	ASSERT_LT(0, id);
-	vm = ioctl(dev, GUNYAH_CREATE_VM, 0);
+	vm = gh_create_vm(dev);
 	ASSERT_LE(0, vm);
 	early = gh_add_vcpu(vm, id);
 	ASSERT_LE(0, early) TH_LOG("add vcpu %d: %s", id, strerror(errno));

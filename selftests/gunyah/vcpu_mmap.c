@@ -50,7 +50,7 @@ FIXTURE_SETUP(page)
 		SKIP(return, "/dev/gunyah missing");
 	}
 	ASSERT_LE(0, self->dev);
-	self->vm = ioctl(self->dev, GUNYAH_CREATE_VM, 0);
+	self->vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->vm);
 	self->fd = gh_add_vcpu(self->vm, 0);
 	ASSERT_LE(0, self->fd) TH_LOG("add vcpu: %s", strerror(errno));

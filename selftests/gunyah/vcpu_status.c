@@ -368,7 +368,7 @@ TEST(load_failed)
 	ASSERT_LE(0, dev);
 	if (access(FAIL_RM_CALL, F_OK))
 		SKIP(return, "%s missing: no RM fault injection", FAIL_RM_CALL);
-	vm = ioctl(dev, GUNYAH_CREATE_VM, 0);
+	vm = gh_create_vm(dev);
 	ASSERT_LE(0, vm);
 	vcpu = gh_add_vcpu(vm, 0);
 	ASSERT_LE(0, vcpu);

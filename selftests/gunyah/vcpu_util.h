@@ -291,7 +291,7 @@ static inline void gh_vm_setup(struct __test_metadata *_metadata,
 		gv->skip = true;
 		SKIP(return, "%s missing: needs the simulator", SIM_DEBUGFS);
 	}
-	gv->vm = ioctl(gv->dev, GUNYAH_CREATE_VM, 0);
+	gv->vm = gh_create_vm(gv->dev);
 	ASSERT_LE(0, gv->vm) TH_LOG("CREATE_VM: %s", strerror(errno));
 	for (i = 0; i < nr; i++) {
 		gv->vcpu[i] = gh_add_vcpu(gv->vm, i);

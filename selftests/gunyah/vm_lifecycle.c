@@ -247,7 +247,7 @@ FIXTURE_TEARDOWN(vm)
 
 static int create_vm(int dev)
 {
-	return ioctl(dev, GUNYAH_CREATE_VM, 0);
+	return gh_create_vm(dev);
 }
 
 /* Close VM fd @i before the teardown does; close(2)'s result */

@@ -37,6 +37,35 @@ int gunyah_rm_get_hyp_resources(struct gunyah_rm *rm, u16 vmid,
 				struct gunyah_rm_hyp_resources **resources,
 				u32 *n_entries);
 
+/**
+ * struct gunyah_rm_mem_parcel - Memory given to VMs in one RM parcel
+ * @label: the parcel's label (the VM's device tree names it)
+ * @lend: MEM_LEND (the host gives up access) rather than MEM_SHARE
+ * @n_acl: entries in @acl
+ * @acl: who gets which rights; for a share the host too
+ * @n_ranges: entries in @ranges
+ * @ranges: host physical ranges, coalesced
+ * @mem_handle: the RM's handle, once @held
+ * @held: the RM holds the memory: it must stay pinned until reclaimed
+ */
+struct gunyah_rm_mem_parcel {
+	u32 label;
+	bool lend;
+	u32 n_acl;
+	struct gunyah_rm_mem_acl_entry *acl;
+	u32 n_ranges;
+	struct gunyah_rm_mem_range *ranges;
+	u32 mem_handle;
+	bool held;
+};
+
+/* mem_calls.c */
+int gunyah_rm_get_vmid(struct gunyah_rm *rm, u16 *vmid);
+int gunyah_rm_vm_set_boot_context(struct gunyah_rm *rm, u16 vmid, u8 reg_set,
+				  u8 reg_index, u64 value);
+int gunyah_rm_mem_share(struct gunyah_rm *rm, struct gunyah_rm_mem_parcel *p);
+int gunyah_rm_mem_reclaim(struct gunyah_rm *rm, u32 mem_handle);
+
 /* fault_inject.c: fail_rm_call and rm_inject */
 extern struct gunyah_fault gunyah_fail_rm_call_attr;
 bool __gunyah_rm_fail_call(u32 msg_id, size_t size, u32 *rm_error);

@@ -96,6 +96,8 @@ enum sim_op {
 	SIM_OP_DELAY,
 	SIM_OP_FAULT,
 	SIM_OP_PSCI_RESET,
+	SIM_OP_LOAD,
+	SIM_OP_STORE,
 };
 
 /**
@@ -189,6 +191,11 @@ struct sim_vcpu {
  * @blocked_runs: the next N vcpu_run calls return BLOCKED, no progress
  * @reset_work: finishes a VM_RESET after its reply, as the RM's staged
  *              clean-up does
+ * @image_handle: the parcel VM_CONFIG_IMAGE named (U32_MAX: none)
+ * @dt_offset: the device tree's offset in that parcel
+ * @dt_size: and its size
+ * @boot: the boot vCPU's registers: PC and X0 from VM_CONFIG_IMAGE,
+ *        then whatever VM_SET_BOOT_CONTEXT set
  */
 struct sim_vm {
 	struct kref ref;
@@ -200,6 +207,14 @@ struct sim_vm {
 	u32 busy_runs;
 	u32 blocked_runs;
 	struct delayed_work reset_work;
+	u32 image_handle;
+	u64 dt_offset;
+	u64 dt_size;
+	struct {
+		u64 pc;
+		u64 x[32];
+		u64 sp[3];
+	} boot;
 	bool crashed;
 	bool dead;		/* deallocated; only references keep it */
 	bool ignore_stop;	/* guest ignores a graceful VM_STOP */
@@ -226,6 +241,7 @@ struct sim_stats {
 	atomic64_t rx_empty;
 	atomic64_t vcpu_runs;
 	atomic64_t fatal_calls;	/* calls the public RM would not survive */
+	atomic64_t mem_appends;
 };
 
 /* A request being reassembled from its fragments (RM worker only) */
@@ -322,6 +338,21 @@ void sim_rm_set_paused(bool paused);
 int sim_rm_set_fake_reply(u32 msg_id, u32 reply_id, u32 err,
 			  const void *payload, size_t len);
 void sim_rm_show_fake_reply(struct seq_file *s);
+
+/* sim_mem.c */
+u32 sim_mem_create(const u8 *buf, size_t len, bool lend, u32 *handle,
+		   const char **why);
+u32 sim_mem_append(const u8 *buf, size_t len, const char **why);
+u32 sim_mem_reclaim(const u8 *buf, size_t len, const char **why);
+u32 sim_mem_config_image(struct sim_vm *vm,
+			 const struct gunyah_rm_vm_config_image_req *r,
+			 const char **why);
+u32 sim_mem_init_vm(struct sim_vm *vm, const char **why);
+void sim_mem_release_vm(struct sim_vm *vm);
+bool sim_mem_access(struct sim_vm *vm, u64 ipa, unsigned int len, bool write,
+		    u64 *val);
+void sim_mem_show(struct seq_file *s);
+void sim_mem_exit(void);
 
 /* sim_vcpu.c */
 enum gunyah_error sim_vcpu_run(u64 capid, unsigned long *resume_data,

@@ -2,6 +2,9 @@
 /*
  * debugfs of the simulated platform, /sys/kernel/debug/gunyah_sim/:
  *   rm_stats                 RM traffic counters, "name: value" per line
+ *   parcels                  the RM's memory parcels, one per line:
+ *                            "HANDLE share|lend label L size S ranges N
+ *                            acl VMID:RIGHTS... [open] [held VMID at IPA]"
  *   vm<vmid>/status          the VM and its vCPUs (see sim_status_show())
  *   vm<vmid>/ignore_stop     Y: the guest ignores a graceful VM_STOP
  *   vm<vmid>/ignore_force_stop  Y: ... and a forced one (the RM replies OK)
@@ -70,6 +73,7 @@ static int sim_rm_stats_show(struct seq_file *s, void *unused)
 		{ "rx_empty", &st->rx_empty },
 		{ "vcpu_runs", &st->vcpu_runs },
 		{ "fatal_calls", &st->fatal_calls },
+		{ "mem_appends", &st->mem_appends },
 	};
 	unsigned int tx, rx, vms = 0, i;
 	unsigned long flags;
@@ -110,9 +114,19 @@ static const char *sim_vcpu_power(const struct sim_vcpu *vcpu)
  * exit_type: N
  * exit_reason_size: N
  * nr_vcpus: N
+ * boot_pc: 0x..            where the boot vCPU starts
+ * boot_x: 0x.. x 32        its X0..X31 (X0: the device tree)
+ * boot_sp: 0x.. x 3        its SP_EL0..SP_EL2
  * vcpu<N>: capid 0x.. virq N pc N/N pending WHAT power on|off|ended|no_program
  *          wake_pending 0|1 in_run 0|1 runs N        (all on one line)
  */
+static int sim_parcels_show(struct seq_file *s, void *unused)
+{
+	sim_mem_show(s);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(sim_parcels);
+
 static int sim_status_show(struct seq_file *s, void *unused)
 {
 	struct sim_vm *vm = s->private;
@@ -123,6 +137,13 @@ static int sim_status_show(struct seq_file *s, void *unused)
 		   sim_vm_status_name(vm->status), vm->crashed);
 	seq_printf(s, "exit_type: %u\nexit_reason_size: %u\nnr_vcpus: %u\n",
 		   vm->exit_type, vm->exit_reason_size, vm->nr_vcpus);
+	seq_printf(s, "boot_pc: %#llx\nboot_x:", vm->boot.pc);
+	for (i = 0; i < ARRAY_SIZE(vm->boot.x); i++)
+		seq_printf(s, " %#llx", vm->boot.x[i]);
+	seq_puts(s, "\nboot_sp:");
+	for (i = 0; i < ARRAY_SIZE(vm->boot.sp); i++)
+		seq_printf(s, " %#llx", vm->boot.sp[i]);
+	seq_putc(s, '\n');
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct sim_vcpu *vcpu = &vm->vcpus[i];
 
@@ -539,6 +560,8 @@ void sim_debugfs_init(void)
 	gsim.debugfs = debugfs_create_dir("gunyah_sim", NULL);
 	debugfs_create_file("rm_stats", 0400, gsim.debugfs, NULL,
 			    &sim_rm_stats_fops);
+	debugfs_create_file("parcels", 0400, gsim.debugfs, NULL,
+			    &sim_parcels_fops);
 	debugfs_create_file("reap_vm", 0200, gsim.debugfs, NULL,
 			    &sim_reap_vm_fops);
 	debugfs_create_file("rm_rx", 0200, gsim.debugfs, NULL, &sim_rm_rx_fops);

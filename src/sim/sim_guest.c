@@ -17,11 +17,17 @@
  *   fault                         unrecoverable fault (vcpu_run state 6)
  *   psci_reset [TYPE COOKIE [64]] PSCI SYSTEM_RESET, or SYSTEM_RESET2
  *                                 with a u32 TYPE and COOKIE (state 0x100)
+ *   load ADDR LEN                 LEN 1, 2, 4 or 8, ADDR aligned to it: read
+ *                                 guest memory (an MMIO read where the VM
+ *                                 has no readable memory); the value is
+ *                                 what "last" means from then on
+ *   store ADDR LEN VALUE|last     write guest memory (else an MMIO write)
  *
  * Any error refuses the whole program.
  */
 
 #include <linux/kernel.h>
+#include <linux/log2.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -53,6 +59,8 @@ static const struct sim_op_desc sim_op_descs[] = {
 	{ "delay",	SIM_OP_DELAY,		1, 1 },
 	{ "fault",	SIM_OP_FAULT,		0, 0 },
 	{ "psci_reset",	SIM_OP_PSCI_RESET,	0, 3 },
+	{ "load",	SIM_OP_LOAD,		2, 2 },
+	{ "store",	SIM_OP_STORE,		3, 3 },
 };
 
 void sim_program_free(struct sim_program *prog)
@@ -82,6 +90,22 @@ static const char *sim_parse_args(struct sim_program *prog,
 			return "length must be 1..255";
 		insn->len = v;
 		if (insn->op == SIM_OP_MMIO_READ)
+			return NULL;
+		if (!strcmp(argv[2], "last"))
+			insn->flag = true;
+		else if (kstrtou64(argv[2], 0, &insn->value))
+			return "value must be a number or \"last\"";
+		return NULL;
+	case SIM_OP_LOAD:
+	case SIM_OP_STORE:
+		if (kstrtou64(argv[0], 0, &insn->arg))
+			return "bad address";
+		if (kstrtou64(argv[1], 0, &v) || !is_power_of_2(v) || v > 8)
+			return "length must be 1, 2, 4 or 8";
+		insn->len = v;
+		if (!IS_ALIGNED(insn->arg, v))
+			return "address must be aligned to the length";
+		if (insn->op == SIM_OP_LOAD)
 			return NULL;
 		if (!strcmp(argv[2], "last"))
 			insn->flag = true;

@@ -65,6 +65,11 @@ static const char *sim_rm_call_name(u32 msg_id)
 	case GUNYAH_RM_RPC_VM_INIT:		return "VM_INIT";
 	case GUNYAH_RM_RPC_VM_GET_HYP_RESOURCES: return "VM_GET_HYP_RESOURCES";
 	case GUNYAH_RM_RPC_VM_GET_VMID:		return "VM_GET_VMID";
+	case GUNYAH_RM_RPC_VM_SET_BOOT_CONTEXT:	return "VM_SET_BOOT_CONTEXT";
+	case GUNYAH_RM_RPC_MEM_LEND:		return "MEM_LEND";
+	case GUNYAH_RM_RPC_MEM_SHARE:		return "MEM_SHARE";
+	case GUNYAH_RM_RPC_MEM_RECLAIM:		return "MEM_RECLAIM";
+	case GUNYAH_RM_RPC_MEM_APPEND:		return "MEM_APPEND";
 	default:				return "unknown call";
 	}
 }
@@ -216,6 +221,7 @@ void sim_vm_crash(struct sim_vm *vm, struct sim_batch *batch)
 {
 	lockdep_assert_held(&gsim.lock);
 	vm->crashed = true;
+	sim_mem_release_vm(vm);
 	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_RESET, batch);
 	batch->vm = vm;
 	batch->wake_vm = true;
@@ -247,8 +253,11 @@ static void sim_vm_reset_done(struct work_struct *work)
 
 	sim_batch_init(&notes);
 	mutex_lock(&gsim.lock);
-	if (!vm->dead && vm->status == GUNYAH_RM_VM_STATUS_RESETTING)
+	if (!vm->dead && vm->status == GUNYAH_RM_VM_STATUS_RESETTING) {
+		sim_mem_release_vm(vm);
+		vm->configured = false;
 		sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_RESET, &notes);
+	}
 	sim_batch_flush(&notes);
 	mutex_unlock(&gsim.lock);
 	sim_vm_put(vm);
@@ -267,6 +276,7 @@ static struct sim_vm *sim_vm_create(u16 vmid, unsigned int nr)
 	vm->vmid = vmid;
 	vm->status = GUNYAH_RM_VM_STATUS_LOAD;
 	vm->public = READ_ONCE(gsim.public_profile);
+	vm->image_handle = U32_MAX;
 	INIT_DELAYED_WORK(&vm->reset_work, sim_vm_reset_done);
 
 	for (i = 0; i < nr; i++) {
@@ -435,6 +445,7 @@ static u32 sim_rm_dealloc_vmid(struct sim_rm_req *req)
 	if (vm->status != GUNYAH_RM_VM_STATUS_LOAD &&
 	    vm->status != GUNYAH_RM_VM_STATUS_RESET)
 		return sim_rm_bad_state(req, "VM is neither LOAD nor RESET");
+	sim_mem_release_vm(vm);
 	list_del(&vm->list);
 	vm->dead = true;
 	req->destroy = vm;
@@ -468,6 +479,7 @@ int sim_rm_reap_vm(u16 vmid)
 	    vm->status == GUNYAH_RM_VM_STATUS_PAUSED)
 		sim_vm_exit(vm, GUNYAH_VM_EXIT_TYPE_VM_STOP_FORCED, normal_exit,
 			    1, &notes);
+	sim_mem_release_vm(vm);
 	list_del(&vm->list);
 	vm->dead = true;
 	/* A reset in progress ends here: its work holds a reference */
@@ -505,6 +517,12 @@ static u32 sim_rm_config_image(struct sim_rm_req *req)
 	err = sim_rm_refuse(req, vm);
 	if (err)
 		return err;
+	/* Refused before the RM allocates a configuration: INIT_FAILED */
+	err = sim_mem_config_image(vm, r, &req->why);
+	if (err) {
+		sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_INIT_FAILED, &req->notes);
+		return err;
+	}
 	vm->configured = true;
 	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_AUTH, &req->notes);
 	return GUNYAH_RM_ERROR_OK;
@@ -523,6 +541,11 @@ static u32 sim_rm_init_vm(struct sim_rm_req *req)
 	err = sim_rm_refuse(req, vm);
 	if (err)
 		return err;
+	err = sim_mem_init_vm(vm, &req->why);
+	if (err) {
+		sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_INIT_FAILED, &req->notes);
+		return err;
+	}
 	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_INIT, &req->notes);
 	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_READY, &req->notes);
 	return GUNYAH_RM_ERROR_OK;
@@ -662,6 +685,59 @@ static u32 sim_rm_get_vmid(struct sim_rm_req *req)
 	return GUNYAH_RM_ERROR_OK;
 }
 
+static u32 sim_rm_why(struct sim_rm_req *req, const char *why, u32 err)
+{
+	req->why = why;
+	return err;
+}
+
+static u32 sim_rm_set_boot_context(struct sim_rm_req *req)
+{
+	const struct gunyah_rm_vm_set_boot_context_req *r = (const void *)req->payload;
+	u64 value;
+	struct sim_vm *vm;
+
+	if (req->len != sizeof(*r)) {
+		req->why = "payload is not a boot context request";
+		return GUNYAH_RM_ERROR_INVALID;
+	}
+	vm = sim_vm_find(le16_to_cpu(r->vmid));
+	if (!vm) {
+		req->why = "no such VM";
+		return GUNYAH_RM_ERROR_VMID_INVALID;
+	}
+	if (vm->public) {
+		req->why = "the public RM has no VM_SET_BOOT_CONTEXT";
+		return GUNYAH_RM_ERROR_UNIMPLEMENTED;
+	}
+	if (vm->status != GUNYAH_RM_VM_STATUS_READY)
+		return sim_rm_bad_state(req, "VM is not initialized and stopped");
+	value = le64_to_cpu(r->value);
+	if (r->reg_set == 0 && r->reg_index < ARRAY_SIZE(vm->boot.x))
+		vm->boot.x[r->reg_index] = value;
+	else if (r->reg_set == 1 && r->reg_index == 0)
+		vm->boot.pc = value;
+	else if (r->reg_set == 2 && r->reg_index < ARRAY_SIZE(vm->boot.sp))
+		vm->boot.sp[r->reg_index] = value;
+	else
+		return sim_rm_why(req, "no such register",
+				  GUNYAH_RM_ERROR_ARGUMENT_INVALID);
+	return GUNYAH_RM_ERROR_OK;
+}
+
+static u32 sim_rm_mem_create(struct sim_rm_req *req, bool lend)
+{
+	u32 err, handle;
+
+	err = sim_mem_create(req->payload, req->len, lend, &handle, &req->why);
+	if (err)
+		return err;
+	req->small[0] = cpu_to_le32(handle);
+	req->reply = req->small;
+	req->reply_len = sizeof(req->small[0]);
+	return GUNYAH_RM_ERROR_OK;
+}
+
 static u32 sim_rm_call(struct sim_rm_req *req)
 {
 	switch (req->msg_id) {
@@ -683,6 +759,15 @@ static u32 sim_rm_call(struct sim_rm_req *req)
 		return sim_rm_reset(req);
 	case GUNYAH_RM_RPC_VM_GET_VMID:
 		return sim_rm_get_vmid(req);
+	case GUNYAH_RM_RPC_VM_SET_BOOT_CONTEXT:
+		return sim_rm_set_boot_context(req);
+	case GUNYAH_RM_RPC_MEM_SHARE:
+	case GUNYAH_RM_RPC_MEM_LEND:
+		return sim_rm_mem_create(req, req->msg_id == GUNYAH_RM_RPC_MEM_LEND);
+	case GUNYAH_RM_RPC_MEM_APPEND:
+		return sim_mem_append(req->payload, req->len, &req->why);
+	case GUNYAH_RM_RPC_MEM_RECLAIM:
+		return sim_mem_reclaim(req->payload, req->len, &req->why);
 	default:
 		req->why = "unknown message id";
 		return GUNYAH_RM_ERROR_UNIMPLEMENTED;
@@ -958,6 +1043,7 @@ void sim_rm_exit(void)
 		list_del(&vm->list);
 		sim_vm_destroy(vm);
 	}
+	sim_mem_exit();
 	ida_destroy(&gsim.vmid_ida);
 	ida_destroy(&gsim.hwirq_ida);
 	kfree(gsim.partial.buf);

@@ -27,6 +27,10 @@
  *   fault                    the vCPU took an unrecoverable fault
  *   psci_reset legacy|TYPE COOKIE 32|64    the guest asked PSCI for a
  *                            system reset
+ *   load ADDR LEN VALUE      a load from guest memory read VALUE
+ *   store ADDR LEN VALUE     a store wrote VALUE to guest memory
+ *                            (a load or store outside the VM's memory is
+ *                            an MMIO read or write, logged as such)
  * Under the public hypervisor's profile (sim_vm.public) resume actions do
  * not exist: every MMIO resume is an EMULATE; and there is no page-fault
  * state: a page_fault instruction is an 8-byte MMIO access there.
@@ -284,6 +288,30 @@ static void sim_vcpu_psci_reset(struct sim_vcpu *vcpu,
 		    ARRAY_SIZE(words), batch);
 }
 
+/*
+ * A load or store the VM's own memory serves: done without an exit.
+ * Returns false for any other instruction, and for an access outside the
+ * VM's memory, which the hypervisor hands to the host as MMIO.
+ */
+static bool sim_vcpu_memory_op(struct sim_vcpu *vcpu, const struct sim_insn *insn)
+{
+	bool write = insn->op == SIM_OP_STORE;
+	u64 val;
+
+	if (insn->op != SIM_OP_LOAD && !write)
+		return false;
+	val = write ? (insn->flag ? vcpu->last_value : insn->value) &
+		      sim_len_mask(insn->len) : 0;
+	if (!sim_mem_access(vcpu->vm, insn->arg, insn->len, write, &val))
+		return false;
+	sim_log(vcpu, "%s %#llx %u %#llx", write ? "store" : "load", insn->arg,
+		insn->len, val);
+	if (!write)
+		vcpu->last_value = val;
+	vcpu->pc++;
+	return true;
+}
+
 static void sim_vcpu_pend(struct sim_vcpu *vcpu, const char *what)
 {
 	vcpu->pending = SIM_PEND_RESUME;
@@ -333,7 +361,10 @@ sim_vcpu_exec(struct sim_vcpu *vcpu, unsigned long *resume_data,
 		}
 
 		insn = &vcpu->prog->insns[vcpu->pc];
+		if (sim_vcpu_memory_op(vcpu, insn))
+			continue;
 		switch (insn->op) {
+		case SIM_OP_LOAD:
 		case SIM_OP_MMIO_READ:
 			vcpu->pending = SIM_PEND_MMIO_READ;
 			vcpu->pend_addr = insn->arg;
@@ -342,6 +373,7 @@ sim_vcpu_exec(struct sim_vcpu *vcpu, unsigned long *resume_data,
 			resp->state_data[0] = insn->arg;
 			resp->state_data[1] = insn->len;
 			return GUNYAH_ERROR_OK;
+		case SIM_OP_STORE:
 		case SIM_OP_MMIO_WRITE:
 			vcpu->pending = SIM_PEND_MMIO_WRITE;
 			vcpu->pend_addr = insn->arg;

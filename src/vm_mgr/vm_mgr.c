@@ -273,6 +273,8 @@ static void gunyah_vm_start_rollback(struct gunyah_vm *ghvm)
 	gunyah_vm_release_resources(ghvm);
 	gunyah_vm_debugfs_remove(ghvm);
 	gunyah_vm_free_vmid(ghvm);
+	/* Only a VM the RM has reset gives its parcels back */
+	gunyah_vm_mem_reclaim(ghvm);
 
 	down_write(&ghvm->status_lock);
 	ghvm->vmid = 0;
@@ -296,6 +298,12 @@ static int gunyah_vm_start(struct gunyah_vm *ghvm)
 		up_write(&ghvm->status_lock);
 		return -EINVAL;
 	}
+	/* What the RM needs is here, or no RM VM id is taken */
+	ret = gunyah_vm_mem_check(ghvm);
+	if (ret) {
+		up_write(&ghvm->status_lock);
+		return ret;
+	}
 
 	ret = gunyah_rm_alloc_vmid(ghvm->rm, 0);
 	if (ret < 0) {
@@ -309,8 +317,11 @@ static int gunyah_vm_start(struct gunyah_vm *ghvm)
 	ghvm->rm_configured = false;
 	gunyah_vm_debugfs_add(ghvm);
 
-	ret = gunyah_rm_vm_configure(ghvm->rm, ghvm->vmid, GUNYAH_RM_VM_AUTH_NONE,
-				     0, 0, 0, 0, 0);
+	ret = gunyah_vm_mem_share(ghvm);
+	if (ret)
+		goto err;
+
+	ret = gunyah_vm_mem_configure(ghvm);
 	if (ret) {
 		dev_err_ratelimited(ghvm->parent, "VM %u: configure failed: %d\n",
 				    ghvm->vmid, ret);
@@ -325,6 +336,10 @@ static int gunyah_vm_start(struct gunyah_vm *ghvm)
 		goto err;
 	}
 	ghvm->vm_status = GUNYAH_RM_VM_STATUS_READY;
+
+	ret = gunyah_vm_mem_set_boot_context(ghvm);
+	if (ret)
+		goto err;
 
 	ret = gunyah_rm_get_hyp_resources(ghvm->rm, ghvm->vmid, &res, &n);
 	if (ret) {
@@ -420,6 +435,8 @@ static void gunyah_vm_release(struct kref *kref)
 
 	if (ghvm->vmid)
 		gunyah_vm_free_vmid(ghvm);
+	gunyah_vm_mem_reclaim(ghvm);
+	gunyah_vm_mem_release(ghvm);
 
 	gunyah_rm_notifier_unregister(ghvm->rm, &ghvm->nb);
 	gunyah_rm_put(ghvm->rm);
@@ -488,6 +505,10 @@ static long gunyah_vm_ioctl(struct file *filp, unsigned int cmd,
 	case GUNYAH_VM_ADD_FUNCTION:
 	case GUNYAH_VM_REMOVE_FUNCTION:
 		return gunyah_vm_fn_ioctl(ghvm, cmd, (void __user *)arg);
+	case GUNYAH_VM_MAP_MEM:
+	case GUNYAH_VM_SET_DTB_CONFIG:
+	case GUNYAH_VM_SET_BOOT_CONTEXT:
+		return gunyah_vm_mem_ioctl(ghvm, cmd, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -512,6 +533,7 @@ static void gunyah_vm_show_fdinfo(struct seq_file *m, struct file *filp)
 		seq_printf(m, "exit_reason:\t%*phN\n", (int)ghvm->exit_reason_len,
 			   ghvm->exit_reason);
 	}
+	gunyah_vm_mem_show(ghvm, m);
 	up_read(&ghvm->status_lock);
 }
 
@@ -550,6 +572,7 @@ static struct gunyah_vm *gunyah_vm_alloc(struct gunyah_rm *rm)
 	INIT_LIST_HEAD(&ghvm->functions);
 	INIT_LIST_HEAD(&ghvm->resource_tickets);
 	INIT_LIST_HEAD(&ghvm->resources);
+	INIT_LIST_HEAD(&ghvm->mem_maps);
 	ghvm->debugfs = ERR_PTR(-ENOENT);
 
 	ghvm->nb.notifier_call = gunyah_vm_rm_notification;
@@ -635,6 +658,9 @@ static long gunyah_dev_ioctl(struct file *filp, unsigned int cmd,
 	switch (cmd) {
 	case GUNYAH_CREATE_VM:
 		return gunyah_dev_create_vm(filp->private_data, arg);
+	case GUNYAH_CREATE_GUEST_MEM:
+		return gunyah_gmem_create(gunyah_rm_dev(filp->private_data),
+					  (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -677,6 +703,8 @@ int gunyah_vm_mgr_register(struct gunyah_rm *rm)
 	if (ret) {
 		WRITE_ONCE(gunyah_vm_mgr_rm, NULL);
 		dev_err(gunyah_rm_dev(rm), "cannot register /dev/gunyah: %d\n", ret);
+	} else {
+		gunyah_gmem_debugfs_init();
 	}
 	mutex_unlock(&gunyah_vm_mgr_lock);
 	return ret;
@@ -692,6 +720,7 @@ void gunyah_vm_mgr_unregister(struct gunyah_rm *rm)
 {
 	mutex_lock(&gunyah_vm_mgr_lock);
 	if (gunyah_vm_mgr_rm == rm) {
+		gunyah_gmem_debugfs_exit();
 		misc_deregister(&gunyah_dev);
 		WRITE_ONCE(gunyah_vm_mgr_rm, NULL);
 	}

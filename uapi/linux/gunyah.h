@@ -15,8 +15,99 @@
 /* ioctls on /dev/gunyah */
 #define GUNYAH_CREATE_VM		_IO(GUNYAH_IOCTL_TYPE, 0x0)
 
+#define GHMF_CLOEXEC			0x1ULL
+#define GHMF_ALLOW_HUGEPAGE		0x2ULL
+
+/**
+ * struct gunyah_create_mem_args - Arguments to create guest memory
+ * @flags: %GHMF_CLOEXEC, %GHMF_ALLOW_HUGEPAGE (back it with 2 MiB blocks
+ *         where the host has them: fewer ranges to give the hypervisor)
+ * @size: bytes, a non-zero multiple of the host's page size
+ * @reserved: zero
+ *
+ * GUNYAH_CREATE_GUEST_MEM returns a guest-memory fd. The VMM mmap()s it
+ * to load the guest's image and device tree, and maps ranges of it into
+ * VMs with GUNYAH_VM_MAP_MEM.
+ */
+struct gunyah_create_mem_args {
+	__u64 flags;
+	__u64 size;
+	__u64 reserved[6];
+};
+
+#define GUNYAH_CREATE_GUEST_MEM		_IOW(GUNYAH_IOCTL_TYPE, 0x8, \
+					     struct gunyah_create_mem_args)
+
 /* ioctls on a VM fd */
 #define GUNYAH_VM_START			_IO(GUNYAH_IOCTL_TYPE, 0x3)
+
+/**
+ * struct gunyah_vm_dtb_config - Where the guest's device tree is
+ * @guest_phys_addr: guest address of the device tree; inside a range
+ *                   mapped with GUNYAH_VM_MAP_MEM by the time the VM starts
+ * @size: bytes, non-zero
+ */
+struct gunyah_vm_dtb_config {
+	__u64 guest_phys_addr;
+	__u64 size;
+};
+
+#define GUNYAH_VM_SET_DTB_CONFIG	_IOW(GUNYAH_IOCTL_TYPE, 0x2, \
+					     struct gunyah_vm_dtb_config)
+
+#define GUNYAH_MEM_ALLOW_READ		0x1U
+#define GUNYAH_MEM_ALLOW_WRITE		0x2U
+#define GUNYAH_MEM_ALLOW_EXEC		0x4U
+#define GUNYAH_MEM_ALLOW_RWX		(GUNYAH_MEM_ALLOW_READ | \
+					 GUNYAH_MEM_ALLOW_WRITE | \
+					 GUNYAH_MEM_ALLOW_EXEC)
+#define GUNYAH_MEM_DEFAULT_ACCESS	(0x00)
+#define GUNYAH_MEM_FORCE_LEND		(0x10)
+#define GUNYAH_MEM_FORCE_SHARE		(0x20)
+#define GUNYAH_MEM_ACCESS_MASK		(0x70)
+#define GUNYAH_MEM_UNMAP		0x100U
+
+/**
+ * struct gunyah_map_mem_args - Map guest memory into a VM
+ * @guest_addr: guest physical address, page aligned
+ * @flags: GUNYAH_MEM_ALLOW_* (read is required), one access mode of
+ *         %GUNYAH_MEM_ACCESS_MASK, and %GUNYAH_MEM_UNMAP to remove the
+ *         mapping of exactly this range again before the VM starts
+ * @guest_mem_fd: a fd from GUNYAH_CREATE_GUEST_MEM
+ * @offset: byte offset into @guest_mem_fd, page aligned
+ * @size: bytes, a non-zero multiple of the page size
+ */
+struct gunyah_map_mem_args {
+	__u64 guest_addr;
+	__u32 flags;
+	__u32 guest_mem_fd;
+	__u64 offset;
+	__u64 size;
+};
+
+#define GUNYAH_VM_MAP_MEM		_IOW(GUNYAH_IOCTL_TYPE, 0x9, \
+					     struct gunyah_map_mem_args)
+
+#define GUNYAH_VM_BOOT_CONTEXT_REG_SET_X	0
+#define GUNYAH_VM_BOOT_CONTEXT_REG_SET_PC	1
+#define GUNYAH_VM_BOOT_CONTEXT_REG_SET_SP	2
+#define GUNYAH_VM_BOOT_CONTEXT_REG(set, idx)	((((set) & 0xff) << 8) | ((idx) & 0xff))
+
+/**
+ * struct gunyah_vm_boot_context - A register of the boot vCPU
+ * @reg: GUNYAH_VM_BOOT_CONTEXT_REG(set, index): X0..X31, PC (index 0) or
+ *       SP_EL0..SP_EL2 (index 0..2)
+ * @reserved: zero
+ * @value: the register's value when the VM starts
+ */
+struct gunyah_vm_boot_context {
+	__u32 reg;
+	__u32 reserved;
+	__u64 value;
+};
+
+#define GUNYAH_VM_SET_BOOT_CONTEXT	_IOW(GUNYAH_IOCTL_TYPE, 0xa, \
+					     struct gunyah_vm_boot_context)
 
 /**
  * enum gunyah_fn_type - Types of Gunyah VM functions

@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Guest memory: the fd GUNYAH_CREATE_GUEST_MEM returns. Its pages are
+ * allocated up front, zeroed and charged to the caller's memory cgroup;
+ * the VMM mmap()s them (shared) to load the guest, and VMs take a file
+ * reference for as long as the RM may hand the pages to a guest. The
+ * pages go back to the host allocator only when the last reference goes.
+ */
+
+#include <linux/anon_inodes.h>
+#include <linux/debugfs.h>
+#include <linux/device.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "vm_mgr/vm_mgr_priv.h"
+
+/* Bound on one guest-memory fd; 0 = half of the host's RAM */
+static unsigned int max_guest_mem_mb;
+module_param(max_guest_mem_mb, uint, 0644);
+MODULE_PARM_DESC(max_guest_mem_mb, "Largest guest-memory fd in MiB (0 = half the host's RAM)");
+
+#define GUNYAH_GMEM_BLOCK_ORDER	(21 - PAGE_SHIFT)	/* 2 MiB */
+#define GUNYAH_GMEM_FLAGS	(GHMF_CLOEXEC | GHMF_ALLOW_HUGEPAGE)
+
+/**
+ * struct gunyah_gmem - One guest-memory fd
+ * @dev: device for logs
+ * @nr_pages: its size in pages
+ * @pages: its pages, order 0 (blocks are split)
+ */
+struct gunyah_gmem {
+	struct device *dev;
+	unsigned long nr_pages;
+	struct page **pages;
+};
+
+static atomic_long_t gunyah_gmem_pages = ATOMIC_LONG_INIT(0);
+static atomic_long_t gunyah_gmem_files = ATOMIC_LONG_INIT(0);
+static struct dentry *gunyah_gmem_debugfs;
+
+static void gunyah_gmem_free(struct gunyah_gmem *gmem)
+{
+	unsigned long i;
+
+	for (i = 0; i < gmem->nr_pages; i++)
+		if (gmem->pages[i])
+			__free_page(gmem->pages[i]);
+	atomic_long_sub(gmem->nr_pages, &gunyah_gmem_pages);
+	kvfree(gmem->pages);
+	kfree(gmem);
+}
+
+static int gunyah_gmem_alloc_pages(struct gunyah_gmem *gmem, bool blocks)
+{
+	const gfp_t gfp = GFP_KERNEL_ACCOUNT | __GFP_ZERO;
+	unsigned long i = 0, j, n;
+	struct page *page;
+	unsigned int order;
+
+	while (i < gmem->nr_pages) {
+		order = 0;
+		page = NULL;
+		if (blocks && gmem->nr_pages - i >= (1UL << GUNYAH_GMEM_BLOCK_ORDER)) {
+			order = GUNYAH_GMEM_BLOCK_ORDER;
+			page = alloc_pages(gfp | __GFP_NORETRY | __GFP_NOWARN, order);
+		}
+		if (!page) {
+			order = 0;
+			page = alloc_page(gfp);
+		}
+		if (!page)
+			return -ENOMEM;
+		if (order)
+			split_page(page, order);
+		n = 1UL << order;
+		for (j = 0; j < n; j++)
+			gmem->pages[i + j] = page + j;
+		i += n;
+		atomic_long_add(n, &gunyah_gmem_pages);
+		cond_resched();
+	}
+	return 0;
+}
+
+static vm_fault_t gunyah_gmem_fault(struct vm_fault *vmf)
+{
+	struct gunyah_gmem *gmem = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	if (vmf->pgoff >= gmem->nr_pages)
+		return VM_FAULT_SIGBUS;
+	page = gmem->pages[vmf->pgoff];
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct gunyah_gmem_vm_ops = {
+	.fault = gunyah_gmem_fault,
+};
+
+static int gunyah_gmem_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct gunyah_gmem *gmem = file->private_data;
+
+	/* A private mapping would copy on write: the guest would not see it */
+	if (!(vma->vm_flags & VM_SHARED)) {
+		dev_err_ratelimited(gmem->dev, "guest memory can only be mapped MAP_SHARED\n");
+		return -EINVAL;
+	}
+	vma->vm_ops = &gunyah_gmem_vm_ops;
+	return 0;
+}
+
+static int gunyah_gmem_release(struct inode *inode, struct file *file)
+{
+	gunyah_gmem_free(file->private_data);
+	atomic_long_dec(&gunyah_gmem_files);
+	return 0;
+}
+
+static const struct file_operations gunyah_gmem_fops = {
+	.owner = THIS_MODULE,
+	.mmap = gunyah_gmem_mmap,
+	.release = gunyah_gmem_release,
+	.llseek = noop_llseek,
+};
+
+static u64 gunyah_gmem_max_bytes(void)
+{
+	unsigned int mb = READ_ONCE(max_guest_mem_mb);
+
+	if (mb)
+		return (u64)mb << 20;
+	return (u64)(totalram_pages() / 2) << PAGE_SHIFT;
+}
+
+/**
+ * gunyah_gmem_create() - GUNYAH_CREATE_GUEST_MEM
+ * @dev: device for logs
+ * @argp: user pointer to &struct gunyah_create_mem_args
+ *
+ * Return: the new fd, or a negative errno.
+ */
+long gunyah_gmem_create(struct device *dev, void __user *argp)
+{
+	struct gunyah_create_mem_args args;
+	struct gunyah_gmem *gmem;
+	struct file *file;
+	unsigned int i;
+	int fd, ret;
+
+	if (copy_from_user(&args, argp, sizeof(args))) {
+		dev_err_ratelimited(dev, "GUNYAH_CREATE_GUEST_MEM: cannot read the arguments\n");
+		return -EFAULT;
+	}
+	for (i = 0; i < ARRAY_SIZE(args.reserved); i++) {
+		if (args.reserved[i]) {
+			dev_err_ratelimited(dev, "GUNYAH_CREATE_GUEST_MEM: reserved[%u] is not zero\n",
+					    i);
+			return -EINVAL;
+		}
+	}
+	if (args.flags & ~GUNYAH_GMEM_FLAGS) {
+		dev_err_ratelimited(dev, "GUNYAH_CREATE_GUEST_MEM: unknown flags %#llx\n",
+				    args.flags & ~GUNYAH_GMEM_FLAGS);
+		return -EINVAL;
+	}
+	if (!args.size || !PAGE_ALIGNED(args.size)) {
+		dev_err_ratelimited(dev, "GUNYAH_CREATE_GUEST_MEM: size %#llx is not a non-zero multiple of %lu\n",
+				    args.size, PAGE_SIZE);
+		return -EINVAL;
+	}
+	if (args.size > gunyah_gmem_max_bytes()) {
+		dev_err_ratelimited(dev, "GUNYAH_CREATE_GUEST_MEM: %llu bytes is more than the %llu allowed (max_guest_mem_mb)\n",
+				    args.size, gunyah_gmem_max_bytes());
+		return -E2BIG;
+	}
+
+	gmem = kzalloc(sizeof(*gmem), GFP_KERNEL_ACCOUNT);
+	if (!gmem)
+		return -ENOMEM;
+	gmem->dev = dev;
+	gmem->nr_pages = args.size >> PAGE_SHIFT;
+	gmem->pages = kvcalloc(gmem->nr_pages, sizeof(*gmem->pages),
+			       GFP_KERNEL_ACCOUNT);
+	if (!gmem->pages) {
+		kfree(gmem);
+		return -ENOMEM;
+	}
+	ret = gunyah_gmem_alloc_pages(gmem, args.flags & GHMF_ALLOW_HUGEPAGE);
+	if (ret) {
+		dev_err_ratelimited(dev, "GUNYAH_CREATE_GUEST_MEM: cannot allocate %llu bytes\n",
+				    args.size);
+		goto err_free;
+	}
+
+	fd = get_unused_fd_flags(O_RDWR | (args.flags & GHMF_CLOEXEC ? O_CLOEXEC : 0));
+	if (fd < 0) {
+		ret = fd;
+		goto err_free;
+	}
+	file = anon_inode_getfile("gunyah-guest-mem", &gunyah_gmem_fops, gmem, O_RDWR);
+	if (IS_ERR(file)) {
+		ret = PTR_ERR(file);
+		put_unused_fd(fd);
+		goto err_free;
+	}
+	atomic_long_inc(&gunyah_gmem_files);
+	fd_install(fd, file);
+	return fd;
+
+err_free:
+	gunyah_gmem_free(gmem);
+	return ret;
+}
+
+/**
+ * gunyah_gmem_fget() - The guest memory behind a fd
+ * @fd: the fd
+ * @size: set to its size in bytes
+ *
+ * Return: a reference on its file (fput() it), or an ERR_PTR: -EBADF if
+ * @fd is not open, -EINVAL if it is not guest memory.
+ */
+struct file *gunyah_gmem_fget(unsigned int fd, u64 *size)
+{
+	struct file *file = fget(fd);
+	struct gunyah_gmem *gmem;
+
+	if (!file)
+		return ERR_PTR(-EBADF);
+	if (file->f_op != &gunyah_gmem_fops) {
+		fput(file);
+		return ERR_PTR(-EINVAL);
+	}
+	gmem = file->private_data;
+	*size = (u64)gmem->nr_pages << PAGE_SHIFT;
+	return file;
+}
+
+/**
+ * gunyah_gmem_ranges() - Host physical ranges of part of guest memory
+ * @file: from gunyah_gmem_fget()
+ * @offset: byte offset, page aligned
+ * @size: bytes, page aligned, inside the fd
+ * @n: set to the number of ranges
+ *
+ * Contiguous pages make one range.
+ *
+ * Return: kvmalloc'ed ranges (kvfree() them), or an ERR_PTR.
+ */
+struct gunyah_rm_mem_range *gunyah_gmem_ranges(struct file *file, u64 offset,
+					       u64 size, u32 *n)
+{
+	struct gunyah_gmem *gmem = file->private_data;
+	unsigned long first = offset >> PAGE_SHIFT;
+	unsigned long count = size >> PAGE_SHIFT;
+	struct gunyah_rm_mem_range *r;
+	phys_addr_t phys, end = 0;
+	unsigned long i;
+	u32 nr = 0;
+
+	r = kvcalloc(count, sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < count; i++) {
+		phys = page_to_phys(gmem->pages[first + i]);
+		if (nr && phys == end) {
+			le64_add_cpu(&r[nr - 1].size, PAGE_SIZE);
+		} else {
+			r[nr].phys_addr = cpu_to_le64(phys);
+			r[nr].size = cpu_to_le64(PAGE_SIZE);
+			nr++;
+		}
+		end = phys + PAGE_SIZE;
+	}
+	*n = nr;
+	return r;
+}
+
+static int gunyah_gmem_stats_show(struct seq_file *s, void *unused)
+{
+	seq_printf(s, "files:\t%ld\n", atomic_long_read(&gunyah_gmem_files));
+	seq_printf(s, "pages:\t%ld\n", atomic_long_read(&gunyah_gmem_pages));
+	seq_printf(s, "held:\t%ld\n", gunyah_vm_mem_held_pages());
+	seq_printf(s, "stuck:\t%ld\n", gunyah_vm_mem_stuck_pages());
+	return 0;
+}
+
+static int gunyah_gmem_stats_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, gunyah_gmem_stats_show, NULL);
+}
+
+/* "reclaim": retry MEM_RECLAIM of the parcels of VMs that are gone */
+static ssize_t gunyah_gmem_stats_write(struct file *file, const char __user *ubuf,
+				       size_t count, loff_t *ppos)
+{
+	char cmd[16];
+
+	if (*ppos || !count || count >= sizeof(cmd))
+		return -EINVAL;
+	if (copy_from_user(cmd, ubuf, count))
+		return -EFAULT;
+	cmd[count] = '\0';
+	if (strcmp(strim(cmd), "reclaim"))
+		return -EINVAL;
+	return gunyah_vm_mem_retry_reclaim() ? -EBUSY : count;
+}
+
+static const struct file_operations gunyah_gmem_stats_fops = {
+	.owner = THIS_MODULE,
+	.open = gunyah_gmem_stats_open,
+	.read = seq_read,
+	.write = gunyah_gmem_stats_write,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
+
+/*
+ * /sys/kernel/debug/gunyah/guest_mem: how much guest memory exists, how
+ * much of it RM parcels hold, how much is stuck with VMs that are gone;
+ * write "reclaim" to retry those (-EBUSY while some stay stuck).
+ */
+void gunyah_gmem_debugfs_init(void)
+{
+	gunyah_gmem_debugfs = debugfs_create_file("guest_mem", 0600,
+						  gunyah_debugfs_root(), NULL,
+						  &gunyah_gmem_stats_fops);
+}
+
+void gunyah_gmem_debugfs_exit(void)
+{
+	debugfs_remove(gunyah_gmem_debugfs);
+}
