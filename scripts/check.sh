@@ -84,6 +84,9 @@ if [ -z "$tests" ] && [ -n "$kernels" ]; then
 	first=${kernels%% *}
 	scripts/rig-tests/run.sh "$first"
 	add_result "$build/$(scripts/kernels.sh version "$first")/rig-tests/result"
+	rm -f "$build/vmm-test/result"
+	scripts/vmm-test.sh "$first"
+	add_result "$build/vmm-test/result"
 fi
 
 # ---- arm64 lane (scripts/arm64-lane.sh) -----------------------------------

@@ -13,9 +13,9 @@ scripts/deps.sh
 kver=$(scripts/kernels.sh version "$target")
 scripts/build-modules.sh "$kver"
 mkdir -p "$build/tools"
-if [ -f tools/gunyah-demo.c ]; then
-	gcc -O2 -Wall -Werror -static -pthread -Iuapi -o "$build/tools/gunyah-demo" tools/gunyah-demo.c
-fi
+gcc -O2 -Wall -Werror -static -pthread -Iuapi -o "$build/tools/gunyah-demo" tools/gunyah-demo.c
+gcc -O2 -Wall -Werror -static -pthread -Iuapi -o "$build/tools/gunyah-vmm" tools/gunyah-vmm.c
+BUILD_DIR=$build scripts/tiny-guest.sh
 scripts/vmtest.sh --demo "$target" > "$build/demo.log" 2>&1 || true
 vm=$build/$kver/vm
 if [ -f "$vm/share/out/demo.txt" ]; then

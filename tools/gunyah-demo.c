@@ -146,10 +146,10 @@ static int write_file(const char *path, const char *text)
 
 /*
  * The guest's memory: the RM starts no VM without it. 64 KiB at guest
- * address 0x80000000 holding the device tree (here an empty one), shared
+ * address 0x40000000 holding the device tree (here an empty one), shared
  * with the VM; the VM keeps it after we close our fd.
  */
-#define MEM_BASE	0x80000000ULL
+#define MEM_BASE	0x40000000ULL
 #define MEM_SIZE	0x10000ULL
 #define DTB_OFFSET	0x8000ULL
 #define FDT_WORDS	18

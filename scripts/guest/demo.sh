@@ -11,3 +11,8 @@ if [ -x /share/gunyah-demo ]; then
 	echo "== demo VMM:"
 	/share/gunyah-demo
 fi
+if [ -x /share/gunyah-vmm ]; then
+	echo "== gunyah-vmm: the tiny aarch64 guest's image in guest memory, its simulator twin on the vCPU:"
+	/share/gunyah-vmm -s /share/tiny-guest.sim /share/tiny-guest.bin
+	echo "gunyah-vmm exit status $?"
+fi
