@@ -154,6 +154,7 @@ FIXTURE_TEARDOWN(vm)
 		close(self->dev);
 	/* An injected exit leaves the simulated RM's VM running */
 	reap(self->vmid);
+	gh_reclaim_stuck();
 }
 
 static int run_vcpu(int fd)
@@ -457,6 +458,7 @@ FIXTURE_TEARDOWN(rm_call)
 		close(self->vm);
 	if (self->dev >= 0)
 		close(self->dev);
+	gh_reclaim_stuck();
 }
 
 TEST_F(rm_call, completes_with_chosen_error)

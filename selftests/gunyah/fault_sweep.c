@@ -277,6 +277,7 @@ static void sc_end(struct scenario *sc, long expect_min_fired)
 		left++;
 		gh_sim_reap(id);
 	}
+	gh_reclaim_stuck();
 	if (left && sc->leftover_ok)
 		sc_note(sc, "RM kept vm (expected), reaped");
 	else if (left)

@@ -237,6 +237,15 @@ static inline int gh_sim_reap(int vmid)
 	return ret;
 }
 
+/*
+ * After RM faults were injected: retry the MEM_RECLAIMs that failed, so
+ * that no page stays pinned (and the modules can be unloaded)
+ */
+static inline void gh_reclaim_stuck(void)
+{
+	gh_write_file(GH_GUEST_MEM_STATS, "reclaim");
+}
+
 /* GUNYAH_CREATE_VM, and the VM gets its memory: ready to start */
 static inline int gh_create_vm(int dev)
 {

@@ -131,6 +131,7 @@ FIXTURE_SETUP(hostile)
 FIXTURE_TEARDOWN(hostile)
 {
 	gh_vm_teardown(&self->gv);
+	gh_reclaim_stuck();
 }
 
 /* The program's exits, in order */
@@ -359,19 +360,22 @@ enum fuzz_target { FUZZ_DEV, FUZZ_VM, FUZZ_VCPU };
 
 static unsigned int fuzz_cmd(enum fuzz_target t)
 {
-	static const unsigned int known[][4] = {
+	static const unsigned int known[][6] = {
 		[FUZZ_DEV] = { GUNYAH_CREATE_VM, GUNYAH_CREATE_VM, GUNYAH_VM_START,
-			       GUNYAH_VCPU_RUN },
+			       GUNYAH_VCPU_RUN, GUNYAH_CREATE_GUEST_MEM,
+			       GUNYAH_VM_MAP_MEM },
 		[FUZZ_VM] = { GUNYAH_VM_ADD_FUNCTION, GUNYAH_VM_REMOVE_FUNCTION,
-			      GUNYAH_VM_START, GUNYAH_VCPU_MMAP_SIZE },
+			      GUNYAH_VM_START, GUNYAH_VM_MAP_MEM,
+			      GUNYAH_VM_SET_DTB_CONFIG, GUNYAH_VM_SET_BOOT_CONTEXT },
 		[FUZZ_VCPU] = { GUNYAH_VCPU_RUN, GUNYAH_VCPU_MMAP_SIZE,
-				GUNYAH_VM_ADD_FUNCTION, GUNYAH_CREATE_VM },
+				GUNYAH_VM_ADD_FUNCTION, GUNYAH_CREATE_VM,
+				GUNYAH_VM_MAP_MEM, GUNYAH_CREATE_GUEST_MEM },
 	};
 	unsigned int cmd;
 
 	switch (rng() % 3) {
 	case 0:
-		return known[t][rng() % 4];
+		return known[t][rng() % 6];
 	case 1:	/* the driver's own type, any number, direction and size */
 		return _IOC(rng() % 4, GUNYAH_IOCTL_TYPE, rng() % 32, rng() % 512);
 	default:

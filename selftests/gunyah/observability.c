@@ -287,6 +287,7 @@ FIXTURE_TEARDOWN(obs)
 		wr(TIME_HC, time_hc);
 	gh_vm_teardown(&self->gv);
 	reap(vmid);
+	gh_reclaim_stuck();
 	free(self->trace);
 }
 

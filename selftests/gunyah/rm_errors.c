@@ -381,6 +381,7 @@ FIXTURE_TEARDOWN(rm)
 	/* Whatever a failed case left with the simulated RM */
 	if (self->nbefore >= 0)
 		reap_new(self->before, self->nbefore, -1);
+	gh_reclaim_stuck();
 	klog_close(&self->log);
 	if (self->dev >= 0)
 		close(self->dev);

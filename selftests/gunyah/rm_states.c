@@ -51,6 +51,7 @@ FIXTURE_TEARDOWN(rm)
 	gh_write_file(SIM_DEBUGFS "/rm_reset_delay_ms", "10");
 	/* Nothing reached the RM that it could not survive */
 	EXPECT_EQ(self->fatal, gh_sim_file_value(RM_STATS, "fatal_calls"));
+	gh_reclaim_stuck();
 	close(self->dev);
 }
 

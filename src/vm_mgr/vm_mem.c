@@ -514,8 +514,9 @@ void gunyah_vm_mem_release(struct gunyah_vm *ghvm)
  * gunyah_vm_mem_retry_reclaim() - Try again to take back the parcels of
  *                                 VMs that are gone
  *
- * For an administrator, after the RM was made to let go of them (e.g. a
- * VM it kept was freed): write "reclaim" to debugfs gunyah/guest_mem.
+ * At the start of every VM teardown, and for an administrator after the
+ * RM was made to let go of them (e.g. a VM it kept was freed): write
+ * "reclaim" to debugfs gunyah/guest_mem.
  *
  * Return: how many parcels are still held.
  */
@@ -525,6 +526,8 @@ long gunyah_vm_mem_retry_reclaim(void)
 	LIST_HEAD(todo);
 	long left = 0;
 
+	if (!atomic_long_read(&gunyah_vm_mem_stuck))
+		return 0;
 	spin_lock(&gunyah_vm_mem_stuck_lock);
 	list_splice_init(&gunyah_vm_mem_stuck_maps, &todo);
 	spin_unlock(&gunyah_vm_mem_stuck_lock);

@@ -420,6 +420,9 @@ static void gunyah_vm_release(struct kref *kref)
 {
 	struct gunyah_vm *ghvm = container_of(kref, struct gunyah_vm, kref);
 
+	/* Parcels an earlier teardown could not reclaim may come back now */
+	gunyah_vm_mem_retry_reclaim();
+
 	if (READ_ONCE(ghvm->vm_status) == GUNYAH_RM_VM_STATUS_RUNNING)
 		gunyah_vm_stop(ghvm);
 
