@@ -11,8 +11,8 @@
 #include "rsc_mgr/rsc_mgr.h"
 
 /* A call whose reply carries no payload we need */
-static int gunyah_rm_call_noresp(struct gunyah_rm *rm, u32 message_id,
-				 const void *req, size_t req_size)
+int gunyah_rm_call_noresp(struct gunyah_rm *rm, u32 message_id,
+			  const void *req, size_t req_size)
 {
 	size_t resp_size;
 	void *resp;

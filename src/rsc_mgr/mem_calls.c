@@ -19,18 +19,6 @@ module_param(mem_ranges_per_msg, uint, 0644);
 MODULE_PARM_DESC(mem_ranges_per_msg,
 		 "Ranges per MEM_SHARE/MEM_APPEND message, 0 = as many as fit (a test knob: forces MEM_APPEND)");
 
-static int gunyah_rm_call_noreply(struct gunyah_rm *rm, u32 message_id,
-				  const void *req, size_t req_size)
-{
-	size_t resp_size;
-	void *resp;
-	int ret;
-
-	ret = gunyah_rm_call(rm, message_id, req, req_size, &resp, &resp_size);
-	kfree(resp);
-	return ret;
-}
-
 /**
  * gunyah_rm_get_vmid() - The VM id the RM knows this host by
  * @rm: the resource manager
@@ -79,8 +67,8 @@ int gunyah_rm_vm_set_boot_context(struct gunyah_rm *rm, u16 vmid, u8 reg_set,
 		.value = cpu_to_le64(value),
 	};
 
-	return gunyah_rm_call_noreply(rm, GUNYAH_RM_RPC_VM_SET_BOOT_CONTEXT,
-				      &req, sizeof(req));
+	return gunyah_rm_call_noresp(rm, GUNYAH_RM_RPC_VM_SET_BOOT_CONTEXT,
+				     &req, sizeof(req));
 }
 
 /**
@@ -97,8 +85,8 @@ int gunyah_rm_mem_reclaim(struct gunyah_rm *rm, u32 mem_handle)
 		.mem_handle = cpu_to_le32(mem_handle),
 	};
 
-	return gunyah_rm_call_noreply(rm, GUNYAH_RM_RPC_MEM_RECLAIM, &req,
-				      sizeof(req));
+	return gunyah_rm_call_noresp(rm, GUNYAH_RM_RPC_MEM_RECLAIM, &req,
+				     sizeof(req));
 }
 
 /* How many ranges fit in a message that carries @fixed other bytes */
@@ -130,7 +118,7 @@ static int gunyah_rm_mem_append(struct gunyah_rm *rm, u32 mem_handle,
 	list = (void *)(hdr + 1);
 	list->n_entries = cpu_to_le16(n);
 	memcpy(list + 1, ranges, n * sizeof(*ranges));
-	ret = gunyah_rm_call_noreply(rm, GUNYAH_RM_RPC_MEM_APPEND, msg, size);
+	ret = gunyah_rm_call_noresp(rm, GUNYAH_RM_RPC_MEM_APPEND, msg, size);
 	kfree(msg);
 	return ret;
 }

@@ -23,6 +23,8 @@ void gunyah_rm_handle_message(struct gunyah_rm *rm, const void *msg, size_t size
 void gunyah_rm_flush_notifications(struct gunyah_rm *rm);
 
 /* calls.c */
+int gunyah_rm_call_noresp(struct gunyah_rm *rm, u32 message_id,
+			  const void *req, size_t req_size);
 int gunyah_rm_alloc_vmid(struct gunyah_rm *rm, u16 vmid);
 int gunyah_rm_dealloc_vmid(struct gunyah_rm *rm, u16 vmid);
 int gunyah_rm_vm_reset(struct gunyah_rm *rm, u16 vmid);

@@ -73,45 +73,42 @@ void sim_program_free(struct sim_program *prog)
 	kfree(prog);
 }
 
+/* ADDR LEN [VALUE|last] of an MMIO access, or of a load or store */
+static const char *sim_parse_access(struct sim_insn *insn, char **argv)
+{
+	bool mem = insn->op == SIM_OP_LOAD || insn->op == SIM_OP_STORE;
+	u64 v;
+
+	if (kstrtou64(argv[0], 0, &insn->arg))
+		return "bad address";
+	if (kstrtou64(argv[1], 0, &v) || v < 1 || v > (mem ? 8 : 255) ||
+	    (mem && !is_power_of_2(v)))
+		return mem ? "length must be 1, 2, 4 or 8" : "length must be 1..255";
+	insn->len = v;
+	if (mem && !IS_ALIGNED(insn->arg, v))
+		return "address must be aligned to the length";
+	if (insn->op == SIM_OP_MMIO_READ || insn->op == SIM_OP_LOAD)
+		return NULL;
+	if (!strcmp(argv[2], "last"))
+		insn->flag = true;
+	else if (kstrtou64(argv[2], 0, &insn->value))
+		return "value must be a number or \"last\"";
+	return NULL;
+}
+
 /* Decode one line's arguments into @insn; return a reason on error */
 static const char *sim_parse_args(struct sim_program *prog,
 				  struct sim_insn *insn, char **argv,
 				  unsigned int argc)
 {
 	unsigned int i;
-	u64 v;
 
 	switch (insn->op) {
 	case SIM_OP_MMIO_READ:
 	case SIM_OP_MMIO_WRITE:
-		if (kstrtou64(argv[0], 0, &insn->arg))
-			return "bad address";
-		if (kstrtou64(argv[1], 0, &v) || v < 1 || v > 255)
-			return "length must be 1..255";
-		insn->len = v;
-		if (insn->op == SIM_OP_MMIO_READ)
-			return NULL;
-		if (!strcmp(argv[2], "last"))
-			insn->flag = true;
-		else if (kstrtou64(argv[2], 0, &insn->value))
-			return "value must be a number or \"last\"";
-		return NULL;
 	case SIM_OP_LOAD:
 	case SIM_OP_STORE:
-		if (kstrtou64(argv[0], 0, &insn->arg))
-			return "bad address";
-		if (kstrtou64(argv[1], 0, &v) || !is_power_of_2(v) || v > 8)
-			return "length must be 1, 2, 4 or 8";
-		insn->len = v;
-		if (!IS_ALIGNED(insn->arg, v))
-			return "address must be aligned to the length";
-		if (insn->op == SIM_OP_LOAD)
-			return NULL;
-		if (!strcmp(argv[2], "last"))
-			insn->flag = true;
-		else if (kstrtou64(argv[2], 0, &insn->value))
-			return "value must be a number or \"last\"";
-		return NULL;
+		return sim_parse_access(insn, argv);
 	case SIM_OP_PAGE_FAULT:
 		if (kstrtou64(argv[0], 0, &insn->arg))
 			return "bad address";
