@@ -482,7 +482,7 @@ static long parcel_ranges(const char *line)
  * range. Its parcel's line in *line; -1 on failure.
  */
 #define BIG_BASE	0x90000000ULL
-#define BIG_SIZE	(1ULL << 20)
+#define BIG_SIZE	0x100000ULL
 
 static int give_big_memory(struct _test_data_mem *self)
 {
