@@ -44,7 +44,7 @@
 #define FDT_RSV_SIZE	16
 
 struct fdt {
-	uint8_t structs[2048], strings[512];
+	uint8_t structs[4096], strings[512];
 	size_t slen, strlen;
 };
 
@@ -96,7 +96,14 @@ static void fdt_prop_cells(struct fdt *f, const char *name, const uint32_t *c, i
 	fdt_prop(f, name, be, n * 4);
 }
 
-/* The guest's device tree: memory, CPUs, PSCI over HVC, the UART */
+/*
+ * The guest's device tree: memory, CPUs, PSCI over HVC, the UART, and the
+ * node the resource manager reads at VM_INIT (quic/gunyah-resource-manager,
+ * src/vm_config/vm_config_parser.c): it allows no memory node but /memory
+ * (which it rewrites), wants an image name, and places the image's parcel
+ * at vm-config/memory's base-address. Proxy affinity: the host schedules
+ * the vCPUs (GUNYAH_VCPU_RUN). Not yet tried on a real RM.
+ */
 static size_t make_dtb(void *out, uint64_t base, uint64_t size, int nr_cpus)
 {
 	const uint32_t two = 2, one = 1, zero = 0;
@@ -111,10 +118,20 @@ static size_t make_dtb(void *out, uint64_t base, uint64_t size, int nr_cpus)
 	fdt_prop_cells(&f, "#address-cells", &two, 1);
 	fdt_prop_cells(&f, "#size-cells", &two, 1);
 	fdt_prop_str(&f, "compatible", "linux,dummy-virt");
-	snprintf(name, sizeof(name), "memory@%llx", (unsigned long long)base);
-	fdt_begin(&f, name);
+	fdt_begin(&f, "memory");
 	fdt_prop_str(&f, "device_type", "memory");
 	fdt_prop_cells(&f, "reg", mem, 4);
+	fdt_u32(&f, FDT_END_NODE);
+	fdt_begin(&f, "gunyah-vm-config");
+	fdt_prop_str(&f, "image-name", "gunyah-vmm-guest");
+	fdt_prop_str(&f, "vm-type", "aarch64-guest");
+	fdt_begin(&f, "memory");
+	fdt_prop_cells(&f, "base-address", mem, 2);
+	fdt_prop_cells(&f, "size-min", mem + 2, 2);
+	fdt_u32(&f, FDT_END_NODE);
+	fdt_begin(&f, "vcpus");
+	fdt_prop_str(&f, "affinity", "proxy");
+	fdt_u32(&f, FDT_END_NODE);
 	fdt_u32(&f, FDT_END_NODE);
 	fdt_begin(&f, "cpus");
 	fdt_prop_cells(&f, "#address-cells", &one, 1);
