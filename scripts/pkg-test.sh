@@ -176,7 +176,7 @@ done
 aptget purge $pkgs > "$work/purge.log" 2>&1 || bad pkg.purge
 left=$(
 	ls -d /usr/src/gunyah-* /var/lib/dkms/gunyah /lib/modules/*/updates/dkms/gunyah* \
-		/usr/include/gunyah /usr/libexec/gunyah /usr/bin/gunyah-demo 2>/dev/null
+		/usr/include/gunyah /usr/libexec/gunyah /usr/bin/gunyah-demo /usr/bin/gunyah-vmm 2>/dev/null
 	grep -l gunyah /lib/modules/*/modules.dep 2>/dev/null
 	dpkg-query -W -f='${Package} ${Status}\n' $pkgs 2>/dev/null | grep -v 'not-installed$'
 )
