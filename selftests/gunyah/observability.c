@@ -496,6 +496,29 @@ TEST_F(obs, injected_hypercall_fault)
 	EXPECT_EQ(1, vcpu_stat(VMID, 0, "errors_hypercall"));
 }
 
+/*
+ * A vcpu_run that fails fills no response, on the real HVC backend as on
+ * the simulator: the trace records none, not the previous call's state
+ */
+TEST_F(obs, failed_run_traces_no_response)
+{
+	const char *p;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	ASSERT_EQ(0, gh_sim_load(VMID, 0,
+				 "state 0 0x55 0x66\nhyp_error -2\nmmio_write 0x20 4 1\n"));
+	ASSERT_EQ(0, gh_run(FD(0)));
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+
+	READ_TRACE();
+	FIND(p, self->trace, "gunyah_vcpu_run_return",
+	     "vm=%d vcpu=0 error=0 state=ready data=0x55,0x66,0x0", VMID);
+	FIND(p, p, "gunyah_vcpu_run_return", "vm=%d vcpu=0 error=-2 state=ready data=0x0,0x0,0x0",
+	     VMID);
+	FIND(p, p, "gunyah_vcpu_exit_mmio", "vm=%d vcpu=0 write phys_addr=0x20", VMID);
+}
+
 TEST_F(obs, injected_rm_call_fault)
 {
 	int vm2, seq_at;

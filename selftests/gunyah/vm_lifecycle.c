@@ -522,6 +522,34 @@ static int cycle(int dev)
  * Never on real Gunyah: each cycle asks its RM for one of its 63 VM ids
  * (there, where the start fails, the loop used them all up).
  */
+/*
+ * The RM timeouts take 1 ms to a day: 0 would fail every wait at once,
+ * UINT_MAX would leave callers waiting about 50 days on a dead RM
+ */
+TEST(timeouts_are_bounded)
+{
+	static const char *const params[] = {
+		"rpc_timeout_ms", "stop_timeout_ms", "reset_timeout_ms",
+	};
+	char path[128], old[32], now[32];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(params); i++) {
+		snprintf(path, sizeof(path), "/sys/module/gunyah_rsc_mgr/parameters/%s",
+			 params[i]);
+		if (access(path, F_OK))
+			SKIP(return, "no %s: gunyah_rsc_mgr not loaded", path);
+		gh_read_file(path, old, sizeof(old));
+		EXPECT_EQ(-EINVAL, gh_write_file(path, "0")) TH_LOG("%s", params[i]);
+		EXPECT_EQ(-EINVAL, gh_write_file(path, "4294967295")) TH_LOG("%s", params[i]);
+		EXPECT_EQ(-EINVAL, gh_write_file(path, "86400001")) TH_LOG("%s", params[i]);
+		EXPECT_STREQ(old, gh_read_file(path, now, sizeof(now)));
+		EXPECT_EQ(0, gh_write_file(path, "86400000")) TH_LOG("%s", params[i]);
+		EXPECT_EQ(0, gh_write_file(path, "1")) TH_LOG("%s", params[i]);
+		EXPECT_EQ(0, gh_write_file(path, "%s", old));
+	}
+}
+
 TEST_F_TIMEOUT(vm, create_start_close_no_leak, 600)
 {
 	long slab0, slab1, unrec0, unrec1, free0, free1;

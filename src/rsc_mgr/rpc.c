@@ -25,9 +25,23 @@
 #define CREATE_TRACE_POINTS
 #include "rsc_mgr/rm_trace.h"
 
+/*
+ * Timeouts in ms, 1 ms to a day: 0 would fail every wait at once, and
+ * UINT_MAX (about 50 days) would leave a caller waiting on a dead RM.
+ */
+static int gunyah_rm_set_timeout_ms(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, GUNYAH_RM_MAX_TIMEOUT_MS);
+}
+
+const struct kernel_param_ops gunyah_rm_timeout_ms_ops = {
+	.set = gunyah_rm_set_timeout_ms,
+	.get = param_get_uint,
+};
+
 static unsigned int rpc_timeout_ms = 10000;
-module_param(rpc_timeout_ms, uint, 0644);
-MODULE_PARM_DESC(rpc_timeout_ms, "How long to wait for an RM reply or for TX space (ms)");
+module_param_cb(rpc_timeout_ms, &gunyah_rm_timeout_ms_ops, &rpc_timeout_ms, 0644);
+MODULE_PARM_DESC(rpc_timeout_ms, "How long to wait for an RM reply or for TX space (ms, 1..86400000)");
 
 #define GUNYAH_RM_HDR_SIZE	sizeof(struct gunyah_rm_rpc_hdr)
 

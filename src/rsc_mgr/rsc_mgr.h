@@ -7,6 +7,7 @@
 #ifndef _GUNYAH_RSC_MGR_H
 #define _GUNYAH_RSC_MGR_H
 
+#include <linux/moduleparam.h>
 #include <linux/types.h>
 
 #include "gunyah.h"
@@ -16,6 +17,8 @@
 struct device;
 
 /* rpc.c */
+#define GUNYAH_RM_MAX_TIMEOUT_MS	(24U * 60 * 60 * 1000)
+extern const struct kernel_param_ops gunyah_rm_timeout_ms_ops;
 int gunyah_rm_call(struct gunyah_rm *rm, u32 message_id, const void *req,
 		   size_t req_size, void **resp, size_t *resp_size);
 struct device *gunyah_rm_dev(struct gunyah_rm *rm);

@@ -497,12 +497,12 @@ sim_vcpu_exec(struct sim_vcpu *vcpu, unsigned long *resume_data,
 enum gunyah_error sim_vcpu_run(u64 capid, unsigned long *resume_data,
 			       struct gunyah_hypercall_vcpu_run_resp *resp)
 {
+	struct gunyah_hypercall_vcpu_run_resp out = { 0 };
 	unsigned int delay_ms = 0;
 	struct sim_vcpu *vcpu;
 	struct sim_batch batch;
 	enum gunyah_error ret;
 
-	memset(resp, 0, sizeof(*resp));
 	atomic64_inc(&gsim.stats.vcpu_runs);
 	sim_batch_init(&batch);
 
@@ -522,7 +522,10 @@ enum gunyah_error sim_vcpu_run(u64 capid, unsigned long *resume_data,
 		return GUNYAH_ERROR_BUSY;
 	}
 	vcpu->runs++;
-	ret = sim_vcpu_exec(vcpu, resume_data, resp, &batch, &delay_ms);
+	ret = sim_vcpu_exec(vcpu, resume_data, &out, &batch, &delay_ms);
+	/* As the HVC: a response only with success, else untouched */
+	if (ret == GUNYAH_ERROR_OK)
+		*resp = out;
 	sim_batch_flush(&batch);
 	if (delay_ms) {
 		/* Stay inside vcpu_run: another caller now gets BUSY */

@@ -76,10 +76,11 @@ TRACE_EVENT(gunyah_vcpu_run_return,
 	    TP_fast_assign(__entry->vmid = READ_ONCE(v->ghvm->vmid);
 			   __entry->vcpu = v->ticket.label;
 			   __entry->error = error;
-			   __entry->state = resp->state;
-			   __entry->data[0] = resp->state_data[0];
-			   __entry->data[1] = resp->state_data[1];
-			   __entry->data[2] = resp->state_data[2];),
+			   /* A failed call fills no response: record none */
+			   __entry->state = error ? 0 : resp->state;
+			   __entry->data[0] = error ? 0 : resp->state_data[0];
+			   __entry->data[1] = error ? 0 : resp->state_data[1];
+			   __entry->data[2] = error ? 0 : resp->state_data[2];),
 	    TP_printk("vm=%u vcpu=%u error=%d state=%s data=%#llx,%#llx,%#llx",
 		      __entry->vmid, __entry->vcpu, __entry->error,
 		      __print_symbolic(__entry->state,

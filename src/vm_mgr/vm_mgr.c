@@ -19,14 +19,14 @@
 #include "vm_mgr/vm_mgr_priv.h"
 
 static unsigned int stop_timeout_ms = 2000;
-module_param(stop_timeout_ms, uint, 0644);
+module_param_cb(stop_timeout_ms, &gunyah_rm_timeout_ms_ops, &stop_timeout_ms, 0644);
 MODULE_PARM_DESC(stop_timeout_ms,
-		 "How long VM teardown waits for a stopped VM to leave RUNNING, before and after a forced stop (ms)");
+		 "How long VM teardown waits for a stopped VM to leave RUNNING, before and after a forced stop (ms, 1..86400000)");
 
 static unsigned int reset_timeout_ms = 5000;
-module_param(reset_timeout_ms, uint, 0644);
+module_param_cb(reset_timeout_ms, &gunyah_rm_timeout_ms_ops, &reset_timeout_ms, 0644);
 MODULE_PARM_DESC(reset_timeout_ms,
-		 "How long freeing a VM id waits for the RM to finish VM_RESET (its VM_STATUS of RESET), in ms");
+		 "How long freeing a VM id waits for the RM to finish VM_RESET (its VM_STATUS of RESET), in ms (1..86400000)");
 
 static const char *gunyah_vm_status_name(enum gunyah_rm_vm_status status)
 {
