@@ -86,6 +86,7 @@ FIXTURE_TEARDOWN(mem)
 	gh_write_file(FAIL_RM "probability", "0");
 	gh_write_file(FAIL_RM "msg_ids", "\n");
 	gh_write_file(RANGES_PER_MSG, "0");
+	gh_write_file(SIM_DEBUGFS "/rm_fake_reply", "none");
 	gh_sim_profile(false);
 	close_all(self);
 	if (self->dev >= 0)
@@ -608,6 +609,28 @@ TEST_F(mem, a_refused_reclaim_keeps_the_pages_until_retried)
 	ASSERT_EQ(0, gh_write_file(GH_GUEST_MEM_STATS, "reclaim"));
 	EXPECT_EQ(self->stuck, mem_stat("stuck"));
 	EXPECT_EQ(self->pages, mem_stat("pages"));
+}
+
+/*
+ * MEM_SHARE answered without a handle (or not in time): the RM may hold
+ * the pages in a parcel nobody can name. They never go back to the host.
+ */
+TEST_F(mem, a_share_of_unknown_outcome_pins_the_pages_for_good)
+{
+	long lost = mem_stat("lost");
+
+	GH_SKIP_UNLESS_SIM(return, "starts a VM");
+	ASSERT_LE(0, lost) TH_LOG("no lost: line in %s", GH_GUEST_MEM_STATS);
+	ASSERT_EQ(0, give_memory(self));
+	/* OK, and no payload: no handle */
+	ASSERT_EQ(0, gh_write_file(SIM_DEBUGFS "/rm_fake_reply", "%#x 0 -", MEM_SHARE_ID));
+	EXPECT_EQ(EBADMSG, add_vcpu_and_start(self));
+	close_all(self);
+	EXPECT_EQ(lost + PAGES, mem_stat("lost"));
+	EXPECT_EQ(self->held, mem_stat("held"));
+	EXPECT_EQ(self->stuck, mem_stat("stuck"));
+	EXPECT_EQ(self->pages, mem_stat("pages"));	/* the file went all the same */
+	EXPECT_EQ(self->vms, gh_sim_vms());
 }
 
 static void on_signal(int sig)

@@ -132,7 +132,7 @@ static int gunyah_rm_mem_append(struct gunyah_rm *rm, u32 mem_handle,
  * host gives access up), with MEM_APPEND messages for ranges that do not
  * fit the first. A failure after the RM created the parcel reclaims it;
  * @p->held says whether the RM still holds the memory after all (if so,
- * it must stay pinned).
+ * it must stay pinned), @p->unknown that it may, under no known handle.
  *
  * Return: 0 or a negative errno.
  */
@@ -151,6 +151,7 @@ int gunyah_rm_mem_share(struct gunyah_rm *rm, struct gunyah_rm_mem_parcel *p)
 	int ret;
 
 	p->held = false;
+	p->unknown = false;
 	if (!p->n_acl || !p->n_ranges || fixed >= GUNYAH_RM_MAX_MSG_LEN)
 		return -EINVAL;
 	first = min(p->n_ranges, gunyah_rm_mem_ranges_fit(fixed));
@@ -181,6 +182,9 @@ int gunyah_rm_mem_share(struct gunyah_rm *rm, struct gunyah_rm_mem_parcel *p)
 	ret = gunyah_rm_call(rm, p->lend ? GUNYAH_RM_RPC_MEM_LEND : GUNYAH_RM_RPC_MEM_SHARE,
 			     msg, size, (void **)&resp, &resp_size);
 	kfree(msg);
+	/* No reply in time: the RM may have made the parcel all the same */
+	if (ret == -ETIMEDOUT || ret == -EINTR)
+		p->unknown = true;
 	if (ret)
 		return ret;
 	if (resp_size < sizeof(*resp)) {
@@ -188,6 +192,7 @@ int gunyah_rm_mem_share(struct gunyah_rm *rm, struct gunyah_rm_mem_parcel *p)
 		dev_err(gunyah_rm_dev(rm), "MEM_%s reply is %zu bytes: no parcel handle\n",
 			p->lend ? "LEND" : "SHARE", resp_size);
 		kfree(resp);
+		p->unknown = true;
 		return -EBADMSG;
 	}
 	p->mem_handle = le32_to_cpu(*resp);

@@ -52,6 +52,9 @@ int gunyah_rm_get_hyp_resources(struct gunyah_rm *rm, u16 vmid,
  * @ranges: host physical ranges, coalesced
  * @mem_handle: the RM's handle, once @held
  * @held: the RM holds the memory: it must stay pinned until reclaimed
+ * @unknown: the share's outcome is unknown (no reply in time, or a reply
+ *           without a handle): the RM may hold the memory under a handle
+ *           nobody knows, so it must stay pinned for good
  */
 struct gunyah_rm_mem_parcel {
 	u32 label;
@@ -62,6 +65,7 @@ struct gunyah_rm_mem_parcel {
 	struct gunyah_rm_mem_range *ranges;
 	u32 mem_handle;
 	bool held;
+	bool unknown;
 };
 
 /* mem_calls.c */

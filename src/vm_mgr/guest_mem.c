@@ -15,6 +15,7 @@
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -44,16 +45,21 @@ struct gunyah_gmem {
 
 static atomic_long_t gunyah_gmem_pages = ATOMIC_LONG_INIT(0);
 static atomic_long_t gunyah_gmem_files = ATOMIC_LONG_INIT(0);
+static atomic_long_t gunyah_gmem_lost = ATOMIC_LONG_INIT(0);
 static struct dentry *gunyah_gmem_debugfs;
 
 static void gunyah_gmem_free(struct gunyah_gmem *gmem)
 {
-	unsigned long i;
+	unsigned long i, n = 0;
 
-	for (i = 0; i < gmem->nr_pages; i++)
-		if (gmem->pages[i])
+	for (i = 0; i < gmem->nr_pages; i++) {
+		if (gmem->pages[i]) {
 			__free_page(gmem->pages[i]);
-	atomic_long_sub(gmem->nr_pages, &gunyah_gmem_pages);
+			n++;
+		}
+	}
+	atomic_long_sub(n, &gunyah_gmem_pages);
+	put_device(gmem->dev);
 	kvfree(gmem->pages);
 	kfree(gmem);
 }
@@ -66,6 +72,9 @@ static int gunyah_gmem_alloc_pages(struct gunyah_gmem *gmem, bool blocks)
 	unsigned int order;
 
 	while (i < gmem->nr_pages) {
+		/* Killed (or chosen by the OOM killer): stop taking memory */
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		order = 0;
 		page = NULL;
 		if (blocks && gmem->nr_pages - i >= (1UL << GUNYAH_GMEM_BLOCK_ORDER)) {
@@ -188,18 +197,19 @@ long gunyah_gmem_create(struct device *dev, void __user *argp)
 	gmem = kzalloc(sizeof(*gmem), GFP_KERNEL_ACCOUNT);
 	if (!gmem)
 		return -ENOMEM;
-	gmem->dev = dev;
+	gmem->dev = get_device(dev);
 	gmem->nr_pages = args.size >> PAGE_SHIFT;
 	gmem->pages = kvcalloc(gmem->nr_pages, sizeof(*gmem->pages),
 			       GFP_KERNEL_ACCOUNT);
 	if (!gmem->pages) {
+		put_device(gmem->dev);
 		kfree(gmem);
 		return -ENOMEM;
 	}
 	ret = gunyah_gmem_alloc_pages(gmem, args.flags & GHMF_ALLOW_HUGEPAGE);
 	if (ret) {
-		dev_err_ratelimited(dev, "GUNYAH_CREATE_GUEST_MEM: cannot allocate %llu bytes\n",
-				    args.size);
+		dev_err_ratelimited(dev, "GUNYAH_CREATE_GUEST_MEM: cannot allocate %llu bytes: %d\n",
+				    args.size, ret);
 		goto err_free;
 	}
 
@@ -287,12 +297,33 @@ struct gunyah_rm_mem_range *gunyah_gmem_ranges(struct file *file, u64 offset,
 	return r;
 }
 
+/**
+ * gunyah_gmem_pin_forever() - Never give part of guest memory back
+ * @file: from gunyah_gmem_fget()
+ * @offset: byte offset, page aligned
+ * @size: bytes, page aligned, inside the fd
+ *
+ * For memory the hypervisor may hold under a parcel nobody can name: an
+ * extra reference keeps each page out of the allocator for good, while
+ * the file itself may go (so the module can still be unloaded).
+ */
+void gunyah_gmem_pin_forever(struct file *file, u64 offset, u64 size)
+{
+	struct gunyah_gmem *gmem = file->private_data;
+	unsigned long i, first = offset >> PAGE_SHIFT, n = size >> PAGE_SHIFT;
+
+	for (i = 0; i < n; i++)
+		get_page(gmem->pages[first + i]);
+	atomic_long_add(n, &gunyah_gmem_lost);
+}
+
 static int gunyah_gmem_stats_show(struct seq_file *s, void *unused)
 {
 	seq_printf(s, "files:\t%ld\n", atomic_long_read(&gunyah_gmem_files));
 	seq_printf(s, "pages:\t%ld\n", atomic_long_read(&gunyah_gmem_pages));
 	seq_printf(s, "held:\t%ld\n", gunyah_vm_mem_held_pages());
 	seq_printf(s, "stuck:\t%ld\n", gunyah_vm_mem_stuck_pages());
+	seq_printf(s, "lost:\t%ld\n", atomic_long_read(&gunyah_gmem_lost));
 	return 0;
 }
 
@@ -328,8 +359,9 @@ static const struct file_operations gunyah_gmem_stats_fops = {
 
 /*
  * /sys/kernel/debug/gunyah/guest_mem: how much guest memory exists, how
- * much of it RM parcels hold, how much is stuck with VMs that are gone;
- * write "reclaim" to retry those (-EBUSY while some stay stuck).
+ * much of it RM parcels hold, how much is stuck with VMs that are gone
+ * (write "reclaim" to retry those; -EBUSY while some stay stuck), and how
+ * much is lost: pinned for good, maybe in a parcel no handle names.
  */
 void gunyah_gmem_debugfs_init(void)
 {

@@ -388,6 +388,11 @@ int gunyah_vm_mem_share(struct gunyah_vm *ghvm)
 		kvfree(ranges);
 		if (map->parcel.held)
 			atomic_long_add(map->size >> PAGE_SHIFT, &gunyah_vm_mem_held);
+		if (map->parcel.unknown) {
+			dev_err(ghvm->parent, "VM %u: the RM may hold %#llx+%#llx in a parcel whose handle it did not give: its pages stay pinned for good\n",
+				ghvm->vmid, map->guest_addr, map->size);
+			gunyah_gmem_pin_forever(map->file, map->offset, map->size);
+		}
 		if (ret) {
 			dev_err_ratelimited(ghvm->parent, "VM %u: sharing %#llx+%#llx with it failed: %d\n",
 					    ghvm->vmid, map->guest_addr, map->size, ret);

@@ -31,6 +31,7 @@ long gunyah_gmem_create(struct device *dev, void __user *argp);
 struct file *gunyah_gmem_fget(unsigned int fd, u64 *size);
 struct gunyah_rm_mem_range *gunyah_gmem_ranges(struct file *file, u64 offset,
 					       u64 size, u32 *n);
+void gunyah_gmem_pin_forever(struct file *file, u64 offset, u64 size);
 void gunyah_gmem_debugfs_init(void);
 void gunyah_gmem_debugfs_exit(void);
 
