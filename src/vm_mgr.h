@@ -43,7 +43,9 @@ struct device;
  * @exit_reason_len: bytes of @exit_reason that arrived
  * @kref: references from the VM fd and from each function instance
  * @fn_lock: protects @functions; held across a function's bind and
- *           unbind, which may add and remove resource tickets
+ *           unbind, which may add and remove resource tickets, and across
+ *           a failed start's taking back of resources, so that no ticket
+ *           goes away while a resource of it is being unpopulated
  * @functions: &struct gunyah_vm_function_instance list
  * @resource_tickets: &struct gunyah_vm_resource_ticket list
  * @resources: &struct gunyah_resource list, from the RM, of resources no

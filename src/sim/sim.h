@@ -282,6 +282,9 @@ struct gunyah_sim {
 	struct sim_rm_partial partial;
 	struct sim_fake_reply fake;	/* under @lock */
 	bool rm_paused;			/* rm_pause: requests stay queued */
+	u32 pause_before;		/* rm_pause_before: msg id, one-shot */
+	bool held;			/* @held_msg waits for rm_pause N */
+	struct sim_msg held_msg;	/* only the (ordered) RM work uses it */
 	bool public_profile;		/* new VMs get sim_vm.public */
 	u32 reset_delay_ms;		/* VM_RESET's staged clean-up */
 	u32 refuse_call;		/* rm_refuse_call: msg id, one-shot */

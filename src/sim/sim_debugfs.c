@@ -29,6 +29,9 @@
  *                            or "MSG_ID REPLY_ID ERR PAYLOAD_BYTES"
  *   rm_pause                 Y: the RM stops taking requests off the TX
  *                            queue (it fills up); N: it serves them
+ *   rm_pause_before          MSG_ID: the next request with that id sets
+ *                            rm_pause Y as it comes off the queue, and is
+ *                            served first once rm_pause is N; one-shot
  *   public_profile           Y: VMs allocated from now on get public=Y
  *   rm_reset_delay_ms        how long VM_RESET's staged clean-up takes
  *                            after its reply (default 10)
@@ -569,6 +572,8 @@ void sim_debugfs_init(void)
 			    &sim_fake_reply_fops);
 	debugfs_create_file("rm_pause", 0600, gsim.debugfs, NULL,
 			    &sim_rm_pause_fops);
+	debugfs_create_x32("rm_pause_before", 0600, gsim.debugfs,
+			   &gsim.pause_before);
 	debugfs_create_bool("public_profile", 0600, gsim.debugfs,
 			    &gsim.public_profile);
 	debugfs_create_u32("rm_reset_delay_ms", 0600, gsim.debugfs,

@@ -967,11 +967,42 @@ static void sim_rm_handle_msg(const struct sim_msg *msg)
 	}
 }
 
+/*
+ * rm_pause_before: a request with that id pauses the RM as it comes off
+ * the queue, before it is served, so that a test can act while the
+ * sender waits for exactly that reply. rm_pause N serves it first.
+ */
+static bool sim_rm_pause_here(const struct sim_msg *msg)
+{
+	u32 want = READ_ONCE(gsim.pause_before);
+	struct gunyah_rm_rpc_hdr hdr;
+
+	if (!want || msg->size < SIM_RM_HDR_SIZE)
+		return false;
+	memcpy(&hdr, msg->data, sizeof(hdr));
+	if (le32_to_cpu(hdr.msg_id) != want ||
+	    FIELD_GET(GUNYAH_RM_RPC_TYPE_MASK, hdr.type) != GUNYAH_RM_RPC_TYPE_REQUEST)
+		return false;
+	WRITE_ONCE(gsim.pause_before, 0);
+	gsim.held_msg = *msg;
+	gsim.held = true;
+	pr_info("gunyah_sim: RM paused before serving request %#x (rm_pause_before)\n",
+		want);
+	WRITE_ONCE(gsim.rm_paused, true);
+	return true;
+}
+
 void sim_rm_work(struct work_struct *work)
 {
 	static struct sim_msg msg;	/* only this (ordered) work uses it */
 
+	if (gsim.held && !READ_ONCE(gsim.rm_paused)) {
+		gsim.held = false;
+		sim_rm_handle_msg(&gsim.held_msg);
+	}
 	while (!READ_ONCE(gsim.rm_paused) && sim_msgq_tx_pop(&msg)) {
+		if (sim_rm_pause_here(&msg))
+			return;
 		sim_rm_handle_msg(&msg);
 		cond_resched();
 	}

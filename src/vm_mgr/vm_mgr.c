@@ -267,11 +267,18 @@ static int gunyah_vm_free_vmid(struct gunyah_vm *ghvm)
 	return ret;
 }
 
-/* Undo a start that got as far as allocating a vmid (status_lock not held) */
+/*
+ * Undo a start that got as far as allocating a vmid (status_lock not
+ * held). fn_lock: a REMOVE_FUNCTION would otherwise free a function whose
+ * resource this is still unpopulating, and remove debugfs entries of a
+ * folder gone already.
+ */
 static void gunyah_vm_start_rollback(struct gunyah_vm *ghvm)
 {
+	mutex_lock(&ghvm->fn_lock);
 	gunyah_vm_release_resources(ghvm);
 	gunyah_vm_debugfs_remove(ghvm);
+	mutex_unlock(&ghvm->fn_lock);
 	gunyah_vm_free_vmid(ghvm);
 	/* Only a VM the RM has reset gives its parcels back */
 	gunyah_vm_mem_reclaim(ghvm);

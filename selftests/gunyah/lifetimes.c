@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Lifetimes: what one thread takes down while another still uses it.
+ *
+ * Orders are forced, not hoped for: the simulated RM pauses before the
+ * request a test names (rm_pause_before), a debugfs read parks inside the
+ * kernel on a userfaultfd page (so that debugfs_remove() of that file
+ * waits for it), and where a thread waits is read from its kernel stack
+ * in /proc/self/task/<tid>/stack.
+ */
+#include <fcntl.h>
+#include <glob.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <linux/userfaultfd.h>
+
+#include "kselftest_harness.h"
+#include "vcpu_util.h"
+
+#define VM_START_ID	0x56000004
+#define RM_SIM		SIM_DEBUGFS "/"
+
+/* An ioctl in a thread of its own */
+struct gh_call {
+	pthread_t thread;
+	int fd;
+	int vcpu_id;
+	int ret;
+	int err;
+	atomic_int tid;
+	atomic_bool done;
+};
+
+static void *start_fn(void *arg)
+{
+	struct gh_call *c = arg;
+
+	atomic_store(&c->tid, gh_gettid());
+	c->ret = ioctl(c->fd, GUNYAH_VM_START);
+	c->err = errno;
+	atomic_store(&c->done, true);
+	return NULL;
+}
+
+static void *remove_fn(void *arg)
+{
+	struct gh_call *c = arg;
+
+	atomic_store(&c->tid, gh_gettid());
+	c->ret = gh_remove_vcpu(c->fd, c->vcpu_id);
+	c->err = errno;
+	atomic_store(&c->done, true);
+	return NULL;
+}
+
+static int call_start(struct gh_call *c, void *(*fn)(void *), int fd)
+{
+	c->fd = fd;
+	atomic_store(&c->tid, 0);
+	atomic_store(&c->done, false);
+	if (pthread_create(&c->thread, NULL, fn, c))
+		return -1;
+	while (!atomic_load(&c->tid))
+		sched_yield();
+	return 0;
+}
+
+/*
+ * Does thread @tid's kernel stack name @fn? Only a sleeping thread has
+ * one there, and the scheduler's own functions (mutex_lock()...) are left
+ * out of it: @fn is the caller that sleeps.
+ */
+static bool in_kernel_fn(pid_t tid, const char *fn)
+{
+	char path[64], buf[4096];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", tid);
+	if (gh_read_text(path, buf, sizeof(buf)) <= 0)
+		return false;
+	return strstr(buf, fn);
+}
+
+/* Poll until @tid is in @fn or @done is set; true if it got there */
+static bool wait_in_kernel_fn(pid_t tid, const char *fn, atomic_bool *done)
+{
+	int i;
+
+	for (i = 0; i < GH_ASLEEP_BOUND_MS; i++) {
+		if (in_kernel_fn(tid, fn))
+			return true;
+		if (done && atomic_load(done))
+			return false;
+		gh_poll_pause();
+	}
+	return false;
+}
+
+static bool wait_rm_paused(void)
+{
+	char buf[8];
+	int i;
+
+	for (i = 0; i < GH_ASLEEP_BOUND_MS; i++) {
+		if (gh_read_file(RM_SIM "rm_pause", buf, sizeof(buf)) &&
+		    buf[0] == 'Y')
+			return true;
+		gh_poll_pause();
+	}
+	return false;
+}
+
+/* A read() of a debugfs file that stays inside the kernel until released */
+struct parked_read {
+	int uffd;
+	int fd;
+	char *page;
+	size_t size;
+	ssize_t ret;
+	pthread_t thread;
+};
+
+static void *parked_read_fn(void *arg)
+{
+	struct parked_read *p = arg;
+
+	p->ret = read(p->fd, p->page, p->size);
+	return NULL;
+}
+
+/* Returns 0 once the reader faulted on the page inside its read() */
+static int park_read(struct parked_read *p, const char *path)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct pollfd pfd;
+	struct uffd_msg msg;
+
+	p->size = gh_page_size();
+	p->fd = open(path, O_RDONLY);
+	if (p->fd < 0)
+		return -1;
+	p->uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (p->uffd < 0 || ioctl(p->uffd, UFFDIO_API, &api))
+		return -1;
+	p->page = mmap(NULL, p->size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p->page == MAP_FAILED)
+		return -1;
+	reg.range.start = (unsigned long)p->page;
+	reg.range.len = p->size;
+	if (ioctl(p->uffd, UFFDIO_REGISTER, &reg))
+		return -1;
+	if (pthread_create(&p->thread, NULL, parked_read_fn, p))
+		return -1;
+	pfd.fd = p->uffd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, GH_ASLEEP_BOUND_MS) != 1 ||
+	    read(p->uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT)
+		return -1;
+	return 0;
+}
+
+static int unpark_read(struct parked_read *p)
+{
+	struct uffdio_zeropage zero = {
+		.range = { .start = (unsigned long)p->page, .len = p->size },
+	};
+
+	if (ioctl(p->uffd, UFFDIO_ZEROPAGE, &zero))
+		return -1;
+	pthread_join(p->thread, NULL);
+	close(p->uffd);
+	close(p->fd);
+	munmap(p->page, p->size);
+	return 0;
+}
+
+/*
+ * A failed VM_START takes the vCPU's resource back (unpopulate) while a
+ * REMOVE_FUNCTION of that vCPU runs, its fd already closed. The removal
+ * must wait for the rollback: freeing the vCPU under the rollback's
+ * unpopulate is a use-after-free (and unpins gunyah_vcpu.ko while its
+ * code runs). Order: the start is held before VM_START (so that the vCPU's
+ * debugfs file exists), a read of that file is parked, the RM refuses the
+ * start, the rollback waits in the file's removal, the removal is issued.
+ */
+TEST(failed_start_rollback_vs_remove_function)
+{
+	struct parked_read park = { .uffd = -1, .fd = -1 };
+	struct gh_call start = { 0 }, remove = { .vcpu_id = 0 };
+	long vms_before;
+	glob_t g = { 0 };
+	int dev, vm, vcpu;
+
+	dev = gh_open_dev();
+	if (dev < 0 && errno == ENOENT)
+		SKIP(return, "/dev/gunyah missing");
+	ASSERT_LE(0, dev);
+	if (!gh_sim_present())
+		SKIP(return, GH_NEEDS_SIM "the RM is paused before VM_START");
+	if (access("/proc/self/stack", R_OK))
+		SKIP(return, "no /proc/<pid>/stack: cannot see where a thread waits");
+	vms_before = gh_sim_vms();
+
+	vm = gh_create_vm(dev);
+	ASSERT_LE(0, vm);
+	vcpu = gh_add_vcpu(vm, 0);
+	ASSERT_LE(0, vcpu);
+	close(vcpu);	/* the function instance holds the last reference */
+
+	ASSERT_EQ(0, gh_write_file(RM_SIM "rm_refuse_call", "%#x", VM_START_ID));
+	ASSERT_EQ(0, gh_write_file(RM_SIM "rm_pause_before", "%#x", VM_START_ID));
+	ASSERT_EQ(0, call_start(&start, start_fn, vm));
+	ASSERT_TRUE(wait_rm_paused()) TH_LOG("the start never sent VM_START");
+
+	/* Populated: the vCPU has its debugfs folder; park a read in it */
+	ASSERT_EQ(0, glob("/sys/kernel/debug/gunyah/vm*/vcpu0/stats", 0, NULL, &g));
+	ASSERT_EQ(1, g.gl_pathc);
+	ASSERT_EQ(0, park_read(&park, g.gl_pathv[0])) TH_LOG("%s", strerror(errno));
+	globfree(&g);
+
+	/* The RM refuses VM_START; the rollback waits for the parked read */
+	ASSERT_EQ(0, gh_write_file(RM_SIM "rm_pause", "N"));
+	if (!wait_in_kernel_fn(atomic_load(&start.tid), "gunyah_vcpu_unpopulate",
+			       &start.done)) {
+		char path[64], stack[4096];
+
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stack",
+			 atomic_load(&start.tid));
+		gh_read_text(path, stack, sizeof(stack));
+		unpark_read(&park);
+		ASSERT_TRUE(false) TH_LOG("the rollback is not in unpopulate but in:\n%s",
+					  stack);
+	}
+
+	ASSERT_EQ(0, call_start(&remove, remove_fn, vm));
+	/* It must wait for the rollback, not free the vCPU under it */
+	EXPECT_TRUE(wait_in_kernel_fn(atomic_load(&remove.tid),
+				      "gunyah_vm_remove_function", &remove.done));
+	EXPECT_FALSE(atomic_load(&remove.done))
+		TH_LOG("REMOVE_FUNCTION returned %d during the rollback's unpopulate",
+		       remove.ret);
+
+	ASSERT_EQ(0, unpark_read(&park));
+	pthread_join(start.thread, NULL);
+	pthread_join(remove.thread, NULL);
+	EXPECT_EQ(-1, start.ret);
+	EXPECT_EQ(0, remove.ret) TH_LOG("REMOVE_FUNCTION: %s", strerror(remove.err));
+	/* Nothing is left of vCPU 0 */
+	EXPECT_EQ(-1, gh_remove_vcpu(vm, 0));
+	EXPECT_EQ(ENOENT, errno);
+
+	close(vm);
+	close(dev);
+	EXPECT_EQ(vms_before, gh_sim_vms());
+}
+
+TEST_HARNESS_MAIN
