@@ -101,6 +101,57 @@ static void sim_pending(struct gh_vm *gv, int vcpu, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
+/* The Linux irq of vCPU @label's resource, from the VM's resources file */
+static int vcpu_irq(int vmid, int label)
+{
+	char path[64], line[160];
+	int l, irq, found = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/gunyah/vm%d/resources", vmid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "type=vcpu label=%d capid=%*x irq=%d", &l, &irq) == 2 &&
+		    l == label)
+			found = irq;
+	fclose(f);
+	return found;
+}
+
+static const char *irq_wakeup(int irq, char *buf, size_t len)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/sys/kernel/irq/%d/wakeup", irq);
+	if (gh_read_text(path, buf, len) <= 0)
+		return "?";
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
+/* --- wake-up interrupts --- */
+
+/* A vCPU's wake-up irq may wake a suspended host while the vCPU holds it */
+TEST_F(threads, wake_up_irq_wakes_the_host)
+{
+	char buf[32];
+	int irq0, irq1;
+
+	irq0 = vcpu_irq(VMID, 0);
+	irq1 = vcpu_irq(VMID, 1);
+	ASSERT_LT(0, irq0);
+	ASSERT_LT(0, irq1);
+	EXPECT_STREQ("enabled", irq_wakeup(irq0, buf, sizeof(buf)));
+	EXPECT_STREQ("enabled", irq_wakeup(irq1, buf, sizeof(buf)));
+
+	/* Its resource back on the VM, the irq stays mapped but not a wake source */
+	ASSERT_EQ(0, gh_remove_vcpu(self->gv.vm, 1));
+	EXPECT_STREQ("disabled", irq_wakeup(irq1, buf, sizeof(buf)));
+	EXPECT_STREQ("enabled", irq_wakeup(irq0, buf, sizeof(buf)));
+}
+
 /* --- EXPECTS_WAKEUP --- */
 
 TEST_F(threads, expects_wakeup_then_wakeup)

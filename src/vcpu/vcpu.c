@@ -108,6 +108,7 @@ struct gunyah_vcpu_stats {
  * @ticket: claims the VM's vCPU resource with this vCPU's index as label
  * @kref: one reference for the function instance, one for the fd
  * @debugfs: gunyah/vm<vmid>/vcpu<N>/ while the resource is populated
+ * @irq_wake: enable_irq_wake() succeeded on the resource's interrupt
  * @stats: counters, written under @run_lock only
  */
 struct gunyah_vcpu {
@@ -132,6 +133,7 @@ struct gunyah_vcpu {
 	struct gunyah_vm_resource_ticket ticket;
 	struct kref kref;
 	struct dentry *debugfs;
+	bool irq_wake;
 
 	struct gunyah_vcpu_stats stats ____cacheline_aligned_in_smp;
 };
@@ -755,6 +757,16 @@ static bool gunyah_vcpu_populate(struct gunyah_vm_resource_ticket *ticket,
 			ticket->label, ghrsc->irq, ret);
 		return false;
 	}
+	/*
+	 * A vCPU the guest wakes (an interrupt for it, a timer) must wake a
+	 * suspended host too, or the run sleeping for it sleeps on. Without
+	 * wake support the vCPU still runs while the host is awake.
+	 */
+	ret = enable_irq_wake(ghrsc->irq);
+	vcpu->irq_wake = !ret;
+	if (ret)
+		pr_info("gunyah_vcpu: vCPU %u: wake-up irq %u cannot wake the host from suspend: %d\n",
+			ticket->label, ghrsc->irq, ret);
 
 	/*
 	 * The VM's debugfs folder lives until the VM manager has taken back
@@ -790,6 +802,9 @@ static void gunyah_vcpu_unpopulate(struct gunyah_vm_resource_ticket *ticket,
 	mutex_lock(&vcpu->run_lock);
 	vcpu->rsc = NULL;
 	mutex_unlock(&vcpu->run_lock);
+	if (vcpu->irq_wake)
+		disable_irq_wake(ghrsc->irq);
+	vcpu->irq_wake = false;
 	free_irq(ghrsc->irq, vcpu);
 }
 
