@@ -2,10 +2,13 @@
 /*
  * The vCPU's shared page: GUNYAH_VCPU_MMAP_SIZE, mmap() of the vCPU fd
  * at offset 0 (any other page raises SIGBUS when touched), two mappings
- * of the one page, and a mapping that outlives its fd.
+ * of the one page, a mapping that outlives its fd, and 32-bit processes
+ * whose layout of the page differs.
  */
 #include <setjmp.h>
 #include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "vcpu_util.h"
@@ -205,6 +208,81 @@ TEST(exit_visible_in_both_mappings)
 	GH_EXPECT_LOG(gv.vmid, 0, "load 2\nread 0x1000 4 0xfeed\n");
 	munmap(second, gh_page_size());
 	gh_vm_teardown(&gv);
+}
+
+/* The ioctls' arguments: the rule of uapi/linux/gunyah.h */
+TEST(ioctl_arguments)
+{
+	int dev, vm, vcpu;
+
+	dev = gh_open_dev();
+	if (dev < 0 && errno == ENOENT)
+		SKIP(return, "/dev/gunyah missing");
+	ASSERT_LE(0, dev);
+	EXPECT_EQ(-1, ioctl(dev, GUNYAH_CREATE_VM, 1UL));
+	EXPECT_EQ(EINVAL, errno);
+	vm = gh_create_vm(dev);
+	ASSERT_LE(0, vm);
+	vcpu = gh_add_vcpu(vm, 0);
+	ASSERT_LE(0, vcpu);
+	/* v17 ignored these two arguments; VMMs pass none */
+	EXPECT_EQ(gh_page_size(), ioctl(vcpu, GUNYAH_VCPU_MMAP_SIZE, 0xdeadbeefUL));
+	EXPECT_EQ(-1, ioctl(vcpu, GUNYAH_VCPU_RUN, 1UL));
+	EXPECT_EQ(EINVAL, errno);
+	if (gh_sim_present())
+		EXPECT_EQ(0, ioctl(vm, GUNYAH_VM_START, 0xdeadbeefUL))
+			TH_LOG("VM_START: %s", strerror(errno));
+	close(vcpu);
+	close(vm);
+	close(dev);
+}
+
+#ifdef GH_COMPAT32
+#include "compat32.h"
+#endif
+
+/*
+ * An i386 process lays the run page out with the union at 12, not 16:
+ * its vCPU ioctls are refused (ENOTTY), its /dev/gunyah and VM ioctls
+ * (same layouts) served. The program's exit code names the failed step.
+ */
+TEST(i386_process_refused_vcpu_ioctls)
+{
+#ifndef GH_COMPAT32
+	SKIP(return, "no i386 program on this architecture (arm32 lays the page out as arm64)");
+#else
+	static const char *const step[] = {
+		[10] = "open /dev/gunyah", "GUNYAH_CREATE_VM", "a VM fd ioctl",
+		"ADD_FUNCTION vCPU 0", "VCPU_RUN was not refused with ENOTTY",
+		"VCPU_MMAP_SIZE was not refused with ENOTTY",
+	};
+	char *const argv[] = { "compat32", NULL };
+	size_t len = compat32_end - compat32_start;
+	int fd, status, code;
+	pid_t pid;
+
+	if (access("/dev/gunyah", F_OK))
+		SKIP(return, "/dev/gunyah missing");
+	fd = memfd_create("compat32", 0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)len, write(fd, compat32_start, len));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		fexecve(fd, argv, environ);
+		_exit(errno == ENOEXEC ? 126 : 127);
+	}
+	close(fd);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("status %#x", status);
+	code = WEXITSTATUS(status);
+	if (code == 126)
+		SKIP(return, "this kernel runs no i386 programs (ia32_emulation off)");
+	ASSERT_NE(127, code) TH_LOG("fexecve failed");
+	EXPECT_EQ(0, code)
+		TH_LOG("the i386 program failed at: %s",
+		       code >= 10 && code <= 15 ? step[code] : "?");
+#endif
 }
 
 TEST_HARNESS_MAIN

@@ -11,6 +11,7 @@
 
 #include <linux/anon_inodes.h>
 #include <linux/cache.h>
+#include <linux/compat.h>
 #include <linux/debugfs.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -666,10 +667,41 @@ static int gunyah_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
+#ifdef CONFIG_COMPAT
+/*
+ * The run page as a 32-bit process declares it: where its ABI aligns a
+ * __u64 to 4 bytes (i386; x32 shares the compat entry and is refused with
+ * it), the union starts at 12 instead of 16. arm32 aligns it to 8.
+ */
+struct gunyah_vcpu_run_compat_head {
+	__u8 immediate_exit;
+	__u8 padding[7];
+	__u32 exit_reason;
+	compat_u64 union_start;
+};
+
+#define GUNYAH_VCPU_RUN_COMPAT_MATCHES \
+	(offsetof(struct gunyah_vcpu_run_compat_head, union_start) == \
+	 offsetof(struct gunyah_vcpu_run, mmio))
+
+static long gunyah_vcpu_compat_ioctl(struct file *filp, unsigned int cmd,
+				     unsigned long arg)
+{
+	if (!GUNYAH_VCPU_RUN_COMPAT_MATCHES) {
+		pr_warn_ratelimited("gunyah_vcpu: %s[%d]: 32-bit processes of this architecture lay out struct gunyah_vcpu_run differently; vCPU ioctls refused\n",
+				    current->comm, task_pid_nr(current));
+		return -ENOTTY;
+	}
+	return gunyah_vcpu_ioctl(filp, cmd, (unsigned long)compat_ptr(arg));
+}
+#endif
+
 static const struct file_operations gunyah_vcpu_fops = {
 	.owner = THIS_MODULE,
 	.unlocked_ioctl = gunyah_vcpu_ioctl,
-	.compat_ioctl = compat_ptr_ioctl,
+#ifdef CONFIG_COMPAT
+	.compat_ioctl = gunyah_vcpu_compat_ioctl,
+#endif
 	.release = gunyah_vcpu_release,
 	.llseek = noop_llseek,
 	.mmap = gunyah_vcpu_mmap,

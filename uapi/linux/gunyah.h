@@ -12,6 +12,19 @@
 
 #define GUNYAH_IOCTL_TYPE		'G'
 
+/*
+ * The argument of the _IO ioctls: GUNYAH_CREATE_VM and GUNYAH_VCPU_RUN
+ * refuse a non-zero one (-EINVAL), as KVM does. v17 ignored the argument
+ * of GUNYAH_VM_START and GUNYAH_VCPU_MMAP_SIZE and VMMs call them with
+ * none (the register then holds whatever it held), so those two ignore it.
+ *
+ * 32-bit processes: the ioctls of /dev/gunyah and of a VM fd take the same
+ * layouts as 64-bit ones. struct gunyah_vcpu_run does not where the 32-bit
+ * ABI aligns __u64 to 4 bytes (i386 on x86-64: the union is at 12, not 16),
+ * so there every vCPU fd ioctl of a 32-bit process fails with -ENOTTY;
+ * arm32 processes on arm64 match and are served.
+ */
+
 /* ioctls on /dev/gunyah */
 #define GUNYAH_CREATE_VM		_IO(GUNYAH_IOCTL_TYPE, 0x0)
 
