@@ -186,6 +186,26 @@ module_param_cb(time_hypercalls, &gunyah_vcpu_time_hypercalls_ops,
 MODULE_PARM_DESC(time_hypercalls,
 		 "Count the time inside vcpu_run hypercalls in the hypercall_ns stat (default: off)");
 
+/*
+ * A vCPU outlives its fd, so without a bound on ids one process could
+ * keep adding vCPUs to a VM. KVM on arm64 caps them at 512 as well.
+ */
+#define GUNYAH_VCPU_IDS_MAX	65536
+static unsigned int max_vcpu_ids = 512;
+
+static int gunyah_vcpu_max_ids_set(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, GUNYAH_VCPU_IDS_MAX);
+}
+
+static const struct kernel_param_ops gunyah_vcpu_max_ids_ops = {
+	.set = gunyah_vcpu_max_ids_set,
+	.get = param_get_uint,
+};
+module_param_cb(max_vcpu_ids, &gunyah_vcpu_max_ids_ops, &max_vcpu_ids, 0644);
+MODULE_PARM_DESC(max_vcpu_ids,
+		 "vCPU ids of a VM are below this, 1 to 65536 (default: 512)");
+
 static void vcpu_release(struct kref *kref)
 {
 	struct gunyah_vcpu *vcpu = container_of(kref, struct gunyah_vcpu, kref);
@@ -856,7 +876,14 @@ static long gunyah_vcpu_bind(struct gunyah_vm_function_instance *f)
 		return -EINVAL;
 	}
 
-	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL);
+	if (arg->id >= READ_ONCE(max_vcpu_ids)) {
+		pr_info_ratelimited("gunyah_vcpu: vCPU id %u: ids are below %u (parameter max_vcpu_ids)\n",
+				    arg->id, READ_ONCE(max_vcpu_ids));
+		return -EINVAL;
+	}
+
+	/* Charged to the caller's memory cgroup, as is everything it allocates */
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
 	if (!vcpu)
 		return -ENOMEM;
 
@@ -866,7 +893,7 @@ static long gunyah_vcpu_bind(struct gunyah_vm_function_instance *f)
 	kref_init(&vcpu->kref);
 	init_waitqueue_head(&vcpu->wait);
 
-	page = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!page) {
 		r = -ENOMEM;
 		goto err_free_vcpu;

@@ -111,10 +111,16 @@ static void *gunyah_vm_copy_fn_arg(const struct gunyah_fn_desc *desc)
 
 	if (!desc->arg_size)
 		return NULL;
-	argp = memdup_user(u64_to_user_ptr(desc->arg), desc->arg_size);
-	if (IS_ERR(argp))
-		pr_err_ratelimited("gunyah: cannot copy the %u byte function argument: %ld\n",
-				   desc->arg_size, PTR_ERR(argp));
+	/* memdup_user() would not charge the caller's memory cgroup */
+	argp = kmalloc(desc->arg_size, GFP_KERNEL_ACCOUNT);
+	if (!argp)
+		return ERR_PTR(-ENOMEM);
+	if (copy_from_user(argp, u64_to_user_ptr(desc->arg), desc->arg_size)) {
+		pr_err_ratelimited("gunyah: cannot copy the %u byte function argument\n",
+				   desc->arg_size);
+		kfree(argp);
+		return ERR_PTR(-EFAULT);
+	}
 	return argp;
 }
 
@@ -145,7 +151,7 @@ long gunyah_vm_add_function(struct gunyah_vm *ghvm,
 	struct gunyah_vm_function *fn;
 	long ret;
 
-	inst = kzalloc(sizeof(*inst), GFP_KERNEL);
+	inst = kzalloc(sizeof(*inst), GFP_KERNEL_ACCOUNT);
 	if (!inst)
 		return -ENOMEM;
 

@@ -565,7 +565,7 @@ static struct gunyah_vm *gunyah_vm_alloc(struct gunyah_rm *rm)
 	if (ret)
 		return ERR_PTR(ret);
 
-	ghvm = kzalloc(sizeof(*ghvm), GFP_KERNEL);
+	ghvm = kzalloc(sizeof(*ghvm), GFP_KERNEL_ACCOUNT);
 	if (!ghvm) {
 		gunyah_hypercall_put_backend();
 		return ERR_PTR(-ENOMEM);
