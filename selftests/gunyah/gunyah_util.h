@@ -10,6 +10,7 @@
 #include <endian.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/gunyah.h>
@@ -109,6 +111,38 @@ static inline const char *gh_read_file(const char *path, char *buf, size_t len)
 	if (total && buf[total - 1] == '\n')
 		buf[total - 1] = '\0';
 	return buf;
+}
+
+/*
+ * Does thread @tid of this process sleep in kernel function @fn? Only a
+ * sleeping thread has a stack in /proc/self/task/<tid>/stack, and the
+ * scheduler's own functions (mutex_lock()...) are left out of it: @fn is
+ * the caller that sleeps.
+ */
+static inline bool gh_thread_sleeps_in(int tid, const char *fn)
+{
+	char path[64], stack[4096];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", tid);
+	return strstr(gh_read_file(path, stack, sizeof(stack)), fn);
+}
+
+/* Poll, for at most 20 s, until @tid sleeps in @fn; false if @done first */
+static inline bool gh_wait_sleeps_in(int tid, const char *fn, atomic_bool *done)
+{
+	const struct timespec pause = { .tv_nsec = 1000 * 1000 };
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		if (gh_thread_sleeps_in(tid, fn))
+			return true;
+		if (done && atomic_load(done))
+			return false;
+		nanosleep(&pause, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 20);
+	return false;
 }
 
 /*

@@ -66,36 +66,6 @@ static int call_start(struct gh_call *c, void *(*fn)(void *), int fd)
 	return 0;
 }
 
-/*
- * Does thread @tid's kernel stack name @fn? Only a sleeping thread has
- * one there, and the scheduler's own functions (mutex_lock()...) are left
- * out of it: @fn is the caller that sleeps.
- */
-static bool in_kernel_fn(pid_t tid, const char *fn)
-{
-	char path[64], buf[4096];
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", tid);
-	if (gh_read_text(path, buf, sizeof(buf)) <= 0)
-		return false;
-	return strstr(buf, fn);
-}
-
-/* Poll until @tid is in @fn or @done is set; true if it got there */
-static bool wait_in_kernel_fn(pid_t tid, const char *fn, atomic_bool *done)
-{
-	int i;
-
-	for (i = 0; i < GH_ASLEEP_BOUND_MS; i++) {
-		if (in_kernel_fn(tid, fn))
-			return true;
-		if (done && atomic_load(done))
-			return false;
-		gh_poll_pause();
-	}
-	return false;
-}
-
 static bool wait_rm_paused(void)
 {
 	char buf[8];
@@ -223,7 +193,7 @@ TEST(failed_start_rollback_vs_remove_function)
 
 	/* The RM refuses VM_START; the rollback waits for the parked read */
 	ASSERT_EQ(0, gh_write_file(RM_SIM "rm_pause", "N"));
-	if (!wait_in_kernel_fn(atomic_load(&start.tid), "gunyah_vcpu_unpopulate",
+	if (!gh_wait_sleeps_in(atomic_load(&start.tid), "gunyah_vcpu_unpopulate",
 			       &start.done)) {
 		char path[64], stack[4096];
 
@@ -237,7 +207,7 @@ TEST(failed_start_rollback_vs_remove_function)
 
 	ASSERT_EQ(0, call_start(&remove, remove_fn, vm));
 	/* It must wait for the rollback, not free the vCPU under it */
-	EXPECT_TRUE(wait_in_kernel_fn(atomic_load(&remove.tid),
+	EXPECT_TRUE(gh_wait_sleeps_in(atomic_load(&remove.tid),
 				      "gunyah_vm_remove_function", &remove.done));
 	EXPECT_FALSE(atomic_load(&remove.done))
 		TH_LOG("REMOVE_FUNCTION returned %d during the rollback's unpopulate",

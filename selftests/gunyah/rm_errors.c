@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@
 #define SIM		SIM_DEBUGFS "/"
 #define RPC_TIMEOUT	"/sys/module/gunyah_rsc_mgr/parameters/rpc_timeout_ms"
 #define STOP_TIMEOUT	"/sys/module/gunyah_rsc_mgr/parameters/stop_timeout_ms"
+#define RPC_SEQS	"/sys/module/gunyah_rsc_mgr/parameters/rpc_seqs"
 #define MSGQ_DEPTH	"/sys/module/gunyah_sim/parameters/msgq_depth"
 #define FAIL_NTH	"/proc/thread-self/fail-nth"
 
@@ -339,7 +341,9 @@ static void disarm(void)
 	gh_write_file(FR "error", "0x4");
 	gh_write_file(FR "msg_ids", "\n");
 	gh_write_file(SIM "rm_fake_reply", "none");
+	gh_write_file(SIM "rm_pause_before", "0");
 	gh_write_file(SIM "rm_pause", "N");
+	gh_write_file(RPC_SEQS, "65536");
 }
 
 FIXTURE_SETUP(rm)
@@ -608,6 +612,84 @@ TEST_F(rm, reply_for_another_call_dropped)
 	EXPECT_EQ(self->nvms, sim_stat("vms"));
 	EXPECT_EQ(0, ioctl(fd, GUNYAH_VM_START)) TH_LOG("restart: %s", strerror(errno));
 	EXPECT_EQ(0, close(fd));
+}
+
+struct start_call {
+	pthread_t thread;
+	int fd, ret, err;
+	atomic_int tid;
+	atomic_bool done;
+};
+
+static void *start_thread(void *arg)
+{
+	struct start_call *c = arg;
+
+	atomic_store(&c->tid, gettid());
+	c->ret = ioctl(c->fd, GUNYAH_VM_START);
+	c->err = errno;
+	atomic_store(&c->done, true);
+	return NULL;
+}
+
+/*
+ * A reply that comes after its call timed out must not complete the call
+ * that got the same seq next. With 16 seqs: an ALLOC_VMID is held by the
+ * RM until it times out; 15 calls that fail_rm_call refuses unsent take
+ * the next 15 seqs; the next ALLOC_VMID waits; the RM answers the late one
+ * (with vmid 0, rm_fake_reply), then the waiting one. The late reply is
+ * dropped ("its call timed out") and the second start succeeds.
+ */
+TEST_F(rm, late_reply_does_not_complete_a_reused_seq)
+{
+	struct start_call c = { 0 };
+	struct stat st;
+	long long inj0;
+	int fd, i;
+
+	if (self->skip)
+		return;	/* setup skipped */
+	if (stat(FR, &st) || access("/proc/self/stack", R_OK))
+		SKIP(return, "no " FR " or no /proc/<pid>/stack");
+
+	ASSERT_EQ(0, gh_write_file(RPC_SEQS, "16"));
+	ASSERT_EQ(0, gh_write_file(RPC_TIMEOUT, "300"));
+	ASSERT_EQ(0, gh_write_file(SIM "rm_pause_before", "%#x", ALLOC_VMID));
+	fd = gh_create_vm(self->dev);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_START));
+	EXPECT_EQ(ETIMEDOUT, errno);
+	close(fd);
+
+	inj0 = keyval(FR "injected", "total");
+	ASSERT_EQ(0, gh_write_file(FR "msg_ids", "%#x", ALLOC_VMID));
+	ASSERT_EQ(0, gh_write_file(FR "times", "15"));
+	ASSERT_EQ(0, gh_write_file(FR "probability", "100"));
+	for (i = 0; i < 15; i++) {
+		fd = gh_create_vm(self->dev);
+		ASSERT_LE(0, fd);
+		EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_START));
+		close(fd);
+	}
+	gh_write_file(FR "probability", "0");
+	ASSERT_EQ(inj0 + 15, keyval(FR "injected", "total"));
+
+	ASSERT_EQ(0, gh_write_file(SIM "rm_fake_reply", "%#x 0 0000", ALLOC_VMID));
+	ASSERT_EQ(0, gh_write_file(RPC_TIMEOUT, "%s", self->rpc_timeout));
+	c.fd = gh_create_vm(self->dev);
+	ASSERT_LE(0, c.fd);
+	ASSERT_EQ(0, pthread_create(&c.thread, NULL, start_thread, &c));
+	while (!atomic_load(&c.tid))
+		sched_yield();
+	EXPECT_TRUE(gh_wait_sleeps_in(atomic_load(&c.tid), "gunyah_rm_call", &c.done))
+		TH_LOG("the second start is not waiting for ALLOC_VMID");
+	ASSERT_EQ(0, gh_write_file(SIM "rm_pause", "N"));
+	pthread_join(c.thread, NULL);
+
+	EXPECT_EQ(0, c.ret) TH_LOG("the second start: %s", strerror(c.err));
+	EXPECT_LT(0, gh_vmid(c.fd));
+	EXPECT_TRUE(klog_has(&self->log, "its call timed out"));
+	EXPECT_EQ(0, close(c.fd));
 }
 
 struct bad_reply {

@@ -43,6 +43,33 @@ static unsigned int rpc_timeout_ms = 10000;
 module_param_cb(rpc_timeout_ms, &gunyah_rm_timeout_ms_ops, &rpc_timeout_ms, 0644);
 MODULE_PARM_DESC(rpc_timeout_ms, "How long to wait for an RM reply or for TX space (ms, 1..86400000)");
 
+/*
+ * How many sequence numbers calls take, cyclically: all the header's 16
+ * bits. Tests lower it so that a wrap-around comes within reach.
+ */
+static unsigned int rpc_seqs = 65536;
+
+static int gunyah_rm_set_seqs(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 16, 65536);
+}
+
+static const struct kernel_param_ops gunyah_rm_seqs_ops = {
+	.set = gunyah_rm_set_seqs,
+	.get = param_get_uint,
+};
+module_param_cb(rpc_seqs, &gunyah_rm_seqs_ops, &rpc_seqs, 0644);
+MODULE_PARM_DESC(rpc_seqs, "Sequence numbers RM calls cycle through (16..65536, default all 65536)");
+
+/*
+ * A call that timed out leaves its seq taken by a value entry (the
+ * allocator's round when it timed out): its late reply finds that entry
+ * and is dropped, and no new call gets the seq (whose reply the late one
+ * would complete) until the late reply came or the allocator has been
+ * once round every seq since.
+ */
+#define GUNYAH_RM_LATE(round)	xa_mk_value((round) & (LONG_MAX >> 1))
+
 #define GUNYAH_RM_HDR_SIZE	sizeof(struct gunyah_rm_rpc_hdr)
 
 /* One call waiting for its reply; lives on the caller's stack */
@@ -78,6 +105,7 @@ struct gunyah_rm_notif {
  * @tx_ready: set by the TX interrupt
  * @calls: pending calls by sequence number (xa_lock guards delivery)
  * @next_seq: for cyclic sequence number allocation
+ * @seq_round: times @next_seq wrapped around
  * @recv_buf: last message received, RX thread only
  * @rx_buf: reassembly of a fragmented message, RX thread only
  * @rx_size: bytes in @rx_buf
@@ -104,6 +132,7 @@ struct gunyah_rm {
 
 	struct xarray calls;
 	u32 next_seq;
+	u32 seq_round;
 
 	u8 recv_buf[GUNYAH_RM_MSG_SIZE] __aligned(8);
 	u8 *rx_buf;
@@ -342,6 +371,16 @@ static void gunyah_rm_deliver_reply(struct gunyah_rm *rm, const void *msg,
 
 	xa_lock(&rm->calls);
 	call = xa_load(&rm->calls, seq);
+	if (xa_is_value(call)) {
+		/* Its call timed out: the seq may serve again */
+		__xa_erase(&rm->calls, seq);
+		xa_unlock(&rm->calls);
+		dev_warn_ratelimited(rm->dev,
+				     "dropping reply %#x seq %u: its call timed out\n",
+				     msg_id, seq);
+		kfree(payload);
+		return;
+	}
 	expected = call ? call->msg_id : 0;
 	if (call && call->msg_id == msg_id) {
 		__xa_erase(&rm->calls, seq);
@@ -618,6 +657,45 @@ out:
 	return ret;
 }
 
+/* Free the seqs of calls that timed out a whole round ago or more */
+static void gunyah_rm_forget_late(struct gunyah_rm *rm, u32 round)
+{
+	unsigned long seq;
+	void *entry;
+
+	xa_lock(&rm->calls);
+	xa_for_each(&rm->calls, seq, entry)
+		if (xa_is_value(entry) &&
+		    xa_to_value(entry) != xa_to_value(GUNYAH_RM_LATE(round)))
+			__xa_erase(&rm->calls, seq);
+	xa_unlock(&rm->calls);
+}
+
+static int gunyah_rm_alloc_seq(struct gunyah_rm *rm,
+			       struct gunyah_rm_call_wait *call, u32 *seq)
+{
+	struct xa_limit limit = XA_LIMIT(0, READ_ONCE(rpc_seqs) - 1);
+	u32 round;
+	int ret;
+
+	ret = xa_alloc_cyclic(&rm->calls, seq, call, limit, &rm->next_seq,
+			      GFP_KERNEL);
+	if (ret == -EBUSY) {
+		/* Every seq taken: what only late replies hold goes first */
+		gunyah_rm_forget_late(rm, READ_ONCE(rm->seq_round) + 1);
+		ret = xa_alloc_cyclic(&rm->calls, seq, call, limit,
+				      &rm->next_seq, GFP_KERNEL);
+	}
+	if (ret == 1) {
+		/* Wrapped: the round that just ended keeps its late seqs */
+		round = READ_ONCE(rm->seq_round);
+		gunyah_rm_forget_late(rm, round);
+		WRITE_ONCE(rm->seq_round, round + 1);
+		ret = 0;
+	}
+	return ret;
+}
+
 /**
  * gunyah_rm_call() - Send a request to the RM and wait for its reply
  * @rm: the resource manager
@@ -647,8 +725,7 @@ int gunyah_rm_call(struct gunyah_rm *rm, u32 message_id, const void *req,
 	}
 
 	init_completion(&call.done);
-	ret = xa_alloc_cyclic(&rm->calls, &seq, &call, XA_LIMIT(0, U16_MAX),
-			      &rm->next_seq, GFP_KERNEL);
+	ret = gunyah_rm_alloc_seq(rm, &call, &seq);
 	if (ret < 0) {
 		dev_err_ratelimited(rm->dev, "RM call %#x: no sequence number: %d\n",
 				    message_id, ret);
@@ -669,10 +746,16 @@ int gunyah_rm_call(struct gunyah_rm *rm, u32 message_id, const void *req,
 		ret = -ETIMEDOUT;
 
 	if (ret) {
-		/* Withdraw, unless a reply is being delivered right now */
+		/*
+		 * Withdraw, unless a reply is being delivered right now. The
+		 * RM has the request if it timed out: its seq stays taken.
+		 */
 		xa_lock(&rm->calls);
 		pending = xa_load(&rm->calls, seq) == &call;
-		if (pending)
+		if (pending && ret == -ETIMEDOUT)
+			__xa_store(&rm->calls, seq,
+				   GUNYAH_RM_LATE(READ_ONCE(rm->seq_round)), 0);
+		else if (pending)
 			__xa_erase(&rm->calls, seq);
 		xa_unlock(&rm->calls);
 		if (pending) {
@@ -741,6 +824,8 @@ static void gunyah_rm_fail_pending(struct gunyah_rm *rm)
 	xa_lock(&rm->calls);
 	xa_for_each(&rm->calls, seq, call) {
 		__xa_erase(&rm->calls, seq);
+		if (xa_is_value(call))
+			continue;	/* a late reply's seq */
 		call->ret = -ENODEV;
 		complete(&call->done);
 	}
