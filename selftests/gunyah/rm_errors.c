@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -44,6 +45,8 @@
 #define RPC_TIMEOUT	"/sys/module/gunyah_rsc_mgr/parameters/rpc_timeout_ms"
 #define STOP_TIMEOUT	"/sys/module/gunyah_rsc_mgr/parameters/stop_timeout_ms"
 #define RPC_SEQS	"/sys/module/gunyah_rsc_mgr/parameters/rpc_seqs"
+#define BACKLOG		"/sys/module/gunyah_rsc_mgr/parameters/notif_backlog"
+#define RM_NOTIFS	GDFS "rm_notifications"
 #define MSGQ_DEPTH	"/sys/module/gunyah_sim/parameters/msgq_depth"
 #define FAIL_NTH	"/proc/thread-self/fail-nth"
 
@@ -344,6 +347,7 @@ static void disarm(void)
 	gh_write_file(SIM "rm_pause_before", "0");
 	gh_write_file(SIM "rm_pause", "N");
 	gh_write_file(RPC_SEQS, "65536");
+	gh_write_file(BACKLOG, "256");
 }
 
 FIXTURE_SETUP(rm)
@@ -689,6 +693,86 @@ TEST_F(rm, late_reply_does_not_complete_a_reused_seq)
 	EXPECT_EQ(0, c.ret) TH_LOG("the second start: %s", strerror(c.err));
 	EXPECT_LT(0, gh_vmid(c.fd));
 	EXPECT_TRUE(klog_has(&self->log, "its call timed out"));
+	EXPECT_EQ(0, close(c.fd));
+}
+
+/* Poll until "KEY: N" of @path reads @want; the last value read */
+static long long wait_keyval(const char *path, const char *key, long long want)
+{
+	long long v = -1;
+	int i;
+
+	for (i = 0; i < WAIT_S * 1000; i++) {
+		v = keyval(path, key);
+		if (v == want)
+			break;
+		usleep(1000);
+	}
+	return v;
+}
+
+/*
+ * An RM that floods the host with notifications while the notifier chain
+ * is stuck (a start holds its VM's status_lock, and the VM_STATUS for
+ * that VM waits for it) costs at most notif_backlog of them in memory:
+ * the rest are dropped, counted and logged, and the chain catches up once
+ * free. 8 may wait; 200 come (4 rm_rx writes of 50).
+ */
+TEST_F(rm, notification_flood_is_bounded)
+{
+	struct start_call c = { 0 };
+	long long dropped0, queued;
+	char out[4096], path[64];
+	int vmid = 0, i, j;
+	glob_t g;
+	__u8 p[8];
+
+	if (self->skip)
+		return;	/* setup skipped */
+	ASSERT_EQ(0, access(RM_NOTIFS, R_OK));
+
+	ASSERT_EQ(0, gh_write_file(BACKLOG, "8"));
+	ASSERT_EQ(0, gh_write_file(SIM "rm_pause_before", "%#x", VM_INIT));
+	c.fd = gh_create_vm(self->dev);
+	ASSERT_LE(0, c.fd);
+	ASSERT_EQ(0, pthread_create(&c.thread, NULL, start_thread, &c));
+	for (i = 0; i < WAIT_S * 1000; i++) {
+		if (gh_read_file(SIM "rm_pause", path, sizeof(path))[0] == 'Y')
+			break;
+		usleep(1000);
+	}
+	ASSERT_STREQ("Y", path) TH_LOG("the start never sent VM_INIT");
+	ASSERT_EQ(0, glob(GDFS "vm*", 0, NULL, &g));
+	ASSERT_EQ(1, g.gl_pathc);
+	ASSERT_EQ(1, sscanf(g.gl_pathv[0], GDFS "vm%d", &vmid));
+	globfree(&g);
+
+	/*
+	 * The RM's VM_STATUS AUTH for the VM came with CONFIG_IMAGE's reply:
+	 * the notifier chain takes it, then waits for the start to let go
+	 * of the VM's status_lock. Nothing else is taken in until then.
+	 */
+	ASSERT_EQ(0, wait_keyval(RM_NOTIFS, "queued", 0));
+
+	dropped0 = keyval(RM_NOTIFS, "dropped");
+	status_payload(p, 0x7ff0, ST_RUNNING);	/* a vmid nobody has */
+	for (j = 0; j < 4; j++) {
+		out[0] = '\0';
+		for (i = 0; i < 50; i++)
+			msg(out, RM_API, T_NOTIF, 0, 0, N_VM_STATUS, p, sizeof(p));
+		ASSERT_EQ(0, gh_write_file(SIM "rm_rx", "%s", out));
+	}
+	EXPECT_EQ(dropped0 + 192, wait_keyval(RM_NOTIFS, "dropped", dropped0 + 192));
+	queued = keyval(RM_NOTIFS, "queued");
+	EXPECT_EQ(8, queued);
+	EXPECT_TRUE(klog_has(&self->log, "the backlog is full (notif_backlog)"));
+
+	ASSERT_EQ(0, gh_write_file(SIM "rm_pause", "N"));
+	pthread_join(c.thread, NULL);
+	EXPECT_EQ(0, c.ret) TH_LOG("start: %s", strerror(c.err));
+	EXPECT_EQ(0, wait_keyval(RM_NOTIFS, "queued", 0));
+	snprintf(path, sizeof(path), GDFS "vm%d/stats", vmid);
+	EXPECT_LE(1, keyval(path, "notifications_vm_status"));
 	EXPECT_EQ(0, close(c.fd));
 }
 

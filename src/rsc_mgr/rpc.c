@@ -7,6 +7,7 @@
 
 #include <linux/bitfield.h>
 #include <linux/completion.h>
+#include <linux/debugfs.h>
 #include <linux/interrupt.h>
 #include <linux/kref.h>
 #include <linux/module.h>
@@ -14,6 +15,7 @@
 #include <linux/notifier.h>
 #include <linux/of.h>
 #include <linux/platform_device.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
@@ -60,6 +62,25 @@ static const struct kernel_param_ops gunyah_rm_seqs_ops = {
 };
 module_param_cb(rpc_seqs, &gunyah_rm_seqs_ops, &rpc_seqs, 0644);
 MODULE_PARM_DESC(rpc_seqs, "Sequence numbers RM calls cycle through (16..65536, default all 65536)");
+
+/*
+ * Notifications waiting for the notifier chain, at most: an RM that sends
+ * them faster than VMs take them in loses the excess (counted, logged)
+ * rather than the host's memory.
+ */
+static unsigned int notif_backlog = 256;
+
+static int gunyah_rm_set_backlog(const char *val, const struct kernel_param *kp)
+{
+	return param_set_uint_minmax(val, kp, 1, 65536);
+}
+
+static const struct kernel_param_ops gunyah_rm_backlog_ops = {
+	.set = gunyah_rm_set_backlog,
+	.get = param_get_uint,
+};
+module_param_cb(notif_backlog, &gunyah_rm_backlog_ops, &notif_backlog, 0644);
+MODULE_PARM_DESC(notif_backlog, "RM notifications queued at most; more are dropped (1..65536, default 256)");
 
 /*
  * A call that timed out leaves its seq taken by a value entry (the
@@ -112,7 +133,10 @@ struct gunyah_rm_notif {
  * @rx_frags_left: continuation fragments still expected
  * @notif_lock: protects @notifs and @notif_dying
  * @notifs: notifications waiting for @notif_work
+ * @notif_queued: entries on @notifs
+ * @notif_dropped: notifications dropped because @notifs was full
  * @notif_dying: stop queuing notifications
+ * @debugfs: gunyah/rm_notifications
  * @notif_work: runs the notifier chain in process context
  * @nh: the notifier chain
  */
@@ -139,9 +163,12 @@ struct gunyah_rm {
 	size_t rx_size;
 	unsigned int rx_frags_left;
 
-	spinlock_t notif_lock;		/* @notifs, @notif_dying */
+	spinlock_t notif_lock;		/* @notifs, @notif_dying, counts */
 	struct list_head notifs;
+	unsigned int notif_queued;
+	u64 notif_dropped;
 	bool notif_dying;
+	struct dentry *debugfs;
 	struct work_struct notif_work;
 	struct blocking_notifier_head nh;
 };
@@ -279,8 +306,10 @@ static void gunyah_rm_notif_work(struct work_struct *work)
 		spin_lock(&rm->notif_lock);
 		n = list_first_entry_or_null(&rm->notifs, struct gunyah_rm_notif,
 					     list);
-		if (n)
+		if (n) {
 			list_del(&n->list);
+			rm->notif_queued--;
+		}
 		spin_unlock(&rm->notif_lock);
 		if (!n)
 			return;
@@ -320,7 +349,7 @@ static void gunyah_rm_queue_notif(struct gunyah_rm *rm, u32 msg_id,
 				  const void *payload, size_t size)
 {
 	struct gunyah_rm_notif *n;
-	bool queued = false;
+	bool queued = false, full;
 
 	if (size < gunyah_rm_notif_min_size(msg_id)) {
 		dev_warn_ratelimited(rm->dev,
@@ -337,16 +366,20 @@ static void gunyah_rm_queue_notif(struct gunyah_rm *rm, u32 msg_id,
 	memcpy(n->payload, payload, size);
 
 	spin_lock(&rm->notif_lock);
-	if (!rm->notif_dying) {
+	full = rm->notif_queued >= READ_ONCE(notif_backlog);
+	if (full) {
+		rm->notif_dropped++;
+	} else if (!rm->notif_dying) {
 		list_add_tail(&n->list, &rm->notifs);
+		rm->notif_queued++;
 		queued = true;
 	}
 	spin_unlock(&rm->notif_lock);
 
 	if (!queued) {
-		dev_warn_ratelimited(rm->dev,
-				     "dropping notification %#x: RM going away\n",
-				     msg_id);
+		dev_warn_ratelimited(rm->dev, "dropping notification %#x: %s\n",
+				     msg_id, full ? "the backlog is full (notif_backlog)" :
+				     "RM going away");
 		kfree(n);
 		return;
 	}
@@ -566,6 +599,8 @@ static irqreturn_t gunyah_rm_rx_thread(int irq, void *data)
 			continue;
 		}
 		gunyah_rm_rx_fragment(rm, size);
+		/* An RM that keeps the queue full must not hold this CPU */
+		cond_resched();
 	} while (ready);
 
 	return IRQ_HANDLED;
@@ -832,6 +867,23 @@ static void gunyah_rm_fail_pending(struct gunyah_rm *rm)
 	xa_unlock(&rm->calls);
 }
 
+/* gunyah/rm_notifications: the notification backlog, "name: value" */
+static int gunyah_rm_notifs_show(struct seq_file *s, void *unused)
+{
+	struct gunyah_rm *rm = s->private;
+	unsigned int queued;
+	u64 dropped;
+
+	spin_lock(&rm->notif_lock);
+	queued = rm->notif_queued;
+	dropped = rm->notif_dropped;
+	spin_unlock(&rm->notif_lock);
+	seq_printf(s, "queued: %u\ndropped: %llu\nbacklog: %u\n", queued,
+		   dropped, READ_ONCE(notif_backlog));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(gunyah_rm_notifs);
+
 static int gunyah_rm_probe(struct platform_device *pdev)
 {
 	struct device *dev = &pdev->dev;
@@ -905,6 +957,9 @@ static int gunyah_rm_probe(struct platform_device *pdev)
 	if (ret)
 		goto err_free_rx;
 	gunyah_rm_inject_set_rm(rm);
+	rm->debugfs = debugfs_create_file("rm_notifications", 0400,
+					  gunyah_debugfs_root(), rm,
+					  &gunyah_rm_notifs_fops);
 
 	/* Drain whatever the RM queued before the handler was there */
 	irq_wake_thread(rm->rx_irq, rm);
@@ -926,6 +981,7 @@ static void gunyah_rm_remove(struct platform_device *pdev)
 	struct gunyah_rm *rm = platform_get_drvdata(pdev);
 	struct gunyah_rm_notif *n, *tmp;
 
+	debugfs_remove(rm->debugfs);
 	gunyah_rm_inject_set_rm(NULL);
 	gunyah_vm_mgr_unregister(rm);
 
