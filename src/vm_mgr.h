@@ -31,8 +31,10 @@ struct device;
  *            unfiltered; what decides which calls the RM accepts now
  * @rm_configured: the RM accepted VM_CONFIG_IMAGE, so it holds a
  *                 configuration for the VM (its VM_RESET needs one)
- * @status_lock: protects @vm_status, @rm_state and @exit_info; held for writing
- *               while the VM starts or stops
+ * @status_lock: protects @vm_status, @rm_state, @vmid and @exit_info; held
+ *               only to read or change them, never across an RM call
+ * @start_lock: one VM_START (and its rollback) at a time, and no change to
+ *              the memory, device tree or boot registers while it runs
  * @exit_info: why the VM exited, from the RM's VM_EXITED notification;
  *             reason_size is the size the RM sent, reason holds at most
  *             %GUNYAH_VM_MAX_EXIT_REASON_SIZE bytes of it
@@ -59,7 +61,7 @@ struct device;
  * @resources_lock: protects @resource_tickets, @resources and the
  *                  tickets' resource lists; nests inside @fn_lock
  * @mem_maps: &struct gunyah_vm_mem_map list (vm_mem.c), changed under
- *            @status_lock held for writing, before the VM starts
+ *            @start_lock and @status_lock (for fdinfo), before the VM starts
  * @nr_mem_maps: entries on @mem_maps
  * @dtb: where the guest's device tree is, once @dtb_set
  * @dtb_set: GUNYAH_VM_SET_DTB_CONFIG was called
@@ -82,6 +84,7 @@ struct gunyah_vm {
 	bool rm_configured;
 	wait_queue_head_t vm_status_wait;
 	struct rw_semaphore status_lock;
+	struct mutex start_lock;	/* serialises VM_START and the mem ioctls */
 	struct gunyah_vm_exit_info exit_info;
 	u8 exit_reason[GUNYAH_VM_EXIT_REASON_KEPT];
 	u8 exit_reason_len;

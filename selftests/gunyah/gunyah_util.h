@@ -114,8 +114,8 @@ static inline const char *gh_read_file(const char *path, char *buf, size_t len)
 }
 
 /*
- * Does thread @tid of this process sleep in kernel function @fn? Only a
- * sleeping thread has a stack in /proc/self/task/<tid>/stack, and the
+ * Does thread (or process) @tid sleep in kernel function @fn? Only a
+ * sleeping thread has a stack in /proc/<tid>/stack, and the
  * scheduler's own functions (mutex_lock()...) are left out of it: @fn is
  * the caller that sleeps.
  */
@@ -123,7 +123,7 @@ static inline bool gh_thread_sleeps_in(int tid, const char *fn)
 {
 	char path[64], stack[4096];
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", tid);
+	snprintf(path, sizeof(path), "/proc/%d/stack", tid);
 	return strstr(gh_read_file(path, stack, sizeof(stack)), fn);
 }
 

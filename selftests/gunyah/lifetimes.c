@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Lifetimes: what one thread takes down while another still uses it.
+ * Lifetimes and waits: what one thread takes down while another still
+ * uses it, and what must not wait for a start the RM is slow to serve.
  *
  * Orders are forced, not hoped for: the simulated RM pauses before the
  * request a test names (rm_pause_before), a debugfs read parks inside the
@@ -11,14 +12,18 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/wait.h>
 #include <linux/userfaultfd.h>
 
 #include "kselftest_harness.h"
 #include "vcpu_util.h"
 
 #define VM_START_ID	0x56000004
+#define VM_INIT_ID	0x5600000b
+#define RPC_TIMEOUT	"/sys/module/gunyah_rsc_mgr/parameters/rpc_timeout_ms"
 #define RM_SIM		SIM_DEBUGFS "/"
 
 /* An ioctl in a thread of its own */
@@ -224,6 +229,168 @@ TEST(failed_start_rollback_vs_remove_function)
 
 	close(vm);
 	close(dev);
+	EXPECT_EQ(vms_before, gh_sim_vms());
+}
+
+/* A VM whose start waits, held by the RM, before request @msg_id */
+struct held_start {
+	int dev, vm, vcpu;
+	struct gh_call start;
+};
+
+static int held_start_begin(struct held_start *h, unsigned int msg_id)
+{
+	h->dev = gh_open_dev();
+	if (h->dev < 0)
+		return -1;
+	h->vm = gh_create_vm(h->dev);
+	if (h->vm < 0)
+		return -1;
+	h->vcpu = gh_add_vcpu(h->vm, 0);
+	if (h->vcpu < 0 ||
+	    gh_write_file(RM_SIM "rm_pause_before", "%#x", msg_id) ||
+	    call_start(&h->start, start_fn, h->vm))
+		return -1;
+	return wait_rm_paused() ? 0 : -1;
+}
+
+static int held_start_end(struct held_start *h)
+{
+	gh_write_file(RM_SIM "rm_pause", "N");
+	pthread_join(h->start.thread, NULL);
+	close(h->vcpu);
+	close(h->vm);
+	close(h->dev);
+	return h->start.ret;
+}
+
+static void *run_fn(void *arg)
+{
+	struct gh_call *c = arg;
+
+	atomic_store(&c->tid, gh_gettid());
+	c->ret = ioctl(c->fd, GUNYAH_VCPU_RUN, 0);
+	c->err = errno;
+	atomic_store(&c->done, true);
+	return NULL;
+}
+
+/*
+ * A run on a VM whose start waits for the RM answers at once (ENODEV: not
+ * started yet): the start holds no lock a run needs across its RM calls.
+ */
+TEST(run_during_start_answers_at_once)
+{
+	struct held_start h;
+	struct gh_call run = { 0 };
+
+	if (!gh_sim_present())
+		SKIP(return, GH_NEEDS_SIM "the RM is paused before VM_INIT");
+	ASSERT_EQ(0, held_start_begin(&h, VM_INIT_ID));
+
+	ASSERT_EQ(0, call_start(&run, run_fn, h.vcpu));
+	/* Done, or asleep somewhere in the vCPU's run (the bug) */
+	EXPECT_FALSE(gh_wait_sleeps_in(atomic_load(&run.tid), "gunyah_vcpu", &run.done));
+	EXPECT_TRUE(atomic_load(&run.done)) TH_LOG("RUN waits for the start");
+	ASSERT_EQ(0, held_start_end(&h));
+	pthread_join(run.thread, NULL);
+	EXPECT_EQ(-1, run.ret);
+	EXPECT_EQ(ENODEV, run.err);
+}
+
+static long vm_notifications(int vmid)
+{
+	char path[80];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/gunyah/vm%d/stats", vmid);
+	return gh_sim_file_value(path, "notifications_vm_status");
+}
+
+/*
+ * A VM_STATUS for a running VM reaches it while another VM's start waits
+ * for the RM (that start's own VM_STATUS was taken in meanwhile).
+ */
+TEST(notifications_flow_while_another_vm_starts)
+{
+	struct timespec t0, t;
+	struct held_start h;
+	int dev, vm, vmid;
+	long before, now;
+
+	if (!gh_sim_present())
+		SKIP(return, GH_NEEDS_SIM "the RM is paused before VM_INIT");
+	dev = gh_open_dev();
+	ASSERT_LE(0, dev);
+	vm = gh_create_vm(dev);
+	ASSERT_LE(0, vm);
+	ASSERT_EQ(0, ioctl(vm, GUNYAH_VM_START));
+	vmid = gh_vmid(vm);
+	ASSERT_LT(0, vmid);
+
+	ASSERT_EQ(0, held_start_begin(&h, VM_INIT_ID));
+	before = vm_notifications(vmid);
+	ASSERT_LE(0, before);
+	ASSERT_EQ(0, gh_write_file("/sys/kernel/debug/gunyah/rm_inject/vm_status",
+				   "%d 3", vmid));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		now = vm_notifications(vmid);
+		if (now > before)
+			break;
+		gh_poll_pause();
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 10);
+	EXPECT_LT(before, now) TH_LOG("VM %d's notification waits for the other start", vmid);
+	EXPECT_EQ(0, held_start_end(&h));
+	close(vm);
+	close(dev);
+}
+
+/*
+ * A VMM killed while its VM_START waits for the RM: the start gives up at
+ * once and undoes itself (the RM still paused, its rollback is waiting
+ * for the RM's VM_RESET); once the RM serves the abandoned VM_START (the
+ * VM runs) and the reset (refused: it runs), the rollback stops the VM and
+ * resets it, and no VM is left with the RM.
+ */
+TEST(killed_start_is_undone)
+{
+	char rpc[32];
+	long vms_before;
+	int status, dev, vm;
+	pid_t pid;
+
+	if (!gh_sim_present())
+		SKIP(return, GH_NEEDS_SIM "the RM is paused before VM_START");
+	if (access("/proc/self/stack", R_OK))
+		SKIP(return, "no /proc/<pid>/stack: cannot see where the start waits");
+	vms_before = gh_sim_vms();
+	gh_read_file(RPC_TIMEOUT, rpc, sizeof(rpc));
+	/* Longer than the test: only a kill ends the wait */
+	ASSERT_EQ(0, gh_write_file(RPC_TIMEOUT, "120000"));
+	ASSERT_EQ(0, gh_write_file(RM_SIM "rm_pause_before", "%#x", VM_START_ID));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		dev = gh_open_dev();
+		vm = dev < 0 ? -1 : gh_create_vm(dev);
+		if (vm < 0 || gh_add_vcpu(vm, 0) < 0)
+			_exit(2);
+		ioctl(vm, GUNYAH_VM_START);
+		_exit(3);	/* killed before this */
+	}
+	ASSERT_TRUE(wait_rm_paused());
+	ASSERT_TRUE(gh_wait_sleeps_in(pid, "gunyah_rm_vm_start", NULL));
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	/* Its rollback waits for the RM now, not its VM_START */
+	EXPECT_TRUE(gh_wait_sleeps_in(pid, "gunyah_rm_vm_reset", NULL))
+		TH_LOG("the killed start still waits for VM_START");
+
+	ASSERT_EQ(0, gh_write_file(RM_SIM "rm_pause", "N"));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	gh_write_file(RPC_TIMEOUT, "%s", rpc);
 	EXPECT_EQ(vms_before, gh_sim_vms());
 }
 

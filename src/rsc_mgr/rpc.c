@@ -18,6 +18,8 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -136,6 +138,8 @@ struct gunyah_rm_notif {
  * @notif_queued: entries on @notifs
  * @notif_dropped: notifications dropped because @notifs was full
  * @notif_dying: stop queuing notifications
+ * @notif_held: debugfs rm_notifications "hold": nothing leaves @notifs, as
+ *              if the notifier chain were stuck (tests of the backlog)
  * @debugfs: gunyah/rm_notifications
  * @notif_work: runs the notifier chain in process context
  * @nh: the notifier chain
@@ -168,6 +172,7 @@ struct gunyah_rm {
 	unsigned int notif_queued;
 	u64 notif_dropped;
 	bool notif_dying;
+	bool notif_held;
 	struct dentry *debugfs;
 	struct work_struct notif_work;
 	struct blocking_notifier_head nh;
@@ -304,7 +309,8 @@ static void gunyah_rm_notif_work(struct work_struct *work)
 
 	for (;;) {
 		spin_lock(&rm->notif_lock);
-		n = list_first_entry_or_null(&rm->notifs, struct gunyah_rm_notif,
+		n = rm->notif_held ? NULL :
+		    list_first_entry_or_null(&rm->notifs, struct gunyah_rm_notif,
 					     list);
 		if (n) {
 			list_del(&n->list);
@@ -692,6 +698,44 @@ out:
 	return ret;
 }
 
+/*
+ * Calls that only take a VM forward may be abandoned when their caller is
+ * killed: what the RM did with one is then unknown, as after a timeout,
+ * and the caller undoes what it can. Calls that clean up (VM_INIT too: it
+ * comes before a reset) are waited for, bounded by rpc_timeout_ms.
+ */
+static bool gunyah_rm_call_killable(u32 message_id)
+{
+	switch (message_id) {
+	case GUNYAH_RM_RPC_VM_ALLOC_VMID:
+	case GUNYAH_RM_RPC_VM_GET_VMID:
+	case GUNYAH_RM_RPC_MEM_SHARE:
+	case GUNYAH_RM_RPC_MEM_LEND:
+	case GUNYAH_RM_RPC_MEM_APPEND:
+	case GUNYAH_RM_RPC_VM_CONFIG_IMAGE:
+	case GUNYAH_RM_RPC_VM_SET_BOOT_CONTEXT:
+	case GUNYAH_RM_RPC_VM_GET_HYP_RESOURCES:
+	case GUNYAH_RM_RPC_VM_START:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int gunyah_rm_wait_reply(struct gunyah_rm_call_wait *call, u32 message_id)
+{
+	unsigned long timeout = msecs_to_jiffies(rpc_timeout_ms);
+	long left;
+
+	if (gunyah_rm_call_killable(message_id))
+		left = wait_for_completion_killable_timeout(&call->done, timeout);
+	else
+		left = wait_for_completion_timeout(&call->done, timeout);
+	if (left < 0)
+		return -EINTR;
+	return left ? 0 : -ETIMEDOUT;
+}
+
 /* Free the seqs of calls that timed out a whole round ago or more */
 static void gunyah_rm_forget_late(struct gunyah_rm *rm, u32 round)
 {
@@ -776,9 +820,8 @@ int gunyah_rm_call(struct gunyah_rm *rm, u32 message_id, const void *req,
 	}
 
 	ret = gunyah_rm_send(rm, message_id, seq, req, req_size);
-	if (!ret && !wait_for_completion_timeout(&call.done,
-						 msecs_to_jiffies(rpc_timeout_ms)))
-		ret = -ETIMEDOUT;
+	if (!ret)
+		ret = gunyah_rm_wait_reply(&call, message_id);
 
 	if (ret) {
 		/*
@@ -787,7 +830,7 @@ int gunyah_rm_call(struct gunyah_rm *rm, u32 message_id, const void *req,
 		 */
 		xa_lock(&rm->calls);
 		pending = xa_load(&rm->calls, seq) == &call;
-		if (pending && ret == -ETIMEDOUT)
+		if (pending && (ret == -ETIMEDOUT || ret == -EINTR))
 			__xa_store(&rm->calls, seq,
 				   GUNYAH_RM_LATE(READ_ONCE(rm->seq_round)), 0);
 		else if (pending)
@@ -798,6 +841,10 @@ int gunyah_rm_call(struct gunyah_rm *rm, u32 message_id, const void *req,
 				dev_err_ratelimited(rm->dev,
 						    "RM call %#x seq %u: no reply in %u ms\n",
 						    message_id, seq, rpc_timeout_ms);
+			else if (ret == -EINTR)
+				dev_info_ratelimited(rm->dev,
+						     "RM call %#x seq %u: abandoned, its caller was killed\n",
+						     message_id, seq);
 			trace_gunyah_rm_reply(message_id, seq, 0, ret, 0);
 			return ret;
 		}
@@ -867,7 +914,10 @@ static void gunyah_rm_fail_pending(struct gunyah_rm *rm)
 	xa_unlock(&rm->calls);
 }
 
-/* gunyah/rm_notifications: the notification backlog, "name: value" */
+/*
+ * gunyah/rm_notifications: the notification backlog, "name: value";
+ * written "hold" or "release" by tests of a stuck notifier chain
+ */
 static int gunyah_rm_notifs_show(struct seq_file *s, void *unused)
 {
 	struct gunyah_rm *rm = s->private;
@@ -882,7 +932,52 @@ static int gunyah_rm_notifs_show(struct seq_file *s, void *unused)
 		   dropped, READ_ONCE(notif_backlog));
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(gunyah_rm_notifs);
+
+static int gunyah_rm_notifs_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, gunyah_rm_notifs_show, inode->i_private);
+}
+
+/* "hold": notifications stay queued; "release": they go on */
+static ssize_t gunyah_rm_notifs_write(struct file *file, const char __user *ubuf,
+				      size_t count, loff_t *ppos)
+{
+	struct gunyah_rm *rm = ((struct seq_file *)file->private_data)->private;
+	bool hold, changed;
+	char cmd[16];
+
+	if (*ppos || !count || count >= sizeof(cmd))
+		return -EINVAL;
+	if (copy_from_user(cmd, ubuf, count))
+		return -EFAULT;
+	cmd[count] = '\0';
+	if (sysfs_streq(cmd, "hold"))
+		hold = true;
+	else if (sysfs_streq(cmd, "release"))
+		hold = false;
+	else
+		return -EINVAL;
+
+	spin_lock(&rm->notif_lock);
+	changed = rm->notif_held != hold;
+	rm->notif_held = hold;
+	spin_unlock(&rm->notif_lock);
+	if (changed)
+		dev_info(rm->dev, "RM notifications %s (debugfs rm_notifications)\n",
+			 hold ? "held" : "released");
+	if (!hold)
+		schedule_work(&rm->notif_work);
+	return count;
+}
+
+static const struct file_operations gunyah_rm_notifs_fops = {
+	.owner		= THIS_MODULE,
+	.open		= gunyah_rm_notifs_open,
+	.read		= seq_read,
+	.write		= gunyah_rm_notifs_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
 
 static int gunyah_rm_probe(struct platform_device *pdev)
 {
@@ -957,7 +1052,7 @@ static int gunyah_rm_probe(struct platform_device *pdev)
 	if (ret)
 		goto err_free_rx;
 	gunyah_rm_inject_set_rm(rm);
-	rm->debugfs = debugfs_create_file("rm_notifications", 0400,
+	rm->debugfs = debugfs_create_file("rm_notifications", 0600,
 					  gunyah_debugfs_root(), rm,
 					  &gunyah_rm_notifs_fops);
 

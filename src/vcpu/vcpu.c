@@ -830,9 +830,8 @@ static bool gunyah_vcpu_populate(struct gunyah_vm_resource_ticket *ticket,
 			    &gunyah_vcpu_stats_fops);
 
 	/*
-	 * Publish it only once the irq is ready. Not under run_lock: the VM
-	 * manager populates with status_lock held for writing, and a run
-	 * holds run_lock while it waits for status_lock.
+	 * Publish it only once the irq is ready. Not under run_lock: a run
+	 * holds it while it sleeps, and a start must not wait for that.
 	 */
 	smp_store_release(&vcpu->rsc, ghrsc);
 	return true;

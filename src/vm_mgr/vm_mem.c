@@ -298,6 +298,9 @@ long gunyah_vm_mem_ioctl(struct gunyah_vm *ghvm, unsigned int cmd,
 		return -EFAULT;
 	}
 
+	/* A start in progress reads all of these: wait for it, killably */
+	if (mutex_lock_killable(&ghvm->start_lock))
+		return -EINTR;
 	down_write(&ghvm->status_lock);
 	if (gunyah_vm_started(ghvm, what))
 		ret = -EBUSY;
@@ -308,12 +311,13 @@ long gunyah_vm_mem_ioctl(struct gunyah_vm *ghvm, unsigned int cmd,
 	else
 		ret = gunyah_vm_set_boot_reg(ghvm, &a.boot);
 	up_write(&ghvm->status_lock);
+	mutex_unlock(&ghvm->start_lock);
 	return ret;
 }
 
 /**
  * gunyah_vm_mem_check() - Is the VM ready to start? Before any RM call
- * @ghvm: the VM, status_lock held for writing
+ * @ghvm: the VM, start_lock held
  *
  * Return: 0, or -EINVAL with a line saying what is missing.
  */
@@ -344,7 +348,7 @@ static u8 gunyah_vm_mem_rights(u32 flags)
 
 /**
  * gunyah_vm_mem_share() - Share every mapping with the VM, one parcel each
- * @ghvm: the VM, its vmid allocated; status_lock held for writing
+ * @ghvm: the VM, its vmid allocated; start_lock held
  *
  * Return: 0 or a negative errno (what was shared stays recorded, for
  * gunyah_vm_mem_reclaim()).
@@ -405,7 +409,7 @@ int gunyah_vm_mem_share(struct gunyah_vm *ghvm)
 /**
  * gunyah_vm_mem_configure() - VM_CONFIG_IMAGE with the parcel that holds
  *                             the device tree
- * @ghvm: the VM, its memory shared; status_lock held for writing
+ * @ghvm: the VM, its memory shared; start_lock held
  *
  * The RM boots the image at the parcel's start, the device tree's guest
  * address in X0, unless the boot context says otherwise.
@@ -427,7 +431,7 @@ int gunyah_vm_mem_configure(struct gunyah_vm *ghvm)
 
 /**
  * gunyah_vm_mem_set_boot_context() - Send the registers the VMM set
- * @ghvm: the VM, initialized; status_lock held for writing
+ * @ghvm: the VM, initialized; start_lock held
  *
  * Return: 0 or a negative errno.
  */

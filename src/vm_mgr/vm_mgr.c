@@ -12,6 +12,7 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -200,6 +201,46 @@ static bool gunyah_vm_rm_reset_done(struct gunyah_vm *ghvm)
 	return READ_ONCE(ghvm->rm_state) == GUNYAH_RM_VM_STATUS_RESET;
 }
 
+/* The RM's last word on the VM is that it runs */
+static bool gunyah_vm_rm_runs(struct gunyah_vm *ghvm)
+{
+	enum gunyah_rm_vm_status state = READ_ONCE(ghvm->rm_state);
+
+	return state == GUNYAH_RM_VM_STATUS_RUNNING ||
+	       state == GUNYAH_RM_VM_STATUS_PAUSED;
+}
+
+/* Stop, forced, a VM the RM may run, whatever the VM manager thinks */
+static int gunyah_vm_rm_force_stop(struct gunyah_vm *ghvm)
+{
+	int ret;
+
+	ret = gunyah_rm_vm_stop(ghvm->rm, ghvm->vmid,
+				GUNYAH_RM_VM_STOP_FLAG_FORCE_STOP, 0);
+	if (ret) {
+		dev_err(ghvm->parent, "VM %u: the RM refused to stop it: %d; vmid left allocated in the RM\n",
+			ghvm->vmid, ret);
+		return ret;
+	}
+	/* The RM reports the stop before it replies */
+	gunyah_rm_flush_notifications(ghvm->rm);
+	if (!wait_event_timeout(ghvm->vm_status_wait, !gunyah_vm_rm_runs(ghvm),
+				msecs_to_jiffies(stop_timeout_ms))) {
+		dev_err(ghvm->parent, "VM %u: still running %u ms after a forced stop; vmid left allocated in the RM\n",
+			ghvm->vmid, stop_timeout_ms);
+		return -ETIMEDOUT;
+	}
+	return 0;
+}
+
+static int gunyah_vm_rm_reset(struct gunyah_vm *ghvm)
+{
+	down_write(&ghvm->status_lock);
+	ghvm->rm_state = GUNYAH_RM_VM_STATUS_RESETTING;
+	up_write(&ghvm->status_lock);
+	return gunyah_rm_vm_reset(ghvm->rm, ghvm->vmid);
+}
+
 /*
  * Give the VM id back to the RM. The RM frees an id only in LOAD or
  * RESET (RM_ERROR_VM_STATE otherwise), and its VM_RESET is asynchronous:
@@ -207,9 +248,11 @@ static bool gunyah_vm_rm_reset_done(struct gunyah_vm *ghvm)
  * clean-up. A VM whose VM_CONFIG_IMAGE the RM refused is INIT_FAILED
  * without a configuration, which the public RM's VM_RESET dereferences:
  * that id cannot be freed, and is never reset.
+ * The wait for the reset is @killable for a teardown (a VMM may give up
+ * on it), not for a start's rollback (whose caller may be dying already).
  * Returns 0 once the id is free, else an errno (logged).
  */
-static int gunyah_vm_free_vmid(struct gunyah_vm *ghvm)
+static int gunyah_vm_free_vmid(struct gunyah_vm *ghvm, bool killable)
 {
 	enum gunyah_rm_vm_status state;
 	u16 vmid = ghvm->vmid;
@@ -240,18 +283,39 @@ static int gunyah_vm_free_vmid(struct gunyah_vm *ghvm)
 				vmid, gunyah_vm_status_name(state));
 			return -EBADFD;
 		}
-		down_write(&ghvm->status_lock);
-		ghvm->rm_state = GUNYAH_RM_VM_STATUS_RESETTING;
-		up_write(&ghvm->status_lock);
-		ret = gunyah_rm_vm_reset(ghvm->rm, vmid);
+		if (gunyah_vm_rm_runs(ghvm)) {
+			/* Whatever the VM manager took it for (a spurious exit) */
+			dev_info(ghvm->parent, "VM %u: the RM still runs it; stopping it before the reset\n",
+				 vmid);
+			if (gunyah_vm_rm_force_stop(ghvm))
+				return -EBUSY;
+		}
+		ret = gunyah_vm_rm_reset(ghvm);
+		if (ret == -EBADFD) {
+			/*
+			 * Not in a state to reset: a start the RM served after
+			 * the driver gave up on it (timed out, killed) runs the
+			 * VM. Stop it, then reset it again.
+			 */
+			dev_info(ghvm->parent, "VM %u: reset refused (%d); stopping it first\n",
+				 vmid, ret);
+			if (gunyah_vm_rm_force_stop(ghvm))
+				return ret;
+			ret = gunyah_vm_rm_reset(ghvm);
+		}
 		if (ret) {
 			dev_err(ghvm->parent, "VM %u: reset failed: %d; vmid left allocated in the RM\n",
 				vmid, ret);
 			return ret;
 		}
-		left = wait_event_killable_timeout(ghvm->vm_status_wait,
-						   gunyah_vm_rm_reset_done(ghvm),
-						   msecs_to_jiffies(reset_timeout_ms));
+		if (killable)
+			left = wait_event_killable_timeout(ghvm->vm_status_wait,
+							   gunyah_vm_rm_reset_done(ghvm),
+							   msecs_to_jiffies(reset_timeout_ms));
+		else
+			left = wait_event_timeout(ghvm->vm_status_wait,
+						  gunyah_vm_rm_reset_done(ghvm),
+						  msecs_to_jiffies(reset_timeout_ms));
 		if (left <= 0) {
 			dev_err(ghvm->parent, "VM %u: %s before the RM reported the reset done; vmid left allocated in the RM\n",
 				vmid, left ? "killed" : "timed out");
@@ -279,7 +343,8 @@ static void gunyah_vm_start_rollback(struct gunyah_vm *ghvm)
 	gunyah_vm_release_resources(ghvm);
 	gunyah_vm_debugfs_remove(ghvm);
 	mutex_unlock(&ghvm->fn_lock);
-	gunyah_vm_free_vmid(ghvm);
+	/* Not killable: the start may have been ended by a kill already */
+	gunyah_vm_free_vmid(ghvm, false);
 	/* Only a VM the RM has reset gives its parcels back */
 	gunyah_vm_mem_reclaim(ghvm);
 
@@ -288,16 +353,35 @@ static void gunyah_vm_start_rollback(struct gunyah_vm *ghvm)
 	up_write(&ghvm->status_lock);
 }
 
-static int gunyah_vm_start(struct gunyah_vm *ghvm)
+/*
+ * Move a starting VM on from the status the start set last, @from, to
+ * @to; not if a notification has meanwhile said something the start must
+ * not hide (e.g. CRASHED). Returns whether it moved.
+ */
+static bool gunyah_vm_start_step(struct gunyah_vm *ghvm,
+				 enum gunyah_rm_vm_status from,
+				 enum gunyah_rm_vm_status to)
 {
-	struct gunyah_rm_hyp_resources *res;
-	u32 n;
+	bool moved;
+
+	down_write(&ghvm->status_lock);
+	moved = ghvm->vm_status == from;
+	if (moved)
+		ghvm->vm_status = to;
+	up_write(&ghvm->status_lock);
+	wake_up(&ghvm->vm_status_wait);
+	return moved;
+}
+
+/* Claim the VM for a start; 1 if it is running already */
+static int gunyah_vm_start_claim(struct gunyah_vm *ghvm)
+{
 	int ret;
 
 	down_write(&ghvm->status_lock);
 	if (ghvm->vm_status == GUNYAH_RM_VM_STATUS_RUNNING) {
 		up_write(&ghvm->status_lock);
-		return 0;
+		return 1;
 	}
 	if (ghvm->vm_status != GUNYAH_RM_VM_STATUS_NO_STATE) {
 		dev_err_ratelimited(ghvm->parent, "VM %u cannot start: its status is %s\n",
@@ -307,83 +391,122 @@ static int gunyah_vm_start(struct gunyah_vm *ghvm)
 	}
 	/* What the RM needs is here, or no RM VM id is taken */
 	ret = gunyah_vm_mem_check(ghvm);
-	if (ret) {
-		up_write(&ghvm->status_lock);
+	up_write(&ghvm->status_lock);
+	if (ret)
 		return ret;
-	}
 
 	ret = gunyah_rm_alloc_vmid(ghvm->rm, 0);
 	if (ret < 0) {
 		dev_err_ratelimited(ghvm->parent, "cannot allocate a vmid: %d\n", ret);
-		up_write(&ghvm->status_lock);
 		return ret;
 	}
+	down_write(&ghvm->status_lock);
 	ghvm->vmid = ret;
 	ghvm->vm_status = GUNYAH_RM_VM_STATUS_LOAD;
 	ghvm->rm_state = GUNYAH_RM_VM_STATUS_LOAD;
 	ghvm->rm_configured = false;
+	up_write(&ghvm->status_lock);
 	gunyah_vm_debugfs_add(ghvm);
+	return 0;
+}
+
+/*
+ * The RM calls of a start, each bounded by rpc_timeout_ms. status_lock is
+ * not held across them: a run on the starting VM answers at once, and
+ * notifications for it (and every other VM) are taken in meanwhile. A
+ * fatal signal ends the start between calls, undone like a failure.
+ */
+static int gunyah_vm_start_calls(struct gunyah_vm *ghvm)
+{
+	struct gunyah_rm_hyp_resources *res;
+	u32 n;
+	int ret;
 
 	ret = gunyah_vm_mem_share(ghvm);
 	if (ret)
-		goto err;
+		return ret;
+	if (fatal_signal_pending(current))
+		return -EINTR;
 
 	ret = gunyah_vm_mem_configure(ghvm);
 	if (ret) {
 		dev_err_ratelimited(ghvm->parent, "VM %u: configure failed: %d\n",
 				    ghvm->vmid, ret);
-		goto err;
+		return ret;
 	}
-
 	ghvm->rm_configured = true;
+	if (fatal_signal_pending(current))
+		return -EINTR;
+
 	ret = gunyah_rm_vm_init(ghvm->rm, ghvm->vmid);
 	if (ret) {
 		dev_err_ratelimited(ghvm->parent, "VM %u: init failed: %d\n",
 				    ghvm->vmid, ret);
-		goto err;
+		return ret;
 	}
-	ghvm->vm_status = GUNYAH_RM_VM_STATUS_READY;
+	gunyah_vm_start_step(ghvm, GUNYAH_RM_VM_STATUS_LOAD,
+			     GUNYAH_RM_VM_STATUS_READY);
 
 	ret = gunyah_vm_mem_set_boot_context(ghvm);
 	if (ret)
-		goto err;
+		return ret;
+	if (fatal_signal_pending(current))
+		return -EINTR;
 
 	ret = gunyah_rm_get_hyp_resources(ghvm->rm, ghvm->vmid, &res, &n);
 	if (ret) {
 		dev_err_ratelimited(ghvm->parent, "VM %u: getting its resources failed: %d\n",
 				    ghvm->vmid, ret);
-		goto err;
+		return ret;
 	}
 	ret = gunyah_vm_add_resources(ghvm, res, n);
 	kfree(res);
 	if (ret) {
 		dev_err_ratelimited(ghvm->parent, "VM %u: taking its resources failed: %d\n",
 				    ghvm->vmid, ret);
-		goto err;
+		return ret;
 	}
+	if (fatal_signal_pending(current))
+		return -EINTR;
 
 	ret = gunyah_rm_vm_start(ghvm->rm, ghvm->vmid);
-	if (ret) {
+	if (ret)
 		dev_err_ratelimited(ghvm->parent, "VM %u: start failed: %d\n",
 				    ghvm->vmid, ret);
-		goto err;
+	return ret;
+}
+
+static int gunyah_vm_start(struct gunyah_vm *ghvm)
+{
+	int ret;
+
+	if (mutex_lock_killable(&ghvm->start_lock))
+		return -EINTR;
+	ret = gunyah_vm_start_claim(ghvm);
+	if (ret) {
+		mutex_unlock(&ghvm->start_lock);
+		return ret > 0 ? 0 : ret;
 	}
 
-	ghvm->vm_status = GUNYAH_RM_VM_STATUS_RUNNING;
-	up_write(&ghvm->status_lock);
-	wake_up(&ghvm->vm_status_wait);
-	return 0;
+	ret = gunyah_vm_start_calls(ghvm);
+	if (!ret) {
+		/* Unless the RM has said otherwise meanwhile (e.g. CRASHED) */
+		gunyah_vm_start_step(ghvm, GUNYAH_RM_VM_STATUS_READY,
+				     GUNYAH_RM_VM_STATUS_RUNNING);
+		mutex_unlock(&ghvm->start_lock);
+		return 0;
+	}
+	if (ret == -EINTR)
+		dev_info(ghvm->parent, "VM %u: start killed; undoing it\n", ghvm->vmid);
 
-err:
 	/*
 	 * The VM cannot be started again. Publish that before undoing the
 	 * start: a vCPU thread waiting for the status must let go of its
 	 * resource before the resource can be taken back.
 	 */
-	ghvm->vm_status = GUNYAH_RM_VM_STATUS_INIT_FAILED;
-	up_write(&ghvm->status_lock);
-	wake_up(&ghvm->vm_status_wait);
+	gunyah_vm_set_status(ghvm, GUNYAH_RM_VM_STATUS_INIT_FAILED);
 	gunyah_vm_start_rollback(ghvm);
+	mutex_unlock(&ghvm->start_lock);
 	return ret;
 }
 
@@ -444,7 +567,7 @@ static void gunyah_vm_release(struct kref *kref)
 	gunyah_vm_debugfs_remove(ghvm);
 
 	if (ghvm->vmid)
-		gunyah_vm_free_vmid(ghvm);
+		gunyah_vm_free_vmid(ghvm, true);
 	gunyah_vm_mem_reclaim(ghvm);
 	gunyah_vm_mem_release(ghvm);
 
@@ -453,6 +576,7 @@ static void gunyah_vm_release(struct kref *kref)
 	gunyah_hypercall_put_backend();
 	mutex_destroy(&ghvm->fn_lock);
 	mutex_destroy(&ghvm->resources_lock);
+	mutex_destroy(&ghvm->start_lock);
 	kfree(ghvm);
 }
 
@@ -576,6 +700,7 @@ static struct gunyah_vm *gunyah_vm_alloc(struct gunyah_rm *rm)
 	ghvm->vm_status = GUNYAH_RM_VM_STATUS_NO_STATE;
 	init_waitqueue_head(&ghvm->vm_status_wait);
 	init_rwsem(&ghvm->status_lock);
+	mutex_init(&ghvm->start_lock);
 	kref_init(&ghvm->kref);
 	mutex_init(&ghvm->fn_lock);
 	mutex_init(&ghvm->resources_lock);
@@ -591,6 +716,7 @@ static struct gunyah_vm *gunyah_vm_alloc(struct gunyah_rm *rm)
 	if (ret) {
 		mutex_destroy(&ghvm->fn_lock);
 		mutex_destroy(&ghvm->resources_lock);
+		mutex_destroy(&ghvm->start_lock);
 		gunyah_rm_put(rm);
 		kfree(ghvm);
 		gunyah_hypercall_put_backend();

@@ -125,9 +125,9 @@ EXPORT_SYMBOL_GPL(gunyah_vm_add_resource_ticket);
 
 /*
  * Take back resources detached from @ticket. Called without resources_lock:
- * a vCPU's unpopulate waits for its runner, a runner may wait for
- * status_lock, and a VM start holds status_lock while it takes
- * resources_lock.
+ * a vCPU's unpopulate waits for its runner, which may be in a hypercall
+ * for as long as the guest keeps it, and resources_lock is what a start
+ * (and the VM's debugfs readers) need meanwhile.
  */
 static void gunyah_ticket_unpopulate(struct gunyah_vm_resource_ticket *ticket,
 				     struct list_head *taken)
