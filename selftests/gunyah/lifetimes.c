@@ -23,6 +23,8 @@
 
 #define VM_START_ID	0x56000004
 #define VM_INIT_ID	0x5600000b
+#define VM_RESET_ID	0x56000006
+#define RM_INJECT	"/sys/kernel/debug/gunyah/rm_inject/"
 #define RPC_TIMEOUT	"/sys/module/gunyah_rsc_mgr/parameters/rpc_timeout_ms"
 #define RM_SIM		SIM_DEBUGFS "/"
 
@@ -392,6 +394,63 @@ TEST(killed_start_is_undone)
 	EXPECT_TRUE(WIFSIGNALED(status));
 	gh_write_file(RPC_TIMEOUT, "%s", rpc);
 	EXPECT_EQ(vms_before, gh_sim_vms());
+}
+
+static const char *fdinfo_status(int fd, char *buf, size_t len)
+{
+	char path[64], text[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	gh_read_file(path, text, sizeof(text));
+	p = strstr(text, "status:\t");
+	snprintf(buf, len, "%.*s", p ? (int)strcspn(p + 8, "\n") : 1, p ? p + 8 : "?");
+	return buf;
+}
+
+/*
+ * A failed start is final (docs/vcpu.md): a VM_EXITED that reaches the VM
+ * while its rollback waits for the RM's VM_RESET leaves it INIT_FAILED.
+ * A second, started VM's notification behind it says when it was taken.
+ */
+TEST(exited_does_not_undo_a_failed_start)
+{
+	long marker0, marker;
+	int dev, b, bvmid, avmid;
+	struct held_start h;
+	char path[80], buf[32];
+	int i;
+
+	if (!gh_sim_present())
+		SKIP(return, GH_NEEDS_SIM "the RM refuses VM_START, then pauses before VM_RESET");
+	dev = gh_open_dev();
+	ASSERT_LE(0, dev);
+	b = gh_create_vm(dev);
+	ASSERT_LE(0, b);
+	ASSERT_EQ(0, ioctl(b, GUNYAH_VM_START));
+	bvmid = gh_vmid(b);
+	snprintf(path, sizeof(path), "/sys/kernel/debug/gunyah/vm%d/stats", bvmid);
+
+	ASSERT_EQ(0, gh_write_file(RM_SIM "rm_refuse_call", "%#x", VM_START_ID));
+	ASSERT_EQ(0, held_start_begin(&h, VM_RESET_ID));
+	avmid = gh_vmid(h.vm);
+	ASSERT_LT(0, avmid);
+	EXPECT_STREQ("init_failed", fdinfo_status(h.vm, buf, sizeof(buf)));
+
+	marker0 = gh_sim_file_value(path, "notifications_vm_status");
+	ASSERT_EQ(0, gh_write_file(RM_INJECT "vm_exited", "%d 0", avmid));
+	ASSERT_EQ(0, gh_write_file(RM_INJECT "vm_status", "%d 3", bvmid));
+	for (i = 0; i < GH_ASLEEP_BOUND_MS; i++) {
+		marker = gh_sim_file_value(path, "notifications_vm_status");
+		if (marker > marker0)
+			break;
+		gh_poll_pause();
+	}
+	ASSERT_LT(marker0, marker);
+	EXPECT_STREQ("init_failed", fdinfo_status(h.vm, buf, sizeof(buf)));
+
+	EXPECT_EQ(-1, held_start_end(&h));
+	close(b);
+	close(dev);
 }
 
 TEST_HARNESS_MAIN

@@ -14,6 +14,7 @@
 #define FAIL_RM_CALL	"/sys/kernel/debug/gunyah/fail_rm_call"
 #define RM_VM_INIT	"0x5600000b"
 #define RM_ERROR_INVALID "4"
+#define RM_INJECT_STATUS "/sys/kernel/debug/gunyah/rm_inject/vm_status"
 
 FIXTURE(status)
 {
@@ -350,6 +351,90 @@ static const char *fdinfo_status(int vm, char *buf, size_t len)
 	if (p)
 		snprintf(buf, len, "%.*s", (int)strcspn(p, "\n"), p);
 	return buf;
+}
+
+static long vm_status_count(int vmid)
+{
+	char path[80];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/gunyah/vm%d/stats", vmid);
+	return gh_sim_file_value(path, "notifications_vm_status");
+}
+
+/* Inject VM_STATUS @status, then wait until its notifier chain has run */
+static int inject_status(int vmid, int status)
+{
+	long n = vm_status_count(vmid);
+	int i;
+
+	/* The same again behind it: one worker, in order */
+	if (gh_write_file(RM_INJECT_STATUS, "%d %d", vmid, status) ||
+	    gh_write_file(RM_INJECT_STATUS, "%d %d", vmid, status))
+		return -1;
+	for (i = 0; i < GH_ASLEEP_BOUND_MS && vm_status_count(vmid) < n + 2; i++)
+		gh_poll_pause();
+	return vm_status_count(vmid) >= n + 2 ? 0 : -1;
+}
+
+/* Poll until @r's thread is done or asleep again; true if asleep */
+static bool runner_sleeps_on(struct gh_runner *r)
+{
+	int i;
+
+	for (i = 0; i < GH_ASLEEP_BOUND_MS; i++) {
+		if (atomic_load(&r->done))
+			return false;
+		if (gh_thread_asleep(atomic_load(&r->tid)))
+			return true;
+		gh_poll_pause();
+	}
+	return false;
+}
+
+/*
+ * PAUSED is transient (docs/vcpu.md): a run asleep when the RM pauses the
+ * VM stays in RUN, and goes on once RUNNING comes; no STATUS exit.
+ */
+TEST_F(status, paused_is_transient)
+{
+	struct gh_vm *gv = &self->gv;
+	struct gh_runner r;
+	char buf[64];
+
+	if (gv->skip)
+		return;	/* setup skipped */
+	ASSERT_EQ(0, gh_sim_load(gv->vmid, 0, "wfi\nmmio_read 0x10 4\n"));
+	ASSERT_EQ(0, gh_runner_start(&r, gv->vcpu[0]));
+	ASSERT_TRUE(gh_wait_asleep(atomic_load(&r.tid)));
+
+	ASSERT_EQ(0, inject_status(gv->vmid, 4));	/* PAUSED */
+	EXPECT_TRUE(runner_sleeps_on(&r))
+		TH_LOG("RUN returned on PAUSED: exit %u status %u",
+		       gv->run[0]->exit_reason, gv->run[0]->status.status);
+	EXPECT_STREQ("status:\tpaused", fdinfo_status(gv->vm, buf, sizeof(buf)));
+
+	ASSERT_EQ(0, inject_status(gv->vmid, 3));	/* RUNNING again */
+	EXPECT_STREQ("status:\trunning", fdinfo_status(gv->vm, buf, sizeof(buf)));
+	ASSERT_EQ(0, gh_sim_write(gv->vmid, 0, "wakeup", "1\n"));
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	ASSERT_EQ(0, r.ret);
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, gv->run[0]->exit_reason);
+	EXPECT_EQ(0x10, gv->run[0]->mmio.phys_addr);
+}
+
+/* A status this driver does not know ends nothing: the VM runs on */
+TEST_F(status, unknown_status_ends_nothing)
+{
+	struct gh_vm *gv = &self->gv;
+	char buf[64];
+
+	if (gv->skip)
+		return;	/* setup skipped */
+	ASSERT_EQ(0, inject_status(gv->vmid, 66));
+	EXPECT_STREQ("status:\trunning", fdinfo_status(gv->vm, buf, sizeof(buf)));
+	ASSERT_EQ(0, gh_sim_load(gv->vmid, 0, "mmio_read 0x20 4\n"));
+	ASSERT_EQ(0, gh_run(gv->vcpu[0]));
+	EXPECT_EQ(GUNYAH_VCPU_EXIT_MMIO, gv->run[0]->exit_reason);
 }
 
 /*

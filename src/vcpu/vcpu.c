@@ -259,24 +259,41 @@ static void gunyah_vcpu_fill_status_exit(struct gunyah_vcpu *vcpu)
 
 /*
  * Is the VM as a whole running? 1: yes. 0: no, and never again: a STATUS
- * exit has been prepared. -ENODEV: it is still starting.
+ * exit has been prepared. -ENODEV: it is still starting (or this vCPU is
+ * going away). While the RM has the VM PAUSED, wait: it may run again.
+ * Else the wait's error (a signal).
  */
 static int gunyah_vcpu_check_system(struct gunyah_vcpu *vcpu)
 	__must_hold(&vcpu->run_lock)
 {
 	struct gunyah_vm *ghvm = vcpu->ghvm;
 	enum gunyah_rm_vm_status status;
+	int ret;
 
-	down_read(&ghvm->status_lock);
-	status = ghvm->vm_status;
-	if (status != GUNYAH_RM_VM_STATUS_RUNNING && !vm_status_is_starting(status))
-		vcpu->down_exit_info = ghvm->exit_info;
-	up_read(&ghvm->status_lock);
+	for (;;) {
+		down_read(&ghvm->status_lock);
+		status = ghvm->vm_status;
+		if (status != GUNYAH_RM_VM_STATUS_RUNNING &&
+		    status != GUNYAH_RM_VM_STATUS_PAUSED &&
+		    !vm_status_is_starting(status))
+			vcpu->down_exit_info = ghvm->exit_info;
+		up_read(&ghvm->status_lock);
 
-	if (status == GUNYAH_RM_VM_STATUS_RUNNING)
-		return 1;
-	if (vm_status_is_starting(status))
-		return -ENODEV;
+		if (status == GUNYAH_RM_VM_STATUS_RUNNING)
+			return 1;
+		if (vm_status_is_starting(status))
+			return -ENODEV;
+		if (status != GUNYAH_RM_VM_STATUS_PAUSED)
+			break;
+		/* The VM manager's notifier records first, then ours wakes us */
+		ret = wait_event_interruptible(vcpu->wait,
+			READ_ONCE(ghvm->vm_status) != GUNYAH_RM_VM_STATUS_PAUSED ||
+			READ_ONCE(vcpu->going_down));
+		if (ret)
+			return ret;
+		if (READ_ONCE(vcpu->going_down))
+			return -ENODEV;
+	}
 
 	vcpu->down_status = remap_vm_status(status);
 	vcpu->state = GUNYAH_VCPU_RUN_STATE_SYSTEM_DOWN;

@@ -100,8 +100,14 @@ static bool gunyah_vm_status_is_async(enum gunyah_rm_vm_status old,
 		return false;
 	case GUNYAH_RM_VM_STATUS_RUNNING:
 		return old == GUNYAH_RM_VM_STATUS_PAUSED;
-	default:
+	case GUNYAH_RM_VM_STATUS_PAUSED:	/* transient: RUNNING may follow */
+	case GUNYAH_RM_VM_STATUS_INIT_FAILED:
+	case GUNYAH_RM_VM_STATUS_RESETTING:
+	case GUNYAH_RM_VM_STATUS_RESET:
 		return true;
+	default:
+		/* A status this driver does not know ends nothing */
+		return false;
 	}
 }
 
@@ -117,6 +123,9 @@ static void gunyah_vm_notify_status(struct gunyah_vm *ghvm, const void *data,
 	vmid = le16_to_cpu(p->vmid);
 	if (!vmid || vmid != READ_ONCE(ghvm->vmid))
 		return;
+	if (!strcmp(gunyah_vm_status_name(p->vm_status), "unknown"))
+		dev_warn_ratelimited(ghvm->parent, "VM %u: status %u from the RM is unknown here; only recorded\n",
+				     vmid, p->vm_status);
 	down_write(&ghvm->status_lock);
 	if (ghvm->vmid == vmid) {
 		changed = ghvm->rm_state != p->vm_status;
@@ -158,7 +167,9 @@ static void gunyah_vm_notify_exited(struct gunyah_vm *ghvm, const void *data,
 		    (size_t)GUNYAH_VM_EXIT_REASON_KEPT);
 
 	down_write(&ghvm->status_lock);
-	if (ghvm->vmid == vmid) {
+	/* A failed start stays one: its rollback may see the RM's exit */
+	if (ghvm->vmid == vmid &&
+	    ghvm->vm_status != GUNYAH_RM_VM_STATUS_INIT_FAILED) {
 		ghvm->vm_status = GUNYAH_RM_VM_STATUS_EXITED;
 		ghvm->exit_info.type = le16_to_cpu(p->exit_type);
 		ghvm->exit_info.padding = 0;
