@@ -257,6 +257,12 @@ static void gunyah_vcpu_fill_status_exit(struct gunyah_vcpu *vcpu)
 	trace_gunyah_vcpu_exit_status(vcpu);
 }
 
+static bool gunyah_vcpu_unpaused(struct gunyah_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->ghvm->vm_status) != GUNYAH_RM_VM_STATUS_PAUSED ||
+	       READ_ONCE(vcpu->going_down);
+}
+
 /*
  * Is the VM as a whole running? 1: yes. 0: no, and never again: a STATUS
  * exit has been prepared. -ENODEV: it is still starting (or this vCPU is
@@ -287,8 +293,7 @@ static int gunyah_vcpu_check_system(struct gunyah_vcpu *vcpu)
 			break;
 		/* The VM manager's notifier records first, then ours wakes us */
 		ret = wait_event_interruptible(vcpu->wait,
-			READ_ONCE(ghvm->vm_status) != GUNYAH_RM_VM_STATUS_PAUSED ||
-			READ_ONCE(vcpu->going_down));
+					       gunyah_vcpu_unpaused(vcpu));
 		if (ret)
 			return ret;
 		if (READ_ONCE(vcpu->going_down))
