@@ -956,6 +956,42 @@ TEST_F(rm, stop_ignored_even_when_forced)
 	EXPECT_EQ(self->nvms, sim_stat("vms"));
 }
 
+/*
+ * A spurious VM_STATUS PAUSED (the RM runs the VM on) must not orphan
+ * the VM: teardown stops, forced, what the RM says it runs, then frees
+ * it. Once with the status injected as if from the RM, once from the RM
+ * queue itself (rm_rx).
+ */
+TEST_F(rm, teardown_stops_a_vm_reported_paused)
+{
+	char want[96], out[128];
+	long long n0;
+	__u8 p[8];
+	int fd, vmid, i;
+
+	if (self->skip)
+		return;	/* setup skipped */
+	for (i = 0; i < 2; i++) {
+		fd = started_vm(self->dev, &vmid);
+		ASSERT_LE(0, fd);
+		n0 = status_count(vmid);
+		if (i == 0) {
+			ASSERT_EQ(0, gh_write_file(GDFS "rm_inject/vm_status", "%d 4", vmid));
+		} else {
+			out[0] = '\0';
+			status_payload(p, vmid, 4);
+			msg(out, RM_API, T_NOTIF, 0, 0, N_VM_STATUS, p, sizeof(p));
+			ASSERT_EQ(0, gh_write_file(SIM "rm_rx", "%s", out));
+		}
+		ASSERT_LE(n0 + 1, wait_ge(status_count, vmid, n0 + 1));
+		EXPECT_STREQ("paused", vm_state(fd, out, sizeof(out)));
+		EXPECT_EQ(0, close(fd));
+		snprintf(want, sizeof(want), "VM %d: the RM still runs it; stopping it", vmid);
+		EXPECT_TRUE(klog_has(&self->log, want)) TH_LOG("no \"%s\"", want);
+		EXPECT_EQ(self->nvms, sim_stat("vms"));
+	}
+}
+
 /* ---- no free file descriptor ---- */
 
 TEST_F(rm, no_free_fd)
