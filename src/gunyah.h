@@ -375,4 +375,7 @@ struct dentry *gunyah_vm_debugfs_dir(struct gunyah_vm *ghvm);
 bool __must_check gunyah_vm_get(struct gunyah_vm *ghvm);
 void gunyah_vm_put(struct gunyah_vm *ghvm);
 
+int gunyah_vm_notifier_register(struct gunyah_vm *ghvm, struct notifier_block *nb);
+void gunyah_vm_notifier_unregister(struct gunyah_vm *ghvm, struct notifier_block *nb);
+
 #endif /* _GUNYAH_H */

@@ -24,7 +24,8 @@ struct device;
  * @vmid: the RM's id for the VM (0 until allocated)
  * @rm: the resource manager
  * @parent: device for logs
- * @nb: the VM manager's RM notifier (records status and exit info)
+ * @nh: the VM's functions' notifiers: the RM's VM_STATUS and VM_EXITED for
+ *      this VM only, after the VM manager has recorded them
  * @vm_status: last status the RM reported (&enum gunyah_rm_vm_status)
  * @vm_status_wait: woken on every @vm_status or @rm_state change
  * @rm_state: the RM's own state of the VM as last reported (VM_STATUS),
@@ -78,7 +79,7 @@ struct gunyah_vm {
 	struct gunyah_rm *rm;
 	struct device *parent;
 
-	struct notifier_block nb;
+	struct blocking_notifier_head nh;
 	enum gunyah_rm_vm_status vm_status;
 	enum gunyah_rm_vm_status rm_state;
 	bool rm_configured;

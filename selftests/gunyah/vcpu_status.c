@@ -437,6 +437,45 @@ TEST_F(status, unknown_status_ends_nothing)
 	EXPECT_EQ(GUNYAH_VCPU_EXIT_MMIO, gv->run[0]->exit_reason);
 }
 
+static long vcpu_notifications(int vmid, int vcpu)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/gunyah/vm%d/vcpu%d/stats",
+		 vmid, vcpu);
+	return gh_sim_file_value(path, "notifications");
+}
+
+/*
+ * Notifications go by vmid to their VM and its vCPUs only, not through
+ * every VM and vCPU there is: another VM's leave this one's vCPUs alone.
+ */
+TEST_F(status, notifications_reach_only_their_vm)
+{
+	struct gh_vm *gv = &self->gv;
+	long mine0, mine;
+	int vm_b, vmid_b;
+
+	if (gv->skip)
+		return;	/* setup skipped */
+	vm_b = gh_create_vm(gv->dev);
+	ASSERT_LE(0, vm_b);
+	ASSERT_EQ(0, ioctl(vm_b, GUNYAH_VM_START));
+	vmid_b = gh_vmid(vm_b);
+
+	mine0 = vcpu_notifications(gv->vmid, 0);
+	ASSERT_LE(0, mine0);
+	ASSERT_EQ(0, inject_status(vmid_b, 3));
+	ASSERT_EQ(0, inject_status(vmid_b, 3));
+	EXPECT_EQ(mine0, vcpu_notifications(gv->vmid, 0));
+
+	ASSERT_EQ(0, inject_status(gv->vmid, 3));	/* its own: both copies */
+	mine = vcpu_notifications(gv->vmid, 0);
+	EXPECT_EQ(mine0 + 2, mine);
+	EXPECT_EQ(mine, vcpu_notifications(gv->vmid, 1));
+	close(vm_b);
+}
+
 /*
  * VM_INIT fails at the RM (error 4, INVALID): GUNYAH_VM_START fails with
  * EINVAL, and a vCPU added before the start reports LOAD_FAILED.

@@ -63,9 +63,11 @@ enum gunyah_vcpu_run_state {
  * @errors_nodev: runs ended with -ENODEV (not started, going away)
  * @halts: the hypervisor reported the vCPU halted for good (fault, PSCI
  *         system reset, powered off with the exited flag)
+ * @notifications: RM notifications of this VM that reached the vCPU
  *
- * Written only by the thread holding the vCPU's run_lock, with plain
- * increments on cache lines of their own; debugfs reads them racily.
+ * Written only by the thread holding the vCPU's run_lock (@notifications:
+ * only by the RM's notification work), with plain increments on cache
+ * lines of their own; debugfs reads them racily.
  */
 struct gunyah_vcpu_stats {
 	u64 runs;
@@ -85,6 +87,7 @@ struct gunyah_vcpu_stats {
 	u64 errors_interrupted;
 	u64 errors_nodev;
 	u64 halts;
+	u64 notifications;
 };
 
 /**
@@ -110,7 +113,7 @@ struct gunyah_vcpu_stats {
  * @kref: one reference for the function instance, one for the fd
  * @debugfs: gunyah/vm<vmid>/vcpu<N>/ while the resource is populated
  * @irq_wake: enable_irq_wake() succeeded on the resource's interrupt
- * @stats: counters, written under @run_lock only
+ * @stats: counters (see &struct gunyah_vcpu_stats for their writers)
  */
 struct gunyah_vcpu {
 	struct gunyah_vm_function_instance *f;
@@ -772,6 +775,7 @@ static const struct {
 	GUNYAH_VCPU_STAT(errors_interrupted),
 	GUNYAH_VCPU_STAT(errors_nodev),
 	GUNYAH_VCPU_STAT(halts),
+	GUNYAH_VCPU_STAT(notifications),
 };
 
 static_assert(ARRAY_SIZE(gunyah_vcpu_stat_fields) * sizeof(u64) ==
@@ -795,14 +799,10 @@ static int gunyah_vcpu_rm_notification(struct notifier_block *nb,
 				       unsigned long action, void *data)
 {
 	struct gunyah_vcpu *vcpu = container_of(nb, struct gunyah_vcpu, nb);
-	const __le16 *vmid = data;	/* both payloads start with the vmid */
 
-	if ((action == GUNYAH_RM_NOTIFICATION_VM_EXITED ||
-	     action == GUNYAH_RM_NOTIFICATION_VM_STATUS) &&
-	    gunyah_rm_notification_size(data) >= sizeof(*vmid) &&
-	    le16_to_cpu(*vmid) == vcpu->ghvm->vmid)
-		wake_up(&vcpu->wait);
-
+	/* The one writer of this counter: the RM's notification work */
+	gunyah_vcpu_stat_inc(&vcpu->stats.notifications);
+	wake_up(&vcpu->wait);
 	return NOTIFY_OK;
 }
 
@@ -938,10 +938,9 @@ static long gunyah_vcpu_bind(struct gunyah_vm_function_instance *f)
 	if (r)
 		goto err_put_vm;
 
-	/* After the VM manager's own handler has recorded the new status */
+	/* This VM's news only, once the VM manager has recorded it */
 	vcpu->nb.notifier_call = gunyah_vcpu_rm_notification;
-	vcpu->nb.priority = -1;
-	r = gunyah_rm_notifier_register(f->rm, &vcpu->nb);
+	r = gunyah_vm_notifier_register(f->ghvm, &vcpu->nb);
 	if (r)
 		goto err_remove_ticket;
 
@@ -966,7 +965,7 @@ static long gunyah_vcpu_bind(struct gunyah_vm_function_instance *f)
 err_put_fd:
 	put_unused_fd(fd);
 err_notifier:
-	gunyah_rm_notifier_unregister(f->rm, &vcpu->nb);
+	gunyah_vm_notifier_unregister(f->ghvm, &vcpu->nb);
 err_remove_ticket:
 	gunyah_vm_remove_resource_ticket(f->ghvm, &vcpu->ticket);
 err_put_vm:
@@ -982,7 +981,7 @@ static void gunyah_vcpu_unbind(struct gunyah_vm_function_instance *f)
 {
 	struct gunyah_vcpu *vcpu = f->data;
 
-	gunyah_rm_notifier_unregister(f->rm, &vcpu->nb);
+	gunyah_vm_notifier_unregister(vcpu->ghvm, &vcpu->nb);
 	gunyah_vm_remove_resource_ticket(vcpu->ghvm, &vcpu->ticket);
 	/* A function no longer in the VM can never run again */
 	WRITE_ONCE(vcpu->going_down, true);

@@ -186,24 +186,93 @@ static void gunyah_vm_notify_exited(struct gunyah_vm *ghvm, const void *data,
 	wake_up(&ghvm->vm_status_wait);
 }
 
-static int gunyah_vm_rm_notification(struct notifier_block *nb,
-				     unsigned long action, void *data)
-{
-	struct gunyah_vm *ghvm = container_of(nb, struct gunyah_vm, nb);
-	size_t size = gunyah_rm_notification_size(data);
+/*
+ * VMs by vmid, for notifications: one lookup instead of a walk of every
+ * VM and vCPU. A VM is in it from its vmid's allocation until just before
+ * DEALLOC_VMID; the lock keeps it there while its notifiers run.
+ */
+static DEFINE_XARRAY(gunyah_vms);
+static DECLARE_RWSEM(gunyah_vms_lock);
 
-	switch (action) {
-	case GUNYAH_RM_NOTIFICATION_VM_STATUS:
-		gunyah_vm_notify_status(ghvm, data, size);
-		break;
-	case GUNYAH_RM_NOTIFICATION_VM_EXITED:
-		gunyah_vm_notify_exited(ghvm, data, size);
-		break;
-	default:
-		break;
+static int gunyah_vm_publish(struct gunyah_vm *ghvm)
+{
+	int ret;
+
+	down_write(&gunyah_vms_lock);
+	ret = xa_insert(&gunyah_vms, ghvm->vmid, ghvm, GFP_KERNEL);
+	up_write(&gunyah_vms_lock);
+	if (ret)
+		dev_err(ghvm->parent, "VM %u: the RM gave a vmid another VM holds: %d\n",
+			ghvm->vmid, ret);
+	return ret;
+}
+
+/* Nothing about this vmid reaches the VM (or a later owner) any more */
+static void gunyah_vm_unpublish(struct gunyah_vm *ghvm)
+{
+	down_write(&gunyah_vms_lock);
+	xa_cmpxchg(&gunyah_vms, ghvm->vmid, ghvm, NULL, 0);
+	up_write(&gunyah_vms_lock);
+}
+
+/* The VM manager's one RM notifier: to the VM, then to its functions */
+static int gunyah_vm_mgr_notification(struct notifier_block *nb,
+				      unsigned long action, void *data)
+{
+	size_t size = gunyah_rm_notification_size(data);
+	const __le16 *vmid = data;	/* both payloads start with it */
+	struct gunyah_vm *ghvm;
+
+	if (action != GUNYAH_RM_NOTIFICATION_VM_STATUS &&
+	    action != GUNYAH_RM_NOTIFICATION_VM_EXITED)
+		return NOTIFY_DONE;
+	if (size < sizeof(*vmid))
+		return NOTIFY_DONE;
+
+	down_read(&gunyah_vms_lock);
+	ghvm = xa_load(&gunyah_vms, le16_to_cpu(*vmid));
+	if (ghvm) {
+		if (action == GUNYAH_RM_NOTIFICATION_VM_STATUS)
+			gunyah_vm_notify_status(ghvm, data, size);
+		else
+			gunyah_vm_notify_exited(ghvm, data, size);
+		blocking_notifier_call_chain(&ghvm->nh, action, data);
 	}
+	up_read(&gunyah_vms_lock);
 	return NOTIFY_OK;
 }
+
+static struct notifier_block gunyah_vm_mgr_nb = {
+	.notifier_call = gunyah_vm_mgr_notification,
+};
+
+/**
+ * gunyah_vm_notifier_register() - Hear the RM's news of one VM
+ * @ghvm: the VM
+ * @nb: called in process context with action = RM notification id and
+ *      data = its payload (size: gunyah_rm_notification_size()), for
+ *      VM_STATUS and VM_EXITED of @ghvm only, after the VM manager has
+ *      recorded them
+ *
+ * Return: 0 or a negative errno.
+ */
+int gunyah_vm_notifier_register(struct gunyah_vm *ghvm, struct notifier_block *nb)
+{
+	return blocking_notifier_chain_register(&ghvm->nh, nb);
+}
+EXPORT_SYMBOL_GPL(gunyah_vm_notifier_register);
+
+/**
+ * gunyah_vm_notifier_unregister() - Stop hearing of the VM
+ * @ghvm: the VM
+ * @nb: as passed to gunyah_vm_notifier_register(); not called once this
+ *      returns
+ */
+void gunyah_vm_notifier_unregister(struct gunyah_vm *ghvm, struct notifier_block *nb)
+{
+	blocking_notifier_chain_unregister(&ghvm->nh, nb);
+}
+EXPORT_SYMBOL_GPL(gunyah_vm_notifier_unregister);
 
 /* ---- start ---- */
 
@@ -333,6 +402,8 @@ static int gunyah_vm_free_vmid(struct gunyah_vm *ghvm, bool killable)
 			return left ? -EINTR : -ETIMEDOUT;
 		}
 	}
+	/* Before the id can go to another VM: nothing reaches this one */
+	gunyah_vm_unpublish(ghvm);
 	ret = gunyah_rm_dealloc_vmid(ghvm->rm, vmid);
 	if (ret)
 		dev_err(ghvm->parent, "VM %u: freeing the vmid failed: %d\n",
@@ -359,6 +430,7 @@ static void gunyah_vm_start_rollback(struct gunyah_vm *ghvm)
 	/* Only a VM the RM has reset gives its parcels back */
 	gunyah_vm_mem_reclaim(ghvm);
 
+	gunyah_vm_unpublish(ghvm);
 	down_write(&ghvm->status_lock);
 	ghvm->vmid = 0;
 	up_write(&ghvm->status_lock);
@@ -499,7 +571,9 @@ static int gunyah_vm_start(struct gunyah_vm *ghvm)
 		return ret > 0 ? 0 : ret;
 	}
 
-	ret = gunyah_vm_start_calls(ghvm);
+	ret = gunyah_vm_publish(ghvm);
+	if (!ret)
+		ret = gunyah_vm_start_calls(ghvm);
 	if (!ret) {
 		/* Unless the RM has said otherwise meanwhile (e.g. CRASHED) */
 		gunyah_vm_start_step(ghvm, GUNYAH_RM_VM_STATUS_READY,
@@ -582,7 +656,8 @@ static void gunyah_vm_release(struct kref *kref)
 	gunyah_vm_mem_reclaim(ghvm);
 	gunyah_vm_mem_release(ghvm);
 
-	gunyah_rm_notifier_unregister(ghvm->rm, &ghvm->nb);
+	if (ghvm->vmid)
+		gunyah_vm_unpublish(ghvm);
 	gunyah_rm_put(ghvm->rm);
 	gunyah_hypercall_put_backend();
 	mutex_destroy(&ghvm->fn_lock);
@@ -721,18 +796,7 @@ static struct gunyah_vm *gunyah_vm_alloc(struct gunyah_rm *rm)
 	INIT_LIST_HEAD(&ghvm->mem_maps);
 	ghvm->debugfs = ERR_PTR(-ENOENT);
 
-	ghvm->nb.notifier_call = gunyah_vm_rm_notification;
-	ghvm->nb.priority = 0;
-	ret = gunyah_rm_notifier_register(rm, &ghvm->nb);
-	if (ret) {
-		mutex_destroy(&ghvm->fn_lock);
-		mutex_destroy(&ghvm->resources_lock);
-		mutex_destroy(&ghvm->start_lock);
-		gunyah_rm_put(rm);
-		kfree(ghvm);
-		gunyah_hypercall_put_backend();
-		return ERR_PTR(ret);
-	}
+	BLOCKING_INIT_NOTIFIER_HEAD(&ghvm->nh);
 	return ghvm;
 }
 
@@ -844,11 +908,17 @@ int gunyah_vm_mgr_register(struct gunyah_rm *rm)
 		dev_err(gunyah_rm_dev(rm), "/dev/gunyah belongs to another resource manager\n");
 		return -EBUSY;
 	}
+	ret = gunyah_rm_notifier_register(rm, &gunyah_vm_mgr_nb);
+	if (ret) {
+		mutex_unlock(&gunyah_vm_mgr_lock);
+		return ret;
+	}
 	WRITE_ONCE(gunyah_vm_mgr_rm, rm);
 	gunyah_dev.parent = gunyah_rm_dev(rm);
 	ret = misc_register(&gunyah_dev);
 	if (ret) {
 		WRITE_ONCE(gunyah_vm_mgr_rm, NULL);
+		gunyah_rm_notifier_unregister(rm, &gunyah_vm_mgr_nb);
 		dev_err(gunyah_rm_dev(rm), "cannot register /dev/gunyah: %d\n", ret);
 	} else {
 		gunyah_gmem_debugfs_init();
@@ -870,6 +940,7 @@ void gunyah_vm_mgr_unregister(struct gunyah_rm *rm)
 		gunyah_gmem_debugfs_exit();
 		misc_deregister(&gunyah_dev);
 		WRITE_ONCE(gunyah_vm_mgr_rm, NULL);
+		gunyah_rm_notifier_unregister(rm, &gunyah_vm_mgr_nb);
 	}
 	mutex_unlock(&gunyah_vm_mgr_lock);
 }
