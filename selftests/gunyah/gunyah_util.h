@@ -7,6 +7,8 @@
 #define GUNYAH_SELFTEST_UTIL_H
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <endian.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -143,6 +146,64 @@ static inline bool gh_wait_sleeps_in(int tid, const char *fn, atomic_bool *done)
 		clock_gettime(CLOCK_MONOTONIC, &t);
 	} while (t.tv_sec - t0.tv_sec < 20);
 	return false;
+}
+
+/* An ioctl in a thread of its own, to see where it waits */
+struct gh_call {
+	pthread_t thread;
+	int fd;
+	int vcpu_id;		/* for gh_remove_fn */
+	int ret;
+	int err;
+	atomic_int tid;
+	atomic_bool done;
+};
+
+static inline void gh_call_done(struct gh_call *c, int ret)
+{
+	c->ret = ret;
+	c->err = errno;
+	atomic_store(&c->done, true);
+}
+
+static inline void *gh_start_fn(void *arg)
+{
+	struct gh_call *c = arg;
+
+	atomic_store(&c->tid, (int)syscall(SYS_gettid));
+	gh_call_done(c, ioctl(c->fd, GUNYAH_VM_START));
+	return NULL;
+}
+
+/* Run @fn(@c) on @fd in a thread; returns once the thread has its tid */
+static inline int gh_call_start(struct gh_call *c, void *(*fn)(void *), int fd)
+{
+	c->fd = fd;
+	atomic_store(&c->tid, 0);
+	atomic_store(&c->done, false);
+	if (pthread_create(&c->thread, NULL, fn, c))
+		return -1;
+	while (!atomic_load(&c->tid))
+		sched_yield();
+	return 0;
+}
+
+/* Poll, for at most 20 s, until @value(@arg) exceeds @floor; the last value */
+static inline long gh_wait_above(long (*value)(int), int arg, long floor)
+{
+	const struct timespec pause = { .tv_nsec = 1000 * 1000 };
+	struct timespec t0, t;
+	long v;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		v = value(arg);
+		if (v > floor)
+			break;
+		nanosleep(&pause, NULL);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 20);
+	return v;
 }
 
 /*

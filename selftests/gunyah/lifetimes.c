@@ -28,49 +28,13 @@
 #define RPC_TIMEOUT	"/sys/module/gunyah_rsc_mgr/parameters/rpc_timeout_ms"
 #define RM_SIM		SIM_DEBUGFS "/"
 
-/* An ioctl in a thread of its own */
-struct gh_call {
-	pthread_t thread;
-	int fd;
-	int vcpu_id;
-	int ret;
-	int err;
-	atomic_int tid;
-	atomic_bool done;
-};
-
-static void *start_fn(void *arg)
-{
-	struct gh_call *c = arg;
-
-	atomic_store(&c->tid, gh_gettid());
-	c->ret = ioctl(c->fd, GUNYAH_VM_START);
-	c->err = errno;
-	atomic_store(&c->done, true);
-	return NULL;
-}
-
 static void *remove_fn(void *arg)
 {
 	struct gh_call *c = arg;
 
 	atomic_store(&c->tid, gh_gettid());
-	c->ret = gh_remove_vcpu(c->fd, c->vcpu_id);
-	c->err = errno;
-	atomic_store(&c->done, true);
+	gh_call_done(c, gh_remove_vcpu(c->fd, c->vcpu_id));
 	return NULL;
-}
-
-static int call_start(struct gh_call *c, void *(*fn)(void *), int fd)
-{
-	c->fd = fd;
-	atomic_store(&c->tid, 0);
-	atomic_store(&c->done, false);
-	if (pthread_create(&c->thread, NULL, fn, c))
-		return -1;
-	while (!atomic_load(&c->tid))
-		sched_yield();
-	return 0;
 }
 
 static bool wait_rm_paused(void)
@@ -189,7 +153,7 @@ TEST(failed_start_rollback_vs_remove_function)
 
 	ASSERT_EQ(0, gh_write_file(RM_SIM "rm_refuse_call", "%#x", VM_START_ID));
 	ASSERT_EQ(0, gh_write_file(RM_SIM "rm_pause_before", "%#x", VM_START_ID));
-	ASSERT_EQ(0, call_start(&start, start_fn, vm));
+	ASSERT_EQ(0, gh_call_start(&start, gh_start_fn, vm));
 	ASSERT_TRUE(wait_rm_paused()) TH_LOG("the start never sent VM_START");
 
 	/* Populated: the vCPU has its debugfs folder; park a read in it */
@@ -212,7 +176,7 @@ TEST(failed_start_rollback_vs_remove_function)
 					  stack);
 	}
 
-	ASSERT_EQ(0, call_start(&remove, remove_fn, vm));
+	ASSERT_EQ(0, gh_call_start(&remove, remove_fn, vm));
 	/* It must wait for the rollback, not free the vCPU under it */
 	EXPECT_TRUE(gh_wait_sleeps_in(atomic_load(&remove.tid),
 				      "gunyah_vm_remove_function", &remove.done));
@@ -251,7 +215,7 @@ static int held_start_begin(struct held_start *h, unsigned int msg_id)
 	h->vcpu = gh_add_vcpu(h->vm, 0);
 	if (h->vcpu < 0 ||
 	    gh_write_file(RM_SIM "rm_pause_before", "%#x", msg_id) ||
-	    call_start(&h->start, start_fn, h->vm))
+	    gh_call_start(&h->start, gh_start_fn, h->vm))
 		return -1;
 	return wait_rm_paused() ? 0 : -1;
 }
@@ -271,9 +235,7 @@ static void *run_fn(void *arg)
 	struct gh_call *c = arg;
 
 	atomic_store(&c->tid, gh_gettid());
-	c->ret = ioctl(c->fd, GUNYAH_VCPU_RUN, 0);
-	c->err = errno;
-	atomic_store(&c->done, true);
+	gh_call_done(c, ioctl(c->fd, GUNYAH_VCPU_RUN, 0));
 	return NULL;
 }
 
@@ -290,7 +252,7 @@ TEST(run_during_start_answers_at_once)
 		SKIP(return, GH_NEEDS_SIM "the RM is paused before VM_INIT");
 	ASSERT_EQ(0, held_start_begin(&h, VM_INIT_ID));
 
-	ASSERT_EQ(0, call_start(&run, run_fn, h.vcpu));
+	ASSERT_EQ(0, gh_call_start(&run, run_fn, h.vcpu));
 	/* Done, or asleep somewhere in the vCPU's run (the bug) */
 	EXPECT_FALSE(gh_wait_sleeps_in(atomic_load(&run.tid), "gunyah_vcpu", &run.done));
 	EXPECT_TRUE(atomic_load(&run.done)) TH_LOG("RUN waits for the start");
@@ -314,7 +276,6 @@ static long vm_notifications(int vmid)
  */
 TEST(notifications_flow_while_another_vm_starts)
 {
-	struct timespec t0, t;
 	struct held_start h;
 	int dev, vm, vmid;
 	long before, now;
@@ -334,14 +295,7 @@ TEST(notifications_flow_while_another_vm_starts)
 	ASSERT_LE(0, before);
 	ASSERT_EQ(0, gh_write_file("/sys/kernel/debug/gunyah/rm_inject/vm_status",
 				   "%d 3", vmid));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do {
-		now = vm_notifications(vmid);
-		if (now > before)
-			break;
-		gh_poll_pause();
-		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while (t.tv_sec - t0.tv_sec < 10);
+	now = gh_wait_above(vm_notifications, vmid, before);
 	EXPECT_LT(before, now) TH_LOG("VM %d's notification waits for the other start", vmid);
 	EXPECT_EQ(0, held_start_end(&h));
 	close(vm);
@@ -417,8 +371,7 @@ TEST(exited_does_not_undo_a_failed_start)
 	long marker0, marker;
 	int dev, b, bvmid, avmid;
 	struct held_start h;
-	char path[80], buf[32];
-	int i;
+	char buf[32];
 
 	if (!gh_sim_present())
 		SKIP(return, GH_NEEDS_SIM "the RM refuses VM_START, then pauses before VM_RESET");
@@ -428,7 +381,6 @@ TEST(exited_does_not_undo_a_failed_start)
 	ASSERT_LE(0, b);
 	ASSERT_EQ(0, ioctl(b, GUNYAH_VM_START));
 	bvmid = gh_vmid(b);
-	snprintf(path, sizeof(path), "/sys/kernel/debug/gunyah/vm%d/stats", bvmid);
 
 	ASSERT_EQ(0, gh_write_file(RM_SIM "rm_refuse_call", "%#x", VM_START_ID));
 	ASSERT_EQ(0, held_start_begin(&h, VM_RESET_ID));
@@ -436,15 +388,10 @@ TEST(exited_does_not_undo_a_failed_start)
 	ASSERT_LT(0, avmid);
 	EXPECT_STREQ("init_failed", fdinfo_status(h.vm, buf, sizeof(buf)));
 
-	marker0 = gh_sim_file_value(path, "notifications_vm_status");
+	marker0 = vm_notifications(bvmid);
 	ASSERT_EQ(0, gh_write_file(RM_INJECT "vm_exited", "%d 0", avmid));
 	ASSERT_EQ(0, gh_write_file(RM_INJECT "vm_status", "%d 3", bvmid));
-	for (i = 0; i < GH_ASLEEP_BOUND_MS; i++) {
-		marker = gh_sim_file_value(path, "notifications_vm_status");
-		if (marker > marker0)
-			break;
-		gh_poll_pause();
-	}
+	marker = gh_wait_above(vm_notifications, bvmid, marker0);
 	ASSERT_LT(marker0, marker);
 	EXPECT_STREQ("init_failed", fdinfo_status(h.vm, buf, sizeof(buf)));
 

@@ -619,24 +619,6 @@ TEST_F(rm, reply_for_another_call_dropped)
 	EXPECT_EQ(0, close(fd));
 }
 
-struct start_call {
-	pthread_t thread;
-	int fd, ret, err;
-	atomic_int tid;
-	atomic_bool done;
-};
-
-static void *start_thread(void *arg)
-{
-	struct start_call *c = arg;
-
-	atomic_store(&c->tid, gettid());
-	c->ret = ioctl(c->fd, GUNYAH_VM_START);
-	c->err = errno;
-	atomic_store(&c->done, true);
-	return NULL;
-}
-
 /*
  * A reply that comes after its call timed out must not complete the call
  * that got the same seq next. With 16 seqs: an ALLOC_VMID is held by the
@@ -647,7 +629,7 @@ static void *start_thread(void *arg)
  */
 TEST_F(rm, late_reply_does_not_complete_a_reused_seq)
 {
-	struct start_call c = { 0 };
+	struct gh_call c = { 0 };
 	struct stat st;
 	long long inj0;
 	int fd, i;
@@ -681,11 +663,9 @@ TEST_F(rm, late_reply_does_not_complete_a_reused_seq)
 
 	ASSERT_EQ(0, gh_write_file(SIM "rm_fake_reply", "%#x 0 0000", ALLOC_VMID));
 	ASSERT_EQ(0, gh_write_file(RPC_TIMEOUT, "%s", self->rpc_timeout));
-	c.fd = gh_create_vm(self->dev);
-	ASSERT_LE(0, c.fd);
-	ASSERT_EQ(0, pthread_create(&c.thread, NULL, start_thread, &c));
-	while (!atomic_load(&c.tid))
-		sched_yield();
+	fd = gh_create_vm(self->dev);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, gh_call_start(&c, gh_start_fn, fd));
 	EXPECT_TRUE(gh_wait_sleeps_in(atomic_load(&c.tid), "gunyah_rm_call", &c.done))
 		TH_LOG("the second start is not waiting for ALLOC_VMID");
 	ASSERT_EQ(0, gh_write_file(SIM "rm_pause", "N"));
