@@ -354,6 +354,21 @@ static inline int gh_create_vm(int dev)
 	return -1;
 }
 
+/* A VM created and started; its fd (and @vmid), or -1 */
+static inline int gh_started_vm(int dev, int *vmid)
+{
+	int fd = gh_create_vm(dev);
+
+	if (fd < 0)
+		return -1;
+	if (ioctl(fd, GUNYAH_VM_START)) {
+		close(fd);
+		return -1;
+	}
+	*vmid = gh_vmid(fd);
+	return fd;
+}
+
 static inline int gh_add_vcpu(int vm_fd, __u32 id)
 {
 	struct gunyah_fn_vcpu_arg arg = { .id = id };

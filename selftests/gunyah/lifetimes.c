@@ -284,10 +284,8 @@ TEST(notifications_flow_while_another_vm_starts)
 		SKIP(return, GH_NEEDS_SIM "the RM is paused before VM_INIT");
 	dev = gh_open_dev();
 	ASSERT_LE(0, dev);
-	vm = gh_create_vm(dev);
+	vm = gh_started_vm(dev, &vmid);
 	ASSERT_LE(0, vm);
-	ASSERT_EQ(0, ioctl(vm, GUNYAH_VM_START));
-	vmid = gh_vmid(vm);
 	ASSERT_LT(0, vmid);
 
 	ASSERT_EQ(0, held_start_begin(&h, VM_INIT_ID));
@@ -377,10 +375,8 @@ TEST(exited_does_not_undo_a_failed_start)
 		SKIP(return, GH_NEEDS_SIM "the RM refuses VM_START, then pauses before VM_RESET");
 	dev = gh_open_dev();
 	ASSERT_LE(0, dev);
-	b = gh_create_vm(dev);
+	b = gh_started_vm(dev, &bvmid);
 	ASSERT_LE(0, b);
-	ASSERT_EQ(0, ioctl(b, GUNYAH_VM_START));
-	bvmid = gh_vmid(b);
 
 	ASSERT_EQ(0, gh_write_file(RM_SIM "rm_refuse_call", "%#x", VM_START_ID));
 	ASSERT_EQ(0, held_start_begin(&h, VM_RESET_ID));

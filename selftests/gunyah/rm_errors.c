@@ -395,20 +395,6 @@ FIXTURE_TEARDOWN(rm)
 		close(self->dev);
 }
 
-static int started_vm(int dev, int *vmid)
-{
-	int fd = gh_create_vm(dev);
-
-	if (fd < 0)
-		return -1;
-	if (ioctl(fd, GUNYAH_VM_START)) {
-		close(fd);
-		return -1;
-	}
-	*vmid = gh_vmid(fd);
-	return fd;
-}
-
 /* ---- malformed and fragmented messages on the RX queue ---- */
 
 struct rx_case {
@@ -496,7 +482,7 @@ static int notification_barrier(int dev, int *vmid)
 {
 	__u8 p[8] = { 0 };
 	static char out[256];
-	int fd = started_vm(dev, vmid);
+	int fd = gh_started_vm(dev, vmid);
 
 	if (fd < 0)
 		return -1;
@@ -521,9 +507,9 @@ TEST_F(rm, rx_malformed_messages_dropped)
 	if (self->skip)
 		return;	/* setup skipped */
 
-	a_fd = started_vm(self->dev, &a);
+	a_fd = gh_started_vm(self->dev, &a);
 	ASSERT_LE(0, a_fd) TH_LOG("VM A: %s", strerror(errno));
-	b_fd = started_vm(self->dev, &b);
+	b_fd = gh_started_vm(self->dev, &b);
 	ASSERT_LE(0, b_fd) TH_LOG("VM B: %s", strerror(errno));
 	c_fd = notification_barrier(self->dev, &c_vmid);
 	ASSERT_LE(0, c_fd) TH_LOG("barrier VM: %s", strerror(errno));
@@ -567,7 +553,7 @@ TEST_F(rm, rx_exit_reason_shorter_than_claimed)
 	if (self->skip)
 		return;	/* setup skipped */
 
-	fd = started_vm(self->dev, &vmid);
+	fd = gh_started_vm(self->dev, &vmid);
 	ASSERT_LE(0, fd) TH_LOG("VM: %s", strerror(errno));
 	/* VM_EXITED: vmid, exit type 0, reason size 64, 8 reason bytes */
 	p[0] = vmid & 0xff;
@@ -710,7 +696,7 @@ TEST_F(rm, notification_flood_is_bounded)
 		return;	/* setup skipped */
 	ASSERT_EQ(0, access(RM_NOTIFS, R_OK));
 
-	fd = started_vm(self->dev, &vmid);
+	fd = gh_started_vm(self->dev, &vmid);
 	ASSERT_LE(0, fd);
 	snprintf(path, sizeof(path), GDFS "vm%d/stats", vmid);
 	ASSERT_EQ(0, gh_write_file(BACKLOG, "8"));
@@ -911,7 +897,7 @@ TEST_F(rm, stop_ignored_even_when_forced)
 	if (self->skip)
 		return;	/* setup skipped */
 
-	fd = started_vm(self->dev, &vmid);
+	fd = gh_started_vm(self->dev, &vmid);
 	ASSERT_LE(0, fd);
 	snprintf(path, sizeof(path), SIM "vm%d/ignore_stop", vmid);
 	ASSERT_EQ(0, gh_write_file(path, "Y"));
@@ -952,7 +938,7 @@ TEST_F(rm, teardown_stops_a_vm_reported_paused)
 	if (self->skip)
 		return;	/* setup skipped */
 	for (i = 0; i < 2; i++) {
-		fd = started_vm(self->dev, &vmid);
+		fd = gh_started_vm(self->dev, &vmid);
 		ASSERT_LE(0, fd);
 		n0 = status_count(vmid);
 		if (i == 0) {
@@ -1180,7 +1166,7 @@ TEST_F(rm, probe_errors)
 		EXPECT_TRUE(klog_has(&self->log, want)) TH_LOG("no \"%s\"", want);
 	}
 	/* The bound RM and /dev/gunyah are unaffected */
-	fd = started_vm(self->dev, &vmid);
+	fd = gh_started_vm(self->dev, &vmid);
 	EXPECT_LE(0, fd) TH_LOG("start after the probes: %s", strerror(errno));
 	EXPECT_EQ(0, fd >= 0 ? close(fd) : 0);
 	fd = gh_open_dev();
