@@ -37,6 +37,33 @@ static void *remove_fn(void *arg)
 	return NULL;
 }
 
+/*
+ * Every test here pauses the simulated RM or arms one of its knobs: undo
+ * them before and after each test, so that a test that failed half-way
+ * (or was killed by the harness' timeout) leaves the next one a working RM.
+ */
+FIXTURE(lt) {
+	int unused;
+};
+
+static void sim_disarm(void)
+{
+	gh_write_file(RM_SIM "rm_pause_before", "0");
+	gh_write_file(RM_SIM "rm_refuse_call", "0");
+	gh_write_file(RM_SIM "rm_pause", "N");
+	gh_write_file(RPC_TIMEOUT, "10000");	/* the module's default */
+}
+
+FIXTURE_SETUP(lt)
+{
+	sim_disarm();
+}
+
+FIXTURE_TEARDOWN(lt)
+{
+	sim_disarm();
+}
+
 static bool wait_rm_paused(void)
 {
 	char buf[8];
@@ -127,7 +154,7 @@ static int unpark_read(struct parked_read *p)
  * debugfs file exists), a read of that file is parked, the RM refuses the
  * start, the rollback waits in the file's removal, the removal is issued.
  */
-TEST(failed_start_rollback_vs_remove_function)
+TEST_F_TIMEOUT(lt, failed_start_rollback_vs_remove_function, 120)
 {
 	struct parked_read park = { .uffd = -1, .fd = -1 };
 	struct gh_call start = { 0 }, remove = { .vcpu_id = 0 };
@@ -143,6 +170,10 @@ TEST(failed_start_rollback_vs_remove_function)
 		SKIP(return, GH_NEEDS_SIM "the RM is paused before VM_START");
 	if (access("/proc/self/stack", R_OK))
 		SKIP(return, "no /proc/<pid>/stack: cannot see where a thread waits");
+	park.uffd = syscall(__NR_userfaultfd, O_CLOEXEC);
+	if (park.uffd < 0)
+		SKIP(return, "no userfaultfd (%s): cannot park a debugfs read", strerror(errno));
+	close(park.uffd);
 	vms_before = gh_sim_vms();
 
 	vm = gh_create_vm(dev);
@@ -243,7 +274,7 @@ static void *run_fn(void *arg)
  * A run on a VM whose start waits for the RM answers at once (ENODEV: not
  * started yet): the start holds no lock a run needs across its RM calls.
  */
-TEST(run_during_start_answers_at_once)
+TEST_F_TIMEOUT(lt, run_during_start_answers_at_once, 120)
 {
 	struct held_start h;
 	struct gh_call run = { 0 };
@@ -274,7 +305,7 @@ static long vm_notifications(int vmid)
  * A VM_STATUS for a running VM reaches it while another VM's start waits
  * for the RM (that start's own VM_STATUS was taken in meanwhile).
  */
-TEST(notifications_flow_while_another_vm_starts)
+TEST_F_TIMEOUT(lt, notifications_flow_while_another_vm_starts, 120)
 {
 	struct held_start h;
 	int dev, vm, vmid;
@@ -307,9 +338,8 @@ TEST(notifications_flow_while_another_vm_starts)
  * VM runs) and the reset (refused: it runs), the rollback stops the VM and
  * resets it, and no VM is left with the RM.
  */
-TEST(killed_start_is_undone)
+TEST_F_TIMEOUT(lt, killed_start_is_undone, 120)
 {
-	char rpc[32];
 	long vms_before;
 	int status, dev, vm;
 	pid_t pid;
@@ -319,9 +349,8 @@ TEST(killed_start_is_undone)
 	if (access("/proc/self/stack", R_OK))
 		SKIP(return, "no /proc/<pid>/stack: cannot see where the start waits");
 	vms_before = gh_sim_vms();
-	gh_read_file(RPC_TIMEOUT, rpc, sizeof(rpc));
-	/* Longer than the test: only a kill ends the wait */
-	ASSERT_EQ(0, gh_write_file(RPC_TIMEOUT, "120000"));
+	/* Longer than the waits below: only a kill ends the start's wait */
+	ASSERT_EQ(0, gh_write_file(RPC_TIMEOUT, "40000"));
 	ASSERT_EQ(0, gh_write_file(RM_SIM "rm_pause_before", "%#x", VM_START_ID));
 
 	pid = fork();
@@ -344,7 +373,6 @@ TEST(killed_start_is_undone)
 	ASSERT_EQ(0, gh_write_file(RM_SIM "rm_pause", "N"));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFSIGNALED(status));
-	gh_write_file(RPC_TIMEOUT, "%s", rpc);
 	EXPECT_EQ(vms_before, gh_sim_vms());
 }
 
@@ -364,7 +392,7 @@ static const char *fdinfo_status(int fd, char *buf, size_t len)
  * while its rollback waits for the RM's VM_RESET leaves it INIT_FAILED.
  * A second, started VM's notification behind it says when it was taken.
  */
-TEST(exited_does_not_undo_a_failed_start)
+TEST_F_TIMEOUT(lt, exited_does_not_undo_a_failed_start, 120)
 {
 	long marker0, marker;
 	int dev, b, bvmid, avmid;
