@@ -699,20 +699,16 @@ out:
 }
 
 /*
- * Calls that only take a VM forward may be abandoned when their caller is
- * killed: what the RM did with one is then unknown, as after a timeout,
- * and the caller undoes what it can. Calls that clean up (VM_INIT too: it
- * comes before a reset) are waited for, bounded by rpc_timeout_ms.
+ * Calls a killed caller may abandon: what the RM does with them can be
+ * undone without their reply (a start is stopped and reset) or leaves
+ * nothing behind. Calls whose reply is the only record of what the RM
+ * made (a vmid, a parcel, a configuration) and calls that clean up (VM_INIT
+ * too: it comes before a reset) are waited for, bounded by rpc_timeout_ms.
  */
 static bool gunyah_rm_call_killable(u32 message_id)
 {
 	switch (message_id) {
-	case GUNYAH_RM_RPC_VM_ALLOC_VMID:
 	case GUNYAH_RM_RPC_VM_GET_VMID:
-	case GUNYAH_RM_RPC_MEM_SHARE:
-	case GUNYAH_RM_RPC_MEM_LEND:
-	case GUNYAH_RM_RPC_MEM_APPEND:
-	case GUNYAH_RM_RPC_VM_CONFIG_IMAGE:
 	case GUNYAH_RM_RPC_VM_SET_BOOT_CONTEXT:
 	case GUNYAH_RM_RPC_VM_GET_HYP_RESOURCES:
 	case GUNYAH_RM_RPC_VM_START:

@@ -839,8 +839,8 @@ static bool gunyah_vcpu_populate(struct gunyah_vm_resource_ticket *ticket,
 	ret = enable_irq_wake(ghrsc->irq);
 	vcpu->irq_wake = !ret;
 	if (ret)
-		pr_info("gunyah_vcpu: vCPU %u: wake-up irq %u cannot wake the host from suspend: %d\n",
-			ticket->label, ghrsc->irq, ret);
+		pr_info_ratelimited("gunyah_vcpu: vCPU %u: wake-up irq %u cannot wake the host from suspend: %d\n",
+				    ticket->label, ghrsc->irq, ret);
 
 	/*
 	 * The VM's debugfs folder lives until the VM manager has taken back

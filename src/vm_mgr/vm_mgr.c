@@ -101,6 +101,8 @@ static bool gunyah_vm_status_is_async(enum gunyah_rm_vm_status old,
 	case GUNYAH_RM_VM_STATUS_RUNNING:
 		return old == GUNYAH_RM_VM_STATUS_PAUSED;
 	case GUNYAH_RM_VM_STATUS_PAUSED:	/* transient: RUNNING may follow */
+		/* Only a running VM pauses; a start is not undone by one */
+		return old == GUNYAH_RM_VM_STATUS_RUNNING;
 	case GUNYAH_RM_VM_STATUS_INIT_FAILED:
 	case GUNYAH_RM_VM_STATUS_RESETTING:
 	case GUNYAH_RM_VM_STATUS_RESET:
