@@ -151,7 +151,10 @@ struct gunyah_hypercall_vcpu_run_resp {
  * @msgq_recv: receive up to @size bytes into @buff; @recv_size gets the
  *             length, @ready whether more messages wait
  * @vcpu_run: run vCPU @capid with @resume_data until it stops
- * @map_virq: turn an interrupt number from the RM into a Linux irq
+ * @find_virq: the Linux irq an interrupt number from the RM is mapped to
+ *             already (by anyone), or 0
+ * @map_virq: turn an interrupt number from the RM into a Linux irq; like
+ *            the GIC driver, may hand back an existing mapping
  * @unmap_virq: optional; undo @map_virq once the resource is released
  *
  * Only this layer knows whether the hypervisor is real. All calls may
@@ -168,6 +171,7 @@ struct gunyah_hypercall_ops {
 				       size_t *recv_size, bool *ready);
 	enum gunyah_error (*vcpu_run)(u64 capid, unsigned long *resume_data,
 				      struct gunyah_hypercall_vcpu_run_resp *resp);
+	unsigned int (*find_virq)(u32 virq);
 	int (*map_virq)(u32 virq);
 	void (*unmap_virq)(unsigned int irq);
 };

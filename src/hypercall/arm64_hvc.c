@@ -112,27 +112,54 @@ gunyah_hvc_vcpu_run(u64 capid, unsigned long *resume_data,
 	return (enum gunyah_error)res.a0;
 }
 
-static int gunyah_hvc_map_virq(u32 virq)
+/* The GIC's 3-cell spec of an RM interrupt number, if it is an SPI/ESPI */
+static int gunyah_hvc_virq_fwspec(u32 virq, struct irq_fwspec *fwspec)
 {
-	struct irq_fwspec fwspec = {
+	*fwspec = (struct irq_fwspec) {
 		.fwnode = of_fwnode_handle(gunyah_gic_node),
 		.param_count = 3,
 		.param[2] = IRQ_TYPE_EDGE_RISING,
 	};
-	unsigned int irq;
-
 	if (virq >= GIC_SPI_BASE && virq <= GIC_SPI_LAST) {
-		fwspec.param[0] = GIC_FWSPEC_SPI;
-		fwspec.param[1] = virq - GIC_SPI_BASE;
+		fwspec->param[0] = GIC_FWSPEC_SPI;
+		fwspec->param[1] = virq - GIC_SPI_BASE;
 	} else if (virq >= GIC_ESPI_BASE && virq <= GIC_ESPI_LAST) {
-		fwspec.param[0] = GIC_FWSPEC_ESPI;
-		fwspec.param[1] = virq - GIC_ESPI_BASE;
+		fwspec->param[0] = GIC_FWSPEC_ESPI;
+		fwspec->param[1] = virq - GIC_ESPI_BASE;
 	} else {
 		pr_err_ratelimited("virq %u is neither a GIC SPI nor an ESPI\n",
 				   virq);
 		return -EINVAL;
 	}
+	return 0;
+}
 
+/*
+ * The GIC drivers (v2 and v3) number their hwirqs by INTID, which is what
+ * the RM's virq is, so the lookup needs no translation.
+ */
+static unsigned int gunyah_hvc_find_virq(u32 virq)
+{
+	struct irq_domain *domain;
+	struct irq_fwspec fwspec;
+
+	if (gunyah_hvc_virq_fwspec(virq, &fwspec))
+		return 0;	/* map_virq refuses it with a reason */
+	domain = irq_find_matching_fwspec(&fwspec, DOMAIN_BUS_WIRED);
+	if (!domain)
+		domain = irq_find_matching_fwspec(&fwspec, DOMAIN_BUS_ANY);
+	return domain ? irq_find_mapping(domain, virq) : 0;
+}
+
+static int gunyah_hvc_map_virq(u32 virq)
+{
+	struct irq_fwspec fwspec;
+	unsigned int irq;
+	int ret;
+
+	ret = gunyah_hvc_virq_fwspec(virq, &fwspec);
+	if (ret)
+		return ret;
 	irq = irq_create_fwspec_mapping(&fwspec);
 	if (!irq) {
 		pr_err_ratelimited("cannot map virq %u on the GIC\n", virq);
@@ -153,6 +180,7 @@ static const struct gunyah_hypercall_ops gunyah_hvc_ops = {
 	.msgq_send = gunyah_hvc_msgq_send,
 	.msgq_recv = gunyah_hvc_msgq_recv,
 	.vcpu_run = gunyah_hvc_vcpu_run,
+	.find_virq = gunyah_hvc_find_virq,
 	.map_virq = gunyah_hvc_map_virq,
 	.unmap_virq = gunyah_hvc_unmap_virq,
 };

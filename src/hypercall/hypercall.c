@@ -34,7 +34,7 @@ int gunyah_hypercall_register(const struct gunyah_hypercall_ops *ops)
 	int ret = 0;
 
 	if (!ops || !ops->name || !ops->msgq_send || !ops->msgq_recv ||
-	    !ops->vcpu_run || !ops->map_virq) {
+	    !ops->vcpu_run || !ops->find_virq || !ops->map_virq) {
 		pr_err("refusing backend %s: a mandatory operation is missing\n",
 		       ops && ops->name ? ops->name : "(unnamed)");
 		return -EINVAL;
@@ -226,20 +226,42 @@ gunyah_hypercall_vcpu_run(u64 capid, unsigned long *resume_data,
 }
 EXPORT_SYMBOL_GPL(gunyah_hypercall_vcpu_run);
 
+/*
+ * Mapping an interrupt that is mapped already hands back the existing
+ * Linux irq, and unmapping it later tears down its other user's interrupt
+ * (the RM's own queues, another VM's vCPU, any host device). Serialised so
+ * that two VMs named the same virq cannot both find it free.
+ */
+static DEFINE_MUTEX(gunyah_virq_lock);
+
 /**
  * gunyah_hypercall_map_virq() - Turn an RM interrupt number into a Linux irq
  * @virq: the interrupt number the resource manager gave
  *
- * Return: a Linux irq number (> 0) or a negative errno.
+ * Only an interrupt nobody has mapped is taken: one the host uses already,
+ * or that the RM named twice, is refused.
+ *
+ * Return: a Linux irq number (> 0), -EBUSY if @virq is mapped already, or
+ * another negative errno.
  */
 int gunyah_hypercall_map_virq(u32 virq)
 {
 	const struct gunyah_hypercall_ops *ops = gunyah_ops("map_virq");
+	unsigned int old;
 	int irq;
 
 	if (!ops)
 		return -ENODEV;
+	mutex_lock(&gunyah_virq_lock);
+	old = ops->find_virq(virq);
+	if (old) {
+		mutex_unlock(&gunyah_virq_lock);
+		pr_err_ratelimited("virq %u is mapped already (irq %u): not taking another user's interrupt\n",
+				   virq, old);
+		return -EBUSY;
+	}
 	irq = ops->map_virq(virq);
+	mutex_unlock(&gunyah_virq_lock);
 	if (irq == 0) {
 		pr_err_ratelimited("backend %s mapped virq %u to irq 0\n",
 				   ops->name, virq);
@@ -257,8 +279,11 @@ void gunyah_hypercall_unmap_virq(unsigned int irq)
 {
 	const struct gunyah_hypercall_ops *ops = gunyah_ops("unmap_virq");
 
-	if (ops && ops->unmap_virq)
-		ops->unmap_virq(irq);
+	if (!ops || !ops->unmap_virq)
+		return;
+	mutex_lock(&gunyah_virq_lock);
+	ops->unmap_virq(irq);
+	mutex_unlock(&gunyah_virq_lock);
 }
 EXPORT_SYMBOL_GPL(gunyah_hypercall_unmap_virq);
 

@@ -61,41 +61,59 @@ unsigned int sim_irq_map_hwirq(unsigned int hwirq)
 	return irq_create_mapping(gsim.domain, hwirq);
 }
 
-/* Turn a GIC number from the RM into a Linux irq, as the GIC driver would */
+/* The sim hwirq standing for GIC interrupt @virq, or -EINVAL */
+static int sim_virq_to_hwirq(u32 virq)
+{
+	if (virq >= SIM_GIC_SPI_BASE && virq < SIM_GIC_SPI_BASE + SIM_NR_SPI)
+		return virq - SIM_GIC_SPI_BASE;
+	if (virq >= SIM_GIC_ESPI_BASE &&
+	    virq < SIM_GIC_ESPI_BASE + SIM_NR_ESPI)
+		return virq - SIM_GIC_ESPI_BASE + SIM_NR_SPI;
+	return -EINVAL;
+}
+
+unsigned int sim_find_virq(u32 virq)
+{
+	int hwirq = sim_virq_to_hwirq(virq);
+
+	return hwirq < 0 ? 0 : irq_find_mapping(gsim.domain, hwirq);
+}
+
+/*
+ * Turn a GIC number from the RM into a Linux irq, as the GIC driver would:
+ * a number mapped already (the RM's own queue interrupts included) gets
+ * its existing irq back.
+ */
 int sim_map_virq(u32 virq)
 {
-	unsigned int hwirq, irq;
+	int hwirq = sim_virq_to_hwirq(virq);
+	unsigned int irq;
 
-	if (virq >= SIM_GIC_SPI_BASE && virq < SIM_GIC_SPI_BASE + SIM_NR_SPI)
-		hwirq = virq - SIM_GIC_SPI_BASE;
-	else if (virq >= SIM_GIC_ESPI_BASE &&
-		 virq < SIM_GIC_ESPI_BASE + SIM_NR_ESPI)
-		hwirq = virq - SIM_GIC_ESPI_BASE + SIM_NR_SPI;
-	else
-		return -EINVAL;
-
+	if (hwirq < 0)
+		return hwirq;
 	irq = sim_irq_map_hwirq(hwirq);
 	if (!irq) {
-		pr_err("gunyah_sim: cannot map virq %u (hwirq %u)\n", virq,
+		pr_err("gunyah_sim: cannot map virq %u (hwirq %d)\n", virq,
 		       hwirq);
 		return -ENOMEM;
 	}
 	return irq;
 }
 
-/* The RM released a resource: drop its vCPU wake-up mapping */
+/*
+ * The RM released a resource: drop its mapping, as the GIC driver would,
+ * whoever else uses it; say so when that pulls an interrupt from under a
+ * handler (the real GIC does it silently).
+ */
 void sim_unmap_virq(unsigned int irq)
 {
 	struct irq_data *d = irq_get_irq_data(irq);
 
-	if (!d || d->domain != gsim.domain ||
-	    d->hwirq < SIM_HWIRQ_FIRST_VCPU)
+	if (!d || d->domain != gsim.domain)
 		return;
-	if (irq_has_action(irq)) {
-		pr_warn("gunyah_sim: not unmapping irq %u: still requested\n",
-			irq);
-		return;
-	}
+	if (irq_has_action(irq))
+		pr_err("gunyah_sim: irq %u (hwirq %lu) unmapped while still requested\n",
+		       irq, d->hwirq);
 	irq_dispose_mapping(irq);
 }
 

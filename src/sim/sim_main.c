@@ -69,6 +69,7 @@ static const struct gunyah_hypercall_ops sim_hypercall_ops = {
 	.msgq_send	= sim_msgq_send,
 	.msgq_recv	= sim_msgq_recv,
 	.vcpu_run	= sim_vcpu_run,
+	.find_virq	= sim_find_virq,
 	.map_virq	= sim_map_virq,
 	.unmap_virq	= sim_unmap_virq,
 };
