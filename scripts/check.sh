@@ -84,6 +84,13 @@ if [ -z "$tests" ] && [ -n "$kernels" ]; then
 	first=${kernels%% *}
 	scripts/rig-tests/run.sh "$first"
 	add_result "$build/$(scripts/kernels.sh version "$first")/rig-tests/result"
+	# The suite as a user without access (every program skips, saying
+	# why) and as root in a locked-down (Secure Boot) kernel
+	for access in nonroot lockdown; do
+		rm -f "$build/$(scripts/kernels.sh version "$first")/vm-$access/result"
+		VM_TAG=-$access scripts/vmtest.sh --access "$access" "$first"
+		add_result "$build/$(scripts/kernels.sh version "$first")/vm-$access/result"
+	done
 	rm -f "$build/vmm-test/result"
 	scripts/vmm-test.sh "$first"
 	add_result "$build/vmm-test/result"

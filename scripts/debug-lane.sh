@@ -80,7 +80,7 @@ fi
 t=$(now)
 # (KASAN + lockdep under TCG: 5-10x slower than a stock kernel)
 VM_TIMEOUT=${VM_TIMEOUT:-1800} scripts/vmtest.sh ${TESTS:+--tests "$TESTS"} \
-	--env "TEST_TIMEOUT=${DEBUG_TEST_TIMEOUT:-900} GUNYAH_LEAK_CYCLES=100" debug
+	--env "TEST_TIMEOUT_SCALE=${DEBUG_TIMEOUT_SCALE:-3} GUNYAH_LEAK_CYCLES=100" debug
 vm=$build/$kver/vm${VM_TAG:-}
 if read -r p f s < "$vm/result" 2>/dev/null; then
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))

@@ -100,15 +100,36 @@ else
 	ok rig.modules_unload
 fi
 
-# 5. every selftest case, from its TAP output
+# 4b. the access the tests were given (vmtest.sh --access)
+access=${JUDGE_ACCESS:-root}
+if [ "$access" = lockdown ]; then
+	if grep -q '^lockdown \(.*\[integrity\]\)' "$out/events" 2>/dev/null; then
+		ok rig.locked_down
+	else
+		bad "rig.locked_down ($(grep '^lockdown' "$out/events" 2>/dev/null | tr '\n' ' '))"
+	fi
+fi
+
+# 5. every selftest case, from its TAP output; a program whose needs are
+# not met skips as a whole ("1..0 # SKIP why", exit 4) and counts as one
 if [ "$mode" = test ]; then
+	ran=0 whole_skips=0
 	for t in $tests; do
 		tap=$out/$t.tap
 		if [ ! -f "$tap" ]; then
 			bad "$t (never ran)"
 			continue
 		fi
+		ran=$((ran + 1))
 		rc=$(cat "$out/$t.rc" 2>/dev/null || echo none)
+		why=$(sed -n 's/^1\.\.0 # SKIP \(.*\)$/\1/p' "$tap" | head -n1)
+		if [ -n "$why" ]; then
+			whole_skips=$((whole_skips + 1))
+			skip=$((skip + 1))
+			echo "skip $kver $t: $why"
+			[ "$rc" = 4 ] || bad "$t: skipped with exit status $rc, not 4 (KSFT_SKIP)"
+			continue
+		fi
 		planned=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$tap" | head -n1)
 		seen=0 tfail=0
 		while IFS= read -r line; do
@@ -126,6 +147,14 @@ if [ "$mode" = test ]; then
 			bad "$t: exit status $rc"
 		fi
 	done
+	# as user nobody no program can reach the root-only /dev/gunyah
+	if [ "$access" = nonroot ]; then
+		if [ "$ran" -gt 0 ] && [ "$whole_skips" = "$ran" ]; then
+			ok "rig.nonroot_every_program_skips ($ran programs)"
+		else
+			bad "rig.nonroot_every_program_skips ($whole_skips of $ran skipped)"
+		fi
+	fi
 fi
 
 [ ! -f "$vm/timing" ] || cat "$vm/timing"

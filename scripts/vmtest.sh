@@ -21,6 +21,9 @@
 #   --cmd 'sh cmds'     run a shell command in the guest instead of the tests
 #   --no-unload         leave modules loaded at the end
 #   --env "K=V ..."     export these variables to the tests (no blanks in V)
+#   --access A          run the tests as root (default), as user nobody
+#                       (nonroot: each program must skip, saying why), or
+#                       as root in a locked-down kernel (lockdown)
 #   --dtb FILE          arm64: boot with this device tree instead of QEMU's
 #   --machine-opts O    arm64: -M virt,O (e.g. virtualization=on: the kernel
 #                       starts at EL2 and PSCI's conduit is SMC)
@@ -32,7 +35,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 tests="" modules="gunyah_rsc_mgr gunyah_sim" extra_mod="" extra_test=""
-mode=test cmd="" unload=1 test_env="" dtb="" machine_opts=""
+mode=test cmd="" unload=1 test_env="" dtb="" machine_opts="" access=root
 while [ $# -gt 1 ]; do
 	case "$1" in
 	--tests) tests=$2; shift ;;
@@ -44,6 +47,7 @@ while [ $# -gt 1 ]; do
 	--cmd) mode=cmd; cmd=$2; shift ;;
 	--no-unload) unload=0 ;;
 	--env) test_env=$2; shift ;;
+	--access) access=$2; shift ;;
 	--dtb) dtb=$2; shift ;;
 	--machine-opts) machine_opts=$2; shift ;;
 	*) echo "unknown option $1" >&2; exit 2 ;;
@@ -104,6 +108,8 @@ fi
 for t in $tests; do
 	cp "$stdir/$t" "$vm/share/selftests/" || { echo "no selftest $t in $stdir" >&2; exit 2; }
 done
+# kselftest's per-program time limit (not executable: no test itself)
+cp "$top/selftests/gunyah/settings" "$vm/share/selftests/settings"
 if [ -n "$extra_test" ]; then
 	cp "$extra_test" "$vm/share/selftests/"
 	tests="$(basename "$extra_test") $tests"	# first: it may set the stage
@@ -119,8 +125,8 @@ if [ "$mode" = demo ]; then
 	cp "${BUILD_DIR:-$top/build}"/tools/* "$vm/share/" 2>/dev/null || true
 fi
 {
-	printf 'MODE=%q\nMODULES=%q\nTESTS=%q\nUNLOAD=%q\nCMD=%q\nTEST_ENV=%q\n' \
-		"$mode" "$modules" "$tests" "$unload" "$cmd" "$test_env"
+	printf 'MODE=%q\nMODULES=%q\nTESTS=%q\nUNLOAD=%q\nCMD=%q\nTEST_ENV=%q\nACCESS=%q\n' \
+		"$mode" "$modules" "$tests" "$unload" "$cmd" "$test_env" "$access"
 } > "$vm/share/plan.env"
 
 # --- the initramfs: busybox, init, the 9p modules of this kernel ---
@@ -206,4 +212,5 @@ set -e
 elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 echo "vmtest $kver: boot-run-poweroff ${elapsed} ms (qemu rc $qrc)" > "$vm/timing"
 
+export JUDGE_ACCESS=$access
 exec "$top/scripts/vm-judge.sh" "$vm" "$kver" "$qrc" "$mode" "$tests"

@@ -4,7 +4,7 @@
 # the project's modules, run the selftests or the demo, unload, and leave
 # everything the host judges in /share/out.
 set -u
-. /share/plan.env	# MODE, MODULES, TESTS, UNLOAD, CMD, TEST_ENV (by vmtest.sh)
+. /share/plan.env	# MODE, MODULES, TESTS, UNLOAD, CMD, TEST_ENV, ACCESS (by vmtest.sh)
 out=/share/out
 kver=$(uname -r)
 
@@ -29,11 +29,44 @@ for m in /share/extra/*.ko; do
 	[ -e "$m" ] && { insmod "$m" || mark "load-failed $m"; }
 done
 
+# One source for a program's time limit, as kselftest's runner has it:
+# the settings file beside the programs, scaled for slow (debug) kernels.
+limit=$(sed -n 's/^timeout=//p' /share/selftests/settings 2>/dev/null)
+limit=${TEST_TIMEOUT:-$((${limit:-300} * ${TEST_TIMEOUT_SCALE:-1}))}
+
+# ACCESS: how the tests meet the driver (vmtest.sh --access)
+#   nonroot   as user nobody (every program must skip, saying why)
+#   lockdown  as root in a kernel locked down as Secure Boot does it, after
+#             the modules are loaded (these unsigned ones could not be)
+case "${ACCESS:-root}" in
+nonroot)
+	mkdir -p /etc
+	echo 'root:x:0:0:root:/:/bin/sh' > /etc/passwd
+	echo 'nobody:x:65534:65534:nobody:/nonexistent:/bin/sh' >> /etc/passwd
+	printf 'root:x:0:\nnogroup:x:65534:\n' > /etc/group
+	;;
+lockdown)
+	# A Secure Boot user's modules are signed and load on demand; these
+	# are not, so what the tests would autoload (ghfunc:0) goes in first
+	modprobe gunyah_vcpu || mark "load-failed gunyah_vcpu"
+	mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
+	echo integrity > /sys/kernel/security/lockdown || mark "lockdown-failed"
+	mark "lockdown $(cat /sys/kernel/security/lockdown)"
+	;;
+esac
+run_test() { # program
+	if [ "${ACCESS:-root}" = nonroot ]; then
+		timeout "$limit" su -s /bin/sh nobody -c "exec /share/selftests/$1"
+	else
+		timeout "$limit" /share/selftests/"$1"
+	fi
+}
+
 case "$MODE" in
 test)
 	for t in $TESTS; do
 		echo "GUNYAH_VMTEST: running $t"
-		timeout "${TEST_TIMEOUT:-300}" /share/selftests/"$t" > $out/"$t".tap 2>&1
+		run_test "$t" > $out/"$t".tap 2>&1
 		echo $? > $out/"$t".rc
 		cat $out/"$t".tap
 	done

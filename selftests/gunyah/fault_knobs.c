@@ -603,4 +603,6 @@ TEST_F(vm, inject_for_another_vmid_is_ignored)
 	EXPECT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
 }
 
+GH_REQUIRES(GH_REQ_DEBUGFS);
+
 TEST_HARNESS_MAIN

@@ -47,7 +47,6 @@
  */
 #define SLAB_BOUND_KB	192
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static int long_mode;
 static int total_scenarios, total_failed;
@@ -868,6 +867,8 @@ static void probability_sweeps(void)
 }
 
 static int tap_n;
+
+GH_REQUIRES(GH_REQ_ROOT | GH_REQ_DEBUGFS);
 
 static void run_class(const char *name, void (*fn)(void))
 {

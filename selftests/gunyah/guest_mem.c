@@ -663,4 +663,6 @@ TEST_F(mem, teardown_while_the_vcpu_runs)
 	EXPECT_EQ(self->vms, gh_sim_vms());
 }
 
+GH_REQUIRES(GH_REQ_DEBUGFS);
+
 TEST_HARNESS_MAIN

@@ -364,4 +364,6 @@ TEST_F_TIMEOUT(hammer, rounds, 180)
 	close(rd.dev);
 }
 
+GH_REQUIRES(GH_REQ_DEBUGFS);
+
 TEST_HARNESS_MAIN

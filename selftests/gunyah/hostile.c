@@ -479,4 +479,6 @@ TEST_F_TIMEOUT(hostile, random_ioctls, 600)
 	check_new_vm_runs(_metadata);
 }
 
+GH_REQUIRES(GH_REQ_DEBUGFS);
+
 TEST_HARNESS_MAIN

@@ -424,4 +424,6 @@ TEST_F_TIMEOUT(lt, exited_does_not_undo_a_failed_start, 120)
 	close(dev);
 }
 
+GH_REQUIRES(GH_REQ_DEBUGFS);
+
 TEST_HARNESS_MAIN

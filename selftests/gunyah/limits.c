@@ -179,4 +179,6 @@ TEST(memcg_limit_holds)
 	EXPECT_EQ(0, rmdir(CG)) TH_LOG("rmdir: %s", strerror(errno));
 }
 
+GH_REQUIRES(GH_REQ_ROOT);
+
 TEST_HARNESS_MAIN

@@ -2,30 +2,55 @@
 /*
  * Module dependencies and pinning: the stack loads in any order its
  * symbol dependencies allow, and nothing a VM uses can be unloaded while
- * the VM exists. Needs the project's modules installed under
- * /lib/modules/$(uname -r)/extra (the VM test rig does that) and leaves
+ * the VM exists. Needs the project's modules where modinfo finds them
+ * (the VM test rig's extra/, or DKMS's updates/dkms/) and leaves
  * gunyah, gunyah_rsc_mgr and gunyah_sim loaded, as it found them.
  */
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 
 #include "kselftest_harness.h"
 #include "gunyah_util.h"
 
+/*
+ * Where modprobe would load @name from (modinfo -n): the rig's extra/, a
+ * DKMS install's updates/dkms/, maybe compressed. 0 or -ENOENT.
+ */
+static int module_path(const char *name, char *path, size_t len)
+{
+	char cmd[128];
+	FILE *p;
+	int ok;
+
+	snprintf(cmd, sizeof(cmd), "modinfo -n %s 2>/dev/null", name);
+	p = popen(cmd, "r");
+	if (!p)
+		return -errno;
+	ok = fgets(path, len, p) && path[0] == '/';
+	if (pclose(p) != 0 || !ok)
+		return -ENOENT;
+	path[strcspn(path, "\n")] = '\0';
+	return 0;
+}
+
+/* finit_module(2) of that one file: unlike modprobe, no dependency first */
 static int load(const char *name)
 {
-	struct utsname u;
+	const char *ext;
 	char path[256];
-	int fd, ret;
+	int fd, ret, flags = 0;
 
-	uname(&u);
-	snprintf(path, sizeof(path), "/lib/modules/%s/extra/%s.ko", u.release, name);
+	ret = module_path(name, path, sizeof(path));
+	if (ret)
+		return ret;
+	ext = strrchr(path, '.');
+	if (ext && strcmp(ext, ".ko"))
+		flags = 4;	/* MODULE_INIT_COMPRESSED_FILE: .ko.xz, .zst, .gz */
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
+	ret = syscall(SYS_finit_module, fd, "", flags) ? -errno : 0;
 	close(fd);
 	return ret;
 }
@@ -44,16 +69,24 @@ static int loaded(const char *name)
 	return stat(path, &st) == 0;
 }
 
+/* Unsigned modules cannot be loaded back into a locked-down kernel */
+static bool locked_down(void)
+{
+	char buf[128] = "";
+
+	gh_read_file("/sys/kernel/security/lockdown", buf, sizeof(buf));
+	return strstr(buf, "[integrity]") || strstr(buf, "[confidentiality]");
+}
+
 static int have_modules(void)
 {
-	struct utsname u;
 	char path[256];
-	struct stat st;
 
-	uname(&u);
-	snprintf(path, sizeof(path), "/lib/modules/%s/extra/gunyah_sim.ko", u.release);
-	return stat(path, &st) == 0 && loaded("gunyah_sim");
+	return !module_path("gunyah_sim", path, sizeof(path)) && loaded("gunyah_sim") &&
+	       !locked_down();
 }
+
+#define NEEDS_MODULES "needs gunyah_sim loaded, modinfo finding the modules, and no lockdown"
 
 /* Unload everything, in the one order the dependencies allow */
 static int unload_all(void)
@@ -79,7 +112,7 @@ TEST(pinned_while_a_vm_exists)
 	int dev, vm, vcpu;
 
 	if (!have_modules())
-		SKIP(return, "needs the simulator and the modules under /lib/modules/*/extra");
+		SKIP(return, NEEDS_MODULES);
 	dev = gh_open_dev();
 	ASSERT_LE(0, dev);
 	vm = gh_create_vm(dev);
@@ -113,7 +146,7 @@ TEST(load_orders)
 	unsigned int i, j;
 
 	if (!have_modules())
-		SKIP(return, "needs the simulator and the modules under /lib/modules/*/extra");
+		SKIP(return, NEEDS_MODULES);
 	for (i = 0; i < ARRAY_SIZE(orders); i++) {
 		ASSERT_EQ(0, unload_all());
 		EXPECT_NE(0, stat("/dev/gunyah", &st));
@@ -130,7 +163,7 @@ TEST(load_orders)
 TEST(refused_by_dependencies)
 {
 	if (!have_modules())
-		SKIP(return, "needs the simulator and the modules under /lib/modules/*/extra");
+		SKIP(return, NEEDS_MODULES);
 	ASSERT_EQ(0, unload_all());
 	/* Without gunyah.ko the others have unknown symbols */
 	EXPECT_EQ(-ENOENT, load("gunyah_rsc_mgr"));
@@ -142,5 +175,7 @@ TEST(refused_by_dependencies)
 	ASSERT_EQ(0, load("gunyah_rsc_mgr"));
 	EXPECT_TRUE(loaded("gunyah_rsc_mgr"));
 }
+
+GH_REQUIRES(GH_REQ_ROOT);
 
 TEST_HARNESS_MAIN

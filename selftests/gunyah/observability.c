@@ -725,4 +725,6 @@ TEST_F(obs, stats_follow_the_resource)
 	EXPECT_NE(0, access(path, F_OK));
 }
 
+GH_REQUIRES(GH_REQ_ROOT | GH_REQ_DEBUGFS);
+
 TEST_HARNESS_MAIN

@@ -1479,4 +1479,6 @@ TEST_F(rm, rx_reply_copy_fails)
 	EXPECT_EQ(0, close(fd));
 }
 
+GH_REQUIRES(GH_REQ_DEBUGFS);
+
 TEST_HARNESS_MAIN

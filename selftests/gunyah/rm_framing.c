@@ -179,4 +179,6 @@ TEST_F(framing, every_vcpu_resource_listed)
 	EXPECT_NE(0, access(path, F_OK));
 }
 
+GH_REQUIRES(GH_REQ_ROOT | GH_REQ_DEBUGFS);
+
 TEST_HARNESS_MAIN

@@ -302,4 +302,6 @@ TEST_F(rm, rm_error_table_tail)
 	}
 }
 
+GH_REQUIRES(GH_REQ_DEBUGFS);
+
 TEST_HARNESS_MAIN

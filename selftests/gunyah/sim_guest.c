@@ -361,4 +361,6 @@ TEST_F(sim, exit_reason_spanning_two_fragments)
 	EXPECT_LT(multi0, sim_stat("notifications_multi"));
 }
 
+GH_REQUIRES(GH_REQ_DEBUGFS);
+
 TEST_HARNESS_MAIN

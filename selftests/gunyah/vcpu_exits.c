@@ -632,4 +632,6 @@ TEST_F(vcpu, vcpu_fd_is_cloexec)
 	EXPECT_EQ(FD_CLOEXEC, fcntl(self->fd, F_GETFD) & FD_CLOEXEC);
 }
 
+GH_REQUIRES(GH_REQ_ROOT | GH_REQ_DEBUGFS);
+
 TEST_HARNESS_MAIN

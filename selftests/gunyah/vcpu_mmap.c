@@ -285,4 +285,6 @@ TEST(i386_process_refused_vcpu_ioctls)
 #endif
 }
 
+GH_REQUIRES(GH_REQ_DEBUGFS);
+
 TEST_HARNESS_MAIN

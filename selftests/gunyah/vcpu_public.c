@@ -321,4 +321,6 @@ TEST_F(hyp, page_fault_state)
 	}
 }
 
+GH_REQUIRES(GH_REQ_DEBUGFS);
+
 TEST_HARNESS_MAIN

@@ -529,4 +529,6 @@ TEST(load_failed)
 	close(dev);
 }
 
+GH_REQUIRES(GH_REQ_DEBUGFS);
+
 TEST_HARNESS_MAIN

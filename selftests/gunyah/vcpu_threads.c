@@ -590,4 +590,6 @@ TEST_F(threads, remove_while_running_then_readd)
 	close(fd);
 }
 
+GH_REQUIRES(GH_REQ_DEBUGFS);
+
 TEST_HARNESS_MAIN

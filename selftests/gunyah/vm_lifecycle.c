@@ -608,4 +608,6 @@ TEST_F_TIMEOUT(vm, create_start_close_no_leak, 600)
 	EXPECT_GT(LEAK_MEM_BOUND_KB, free0 - free1);
 }
 
+GH_REQUIRES(GH_REQ_DEBUGFS);
+
 TEST_HARNESS_MAIN
