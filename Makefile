@@ -15,6 +15,9 @@
 #   make deb      Debian packages (gunyah-dkms, gunyah-tests, gunyah-dev)
 #   make rpm      gunyah-dkms noarch rpm        both into $(PKG_DIR)
 #   make dkms-src DESTDIR=/  the DKMS source tree, /usr/src/gunyah-<ver>/
+#   make install [INSTALL_PATH=dir]  the selftests laid out as kselftest's
+#                 install does (run_kselftest.sh, kselftest-list.txt,
+#                 gunyah/); default build/kselftest_install
 # Options: KERNELS="6.1 6.12"  TESTS="prog ..."
 
 KVER ?= $(shell uname -r)
@@ -36,7 +39,7 @@ PKG_DIR ?= $(or $(BUILD_DIR),$(CURDIR)/build)/pkg
 # What DKMS needs to build: shipped in /usr/src/gunyah-<ver>/
 DKMS_SRC := Kbuild Makefile src uapi
 
-.PHONY: all modules clean check demo dkms-src deb rpm version
+.PHONY: all modules clean check demo dkms-src deb rpm version install
 
 all: modules
 
@@ -75,6 +78,11 @@ lint:
 
 version:
 	@echo $(GUNYAH_VERSION)
+
+# The selftests as kselftest installs them; run with INSTALL_PATH/run_kselftest.sh
+INSTALL_PATH ?= $(or $(BUILD_DIR),$(CURDIR)/build)/kselftest_install
+install:
+	@scripts/ksft-install.sh $(INSTALL_PATH)
 
 # The DKMS source tree with dkms.conf's version filled in (used by
 # debian/rules, the rpm spec and manual installs; see README "Install").

@@ -58,6 +58,13 @@ if ksft=$(scripts/ksft-headers.sh) &&
    make -s -C selftests/gunyah KSFT_DIR="$ksft" OUTPUT="$build/selftests" \
 	> "$build/selftests.log" 2>&1; then
 	ok "build.selftests"
+	# make install's kselftest layout, run by kselftest's runner below
+	if scripts/ksft-install.sh "$build/kselftest_install" >> "$build/selftests.log" 2>&1; then
+		ok "build.kselftest_install"
+	else
+		tail -n 20 "$build/selftests.log"
+		bad "build.kselftest_install"
+	fi
 else
 	cat "$build/selftests.log"
 	bad "build.selftests"
@@ -84,11 +91,12 @@ if [ -z "$tests" ] && [ -n "$kernels" ]; then
 	first=${kernels%% *}
 	scripts/rig-tests/run.sh "$first"
 	add_result "$build/$(scripts/kernels.sh version "$first")/rig-tests/result"
-	# The suite as a user without access (every program skips, saying
-	# why) and as root in a locked-down (Secure Boot) kernel
+	# The installed suite through kselftest's run_kselftest.sh, as a user
+	# without access (every program skips, saying why) and as root in a
+	# locked-down (Secure Boot) kernel
 	for access in nonroot lockdown; do
 		rm -f "$build/$(scripts/kernels.sh version "$first")/vm-$access/result"
-		VM_TAG=-$access scripts/vmtest.sh --access "$access" "$first"
+		VM_TAG=-$access scripts/vmtest.sh --runner --access "$access" "$first"
 		add_result "$build/$(scripts/kernels.sh version "$first")/vm-$access/result"
 	done
 	rm -f "$build/vmm-test/result"

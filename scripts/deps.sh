@@ -9,7 +9,7 @@ pkgs=(
 	kmod cpio xz-utils zstd busybox-static		# initramfs
 	qemu-system-x86					# the test VMs
 	linux-headers-amd64 linux-headers-6.12-amd64	# the kernel targets
-	linux-source-6.1				# kselftest harness, checkpatch
+	linux-source					# kselftest harness and runner, checkpatch
 	coccinelle ocaml-nox sparse			# make lint
 	dkms debhelper dh-dkms dpkg-dev fakeroot	# make deb, the install test
 	lintian rpm rpmlint openssl pkg-config		# lint, make rpm, module signing

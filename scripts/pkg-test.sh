@@ -161,7 +161,7 @@ fi
 # --- 7. boot each kernel with what DKMS installed, tests from gunyah-tests ---
 for k in $kernels; do
 	kver=$(scripts/kernels.sh version "$k") || continue
-	MODULE_DIR=/lib/modules/$kver/updates/dkms SELFTEST_DIR=/usr/libexec/gunyah/selftests \
+	MODULE_DIR=/lib/modules/$kver/updates/dkms SELFTEST_DIR=/usr/libexec/gunyah-tests/gunyah \
 		VM_TAG=-pkg BUILD_DIR=$build scripts/vmtest.sh "$k" > "$work/vm-$kver.log" 2>&1
 	grep '^FAIL' "$work/vm-$kver.log"
 	if read -r p f s < "$build/$kver/vm-pkg/result" 2>/dev/null; then
@@ -176,7 +176,7 @@ done
 aptget purge $pkgs > "$work/purge.log" 2>&1 || bad pkg.purge
 left=$(
 	ls -d /usr/src/gunyah-* /var/lib/dkms/gunyah /lib/modules/*/updates/dkms/gunyah* \
-		/usr/include/gunyah /usr/libexec/gunyah /usr/bin/gunyah-demo /usr/bin/gunyah-vmm 2>/dev/null
+		/usr/include/gunyah /usr/libexec/gunyah /usr/libexec/gunyah-tests /usr/bin/gunyah-demo /usr/bin/gunyah-vmm 2>/dev/null
 	grep -l gunyah /lib/modules/*/modules.dep 2>/dev/null
 	dpkg-query -W -f='${Package} ${Status}\n' $pkgs 2>/dev/null | grep -v 'not-installed$'
 )

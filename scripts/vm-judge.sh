@@ -157,6 +157,34 @@ if [ "$mode" = test ]; then
 	fi
 fi
 
+# 6. the kselftest runner's own TAP: one line per program
+if [ "$mode" = runner ]; then
+	n=0 nskip=0
+	while IFS= read -r line; do
+		n=$((n + 1))
+		prog=$(echo "$line" | sed -E 's/^(not )?ok [0-9]+ selftests: gunyah: ([^ ]*).*/\2/')
+		case "$line" in
+		"not ok "*) bad "runner: $prog (${line##*gunyah: $prog})" ;;
+		*"# SKIP"*) skip=$((skip + 1)) nskip=$((nskip + 1)); echo "skip $kver runner: $prog" ;;
+		*) ok "runner: $prog" ;;
+		esac
+	done < <(grep -aE '^(not )?ok [0-9]+ selftests: gunyah: ' "$out/runner.tap" 2>/dev/null)
+	# each skip has its reason in the programs' output
+	why=$(grep -acE '^(# )?1\.\.0 # SKIP .' "$out/runner-output.log" 2>/dev/null)
+	if [ "$n" = 0 ]; then
+		bad "runner: no program ran (rc $(cat "$out/runner.rc" 2>/dev/null); $out/runner.tap)"
+	elif [ "${why:-0}" -lt "$nskip" ]; then
+		bad "runner: $nskip programs skipped, $why said why"
+	fi
+	if [ "$access" = nonroot ]; then
+		if [ "$n" -gt 0 ] && [ "$nskip" = "$n" ]; then
+			ok "rig.nonroot_every_program_skips ($n programs; e.g. $(grep -am1 -E '^(# )?1\.\.0 # SKIP' "$out/runner-output.log"))"
+		else
+			bad "rig.nonroot_every_program_skips ($nskip of $n skipped)"
+		fi
+	fi
+fi
+
 [ ! -f "$vm/timing" ] || cat "$vm/timing"
 echo "$pass $fail $skip" > "$vm/result"
 echo "vmtest $kver: $pass passed, $fail failed, $skip skipped"

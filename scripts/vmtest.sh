@@ -15,6 +15,9 @@
 #   --extra-module KO   also insmod KO (negative control of the rig)
 #   --extra-test PROG   also run PROG as a test, first (the rig's negative
 #                       controls, the arm64 device-tree probe test)
+#   --runner            run the installed kselftest layout with its own
+#                       run_kselftest.sh (KSFT_INSTALL, default
+#                       build/kselftest_install: scripts/ksft-install.sh)
 #   --demo              run scripts/guest/demo.sh instead of the tests
 #   --bench             run the benchmark (build/tools/gunyah-bench) instead;
 #                       its JSON lands in VMDIR/share/out/bench.json
@@ -42,6 +45,7 @@ while [ $# -gt 1 ]; do
 	--modules) modules=$2; shift ;;
 	--extra-module) extra_mod=$2; shift ;;
 	--extra-test) extra_test=$2; shift ;;
+	--runner) mode=runner ;;
 	--demo) mode=demo ;;
 	--bench) mode=bench ;;
 	--cmd) mode=cmd; cmd=$2; shift ;;
@@ -115,6 +119,12 @@ if [ -n "$extra_test" ]; then
 	tests="$(basename "$extra_test") $tests"	# first: it may set the stage
 fi
 [ -z "$extra_mod" ] || cp "$extra_mod" "$vm/share/extra/"
+if [ "$mode" = runner ]; then
+	ksi=${KSFT_INSTALL:-${BUILD_DIR:-$top/build}/kselftest_install}
+	[ -x "$ksi/run_kselftest.sh" ] ||
+		{ echo "no kselftest layout in $ksi (scripts/ksft-install.sh)" >&2; exit 2; }
+	cp -r "$ksi" "$vm/share/kselftest"
+fi
 cp "$top/scripts/guest/plan.sh" "$vm/share/"
 if [ "$mode" = bench ]; then
 	cp "${BUILD_DIR:-$top/build}/tools/gunyah-bench" "$vm/share/" ||

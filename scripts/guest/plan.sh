@@ -56,9 +56,9 @@ lockdown)
 esac
 run_test() { # program
 	if [ "${ACCESS:-root}" = nonroot ]; then
-		timeout "$limit" su -s /bin/sh nobody -c "exec /share/selftests/$1"
+		busybox timeout "$limit" su -s /bin/sh nobody -c "exec /share/selftests/$1"
 	else
-		timeout "$limit" /share/selftests/"$1"
+		busybox timeout "$limit" /share/selftests/"$1"
 	fi
 }
 
@@ -70,6 +70,25 @@ test)
 		echo $? > $out/"$t".rc
 		cat $out/"$t".tap
 	done
+	;;
+runner)
+	# The installed layout (scripts/ksft-install.sh) run by kselftest's own
+	# runner, as a kselftest user would: its TAP on stdout, the programs'
+	# output in output.log (-s). Copied: the runner writes beside itself.
+	cp -r /share/kselftest /tmp/kselftest
+	chmod -R a+rwX /tmp/kselftest
+	# busybox's timeout has no --foreground: keep the runner off it (the
+	# whole run has a limit of its own)
+	rm -f /usr/bin/timeout
+	cmd="/tmp/kselftest/run_kselftest.sh -s"
+	if [ "${ACCESS:-root}" = nonroot ]; then
+		busybox timeout $((limit * 4)) su -s /bin/sh nobody -c "$cmd"
+	else
+		busybox timeout $((limit * 4)) $cmd
+	fi > $out/runner.tap 2>&1
+	echo $? > $out/runner.rc
+	cp /tmp/kselftest/output.log $out/runner-output.log
+	cat $out/runner.tap
 	;;
 demo)
 	sh /share/demo.sh 2>&1 | tee $out/demo.txt
