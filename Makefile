@@ -110,8 +110,7 @@ deb:
 rpm:
 	rm -rf $(PKG_DIR)/rpm && mkdir -p $(PKG_DIR)/rpm/SOURCES $(PKG_DIR)/rpm/SPECS \
 		$(PKG_DIR)/rpm/src/gunyah-$(GUNYAH_VERSION)
-	sed -e 's/^%{!?gunyah_version:.*/%global gunyah_version $(GUNYAH_VERSION)/' \
-		-e 's/@VERSION@/$(GUNYAH_VERSION)/g' rpm/gunyah-dkms.spec \
+	sed -e 's/@VERSION@/$(GUNYAH_VERSION)/g' rpm/gunyah-dkms.spec \
 		> $(PKG_DIR)/rpm/SPECS/gunyah-dkms.spec
 	tar -cf - $(PKG_EXCLUDES) . | tar -xf - -C $(PKG_DIR)/rpm/src/gunyah-$(GUNYAH_VERSION)
 	tar -czf $(PKG_DIR)/rpm/SOURCES/gunyah-$(GUNYAH_VERSION).tar.gz -C $(PKG_DIR)/rpm/src gunyah-$(GUNYAH_VERSION)

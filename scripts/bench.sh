@@ -13,7 +13,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
 cd "$top"
-scripts/deps.sh
+scripts/deps.sh demo	# amd64 targets only: what the demo needs
 mkdir -p "$build/tools" "$build/bench"
 gcc -O2 -Wall -Werror -static -pthread -Iuapi -Iselftests/gunyah \
 	-o "$build/tools/gunyah-bench" tools/gunyah-bench.c

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Build the modules for one installed kernel headers tree, W=1, in a
+# Build the modules for one kernel's headers tree, W=1, in a
 # private copy of the sources (Kbuild writes objects next to sources, so
 # each kernel gets its own tree). Fails on any compiler warning.
 #   [BUILD_DIR=dir] [MODULES_KDIR=tree] build-modules.sh KVER [EXTRA_MAKE_ARGS...]
@@ -9,17 +9,13 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 kver=$1; shift
-kdir=${MODULES_KDIR:-/usr/src/linux-headers-$kver}	# or a kernel build tree
 cross=()
-# arm64 kernels on another machine: cross-built against privately
-# unpacked headers (scripts/fetch-headers.sh)
 case "$kver" in
-*-arm64)
-	if [ "$(uname -m)" != aarch64 ]; then
-		[ -n "${MODULES_KDIR:-}" ] || kdir=$("$top/scripts/fetch-headers.sh" "$kver")
-		cross=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
-	fi ;;
+*-arm64) [ "$(uname -m)" = aarch64 ] || cross=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-) ;;
 esac
+# Debian's headers, privately unpacked (scripts/fetch-headers.sh): never
+# installed on the host. MODULES_KDIR: a kernel build tree instead.
+kdir=${MODULES_KDIR:-$("$top/scripts/fetch-headers.sh" "$kver")}
 out=${BUILD_DIR:-$top/build}/$kver/modules
 
 [ -d "$kdir" ] || { echo "no headers for $kver at $kdir" >&2; exit 1; }

@@ -9,7 +9,7 @@ build=${BUILD_DIR:-$top/build}
 target=${KERNELS:-6.1}
 target=${target%% *}
 cd "$top"
-scripts/deps.sh
+scripts/deps.sh demo
 kver=$(scripts/kernels.sh version "$target")
 scripts/build-modules.sh "$kver"
 mkdir -p "$build/tools"

@@ -1,17 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Unpack Debian's arm64 kernel headers for KVER (…-arm64) into a cache
-# outside the repository and print the tree to build against with
-# ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-. Never `apt-get install` the
-# :arm64 headers: apt would replace the native gcc, binutils and dkms.
+# Unpack Debian's kernel headers for KVER (…-amd64 or …-arm64) into a cache
+# outside the repository and print the tree to build against (for arm64 on
+# another machine, with ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-).
+# Never `apt-get install` them: the bookworm 6.12 headers depend on their
+# kernel image, which would become the host's boot kernel, and the :arm64
+# ones would replace the native gcc, binutils and dkms.
 # The tree's scripts/ and tools/ point at linux-kbuild, whose programs
 # (fixdep, modpost) must run here: link the host's own linux-kbuild of the
 # same version (unpacked from the host-arch package when the host has
-# none). Its Makefile includes the arch-independent -common tree, the same
-# package the amd64 headers use; unpacked too when missing.
+# none). Its Makefile includes the arch-independent -common tree; unpacked
+# too when the host has none.
 set -euo pipefail
 
 kver=$1
+arch=${kver##*-}
+qual=""
+[ "$arch" = "$(dpkg --print-architecture)" ] || qual=:$arch
 cache=$(realpath -m "${GUNYAH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gunyah-dkms}")
 root=$cache/headers/$kver
 tree=$root/usr/src/linux-headers-$kver
@@ -20,7 +25,7 @@ if [ ! -f "$root/.done" ]; then
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 	chmod 0777 "$tmp"	# apt drops to _apt for the download
-	(cd "$tmp" && apt-get download -q "linux-headers-$kver:arm64" >&2)
+	(cd "$tmp" && apt-get download -q "linux-headers-$kver$qual" >&2)
 	rm -rf "$root"
 	mkdir -p "$root"
 	dpkg-deb -x "$tmp"/linux-headers-*.deb "$root"
@@ -39,7 +44,7 @@ if [ ! -f "$root/.done" ]; then
 	if [ -d "/usr/lib/$kbuild" ]; then
 		mkdir -p "$root/usr/lib"
 		ln -sfn "/usr/lib/$kbuild" "$root/usr/lib/$kbuild"
-	else	# amd64 and arm64 versions out of step: the host-arch kbuild
+	else	# no kbuild on the host, or another version: the host-arch one
 		(cd "$tmp" && apt-get download -q "$kbuild" >&2)
 		dpkg-deb -x "$tmp/${kbuild}"_*.deb "$root"
 	fi

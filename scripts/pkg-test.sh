@@ -8,6 +8,9 @@
 # /usr/lib/dkms/dkms-autopkgtest, boots each kernel under QEMU with the
 # modules DKMS installed in /lib/modules/KVER/updates/dkms and the selftests
 # of gunyah-tests, then purges and checks nothing of the packages is left.
+# The targets' headers are the private trees of scripts/fetch-headers.sh,
+# linked as /lib/modules/KVER/build for DKMS where the host has none and
+# removed at the end: no headers package or kernel image is installed.
 # Idempotent: first removes whatever an interrupted run left behind.
 #   [BUILD_DIR=dir] [KERNELS="6.1 6.12"] pkg-test.sh
 # Prints ok/FAIL/skip lines; "P F S" goes to $BUILD_DIR/pkg-test/result.
@@ -64,6 +67,11 @@ cleanup() { # what this test may leave on the machine
 		rm -rf /var/lib/dkms/gunyah
 	fi
 	rm -rf "/lib/modules/$old"
+	# what this test made for DKMS where the host had nothing (below)
+	if [ -f "$work/created" ]; then
+		while read -r p; do rm -rf "$p"; done < "$work/created"
+		rm -f "$work/created"
+	fi
 }
 
 mkdir -p "$work"
@@ -110,6 +118,22 @@ mkdir -p "$work/old-headers/include" "/lib/modules/$old"	# include/: "headers pr
 printf 'CONFIG_MODULES=y\nCONFIG_IRQ_DOMAIN=y\n' > "$work/old-headers/.config"
 printf 'all modules %%:\n\t@echo "GUNYAH-OLD-KERNEL-BUILT"; exit 1\n' > "$work/old-headers/Makefile"
 ln -sfn "$work/old-headers" "/lib/modules/$old/build"
+
+# The targets' headers where DKMS looks, /lib/modules/KVER/build: the
+# privately unpacked trees (scripts/fetch-headers.sh), never a headers
+# package (bookworm's 6.12 headers would bring their kernel image and make
+# it the host's boot kernel). What did not exist goes again in cleanup.
+for k in $kernels; do
+	kver=$(scripts/kernels.sh version "$k") || continue
+	[ -e "/lib/modules/$kver/build" ] && continue
+	if ! tree=$(scripts/fetch-headers.sh "$kver" 2> "$work/headers-$kver.log"); then
+		cat "$work/headers-$kver.log"; bad "pkg.$kver.headers"; continue
+	fi
+	[ -d "/lib/modules/$kver" ] || echo "/lib/modules/$kver" >> "$work/created"
+	mkdir -p "/lib/modules/$kver"
+	ln -s "$tree" "/lib/modules/$kver/build"
+	echo "/lib/modules/$kver/build" >> "$work/created"
+done
 
 # --- 3. install: the postinst builds for every kernel with headers ---
 if aptget install --no-install-recommends $pkgs > "$work/install.log" 2>&1; then

@@ -32,7 +32,7 @@ expect_failure() { # name, expected FAIL pattern, vmtest args...
 
 # 1. a module that WARNs on load
 cp "$top/scripts/rig-tests/rig_broken.c" "$top/scripts/rig-tests/Kbuild" "$work/"
-if make -s -C "/usr/src/linux-headers-$kver" M="$work" modules >"$work/build.log" 2>&1; then
+if make -s -C "$("$top/scripts/fetch-headers.sh" "$kver")" M="$work" modules >"$work/build.log" 2>&1; then
 	expect_failure negative_broken_module '^FAIL .* rig\.no_kernel_splat' \
 		--tests gunyah_dev --extra-module "$work/rig_broken.ko"
 else
