@@ -42,7 +42,10 @@ summary() {
 	exit
 }
 
-if scripts/deps.sh > "$build.deps.log" 2>&1; then
+# what is about to run, where its log goes and roughly how long it takes
+lane() { echo "== $(date +%H:%M:%S) $*"; }
+lane "deps: what make check needs, from Debian (log $build.deps.log; minutes on a fresh machine)"
+if scripts/deps.sh check > "$build.deps.log" 2>&1; then
 	ok "deps.installed"
 else
 	cat "$build.deps.log"
@@ -51,8 +54,10 @@ else
 fi
 mkdir -p "$build"
 mv "$build.deps.log" "$build/deps.log"
+rm -f "$build"/accel-*	# vmtest.sh probes KVM afresh once per run
 
 # selftests: built once, statically, run on every kernel
+lane "selftests: build and the kselftest layout (log $build/selftests.log; ~1 min)"
 mkdir -p "$build/selftests"
 if ksft=$(scripts/ksft-headers.sh) &&
    make -s -C selftests/gunyah KSFT_DIR="$ksft" OUTPUT="$build/selftests" \
@@ -75,6 +80,7 @@ for k in $kernels; do
 		bad "kernel target $k"
 		continue
 	fi
+	lane "kernel $k ($kver): build the modules (log $build/modules-$kver.log), boot, run every selftest (~2-3 min under TCG)"
 	if scripts/build-modules.sh "$kver" > "$build/modules-$kver.log" 2>&1; then
 		ok "build.$kver.modules_w1_clean"
 	else
@@ -89,6 +95,7 @@ done
 
 if [ -z "$tests" ] && [ -n "$kernels" ]; then
 	first=${kernels%% *}
+	lane "rig: its negative controls, the non-root and lockdown runs, the VMM (~3 min)"
 	scripts/rig-tests/run.sh "$first"
 	add_result "$build/$(scripts/kernels.sh version "$first")/rig-tests/result"
 	# The installed suite through kselftest's run_kselftest.sh, as a user
@@ -109,6 +116,7 @@ fi
 # selftests, the whole suite on gunyah_sim, and the "gunyah" hypervisor
 # driver's device-tree probing without Gunyah. ARM64=0 skips it.
 if [ "${ARM64:-1}" != 0 ] && [ -n "$arm_kernels" ]; then
+	lane "arm64: $arm_kernels under qemu-system-aarch64 (logs in $build/arm64/; ~6 min)"
 	rm -f "$build/arm64/result"
 	ARM64_KERNELS=$arm_kernels scripts/arm64-lane.sh
 	add_result "$build/arm64/result"
@@ -122,6 +130,7 @@ fi
 # kernel built from Debian's linux-source (cached outside the repo), the
 # whole suite on it, any report fails; prints the coverage summary line.
 if [ "${DEBUG_LANE:-1}" != 0 ]; then
+	lane "debug kernel: KASAN, lockdep, kmemleak, gcov (logs in $build/debug/; ~10 min to build it once, then ~7 min)"
 	scripts/debug-lane.sh
 	add_result "$build/debug/result"
 else
@@ -137,6 +146,7 @@ if [ -z "$tests" ]; then
 	for k in $kernels $arm; do
 		kvers="$kvers $(scripts/kernels.sh version "$k")"
 	done
+	lane "lint: checkpatch, sparse on every kernel, coccinelle, kernel-doc (~3 min)"
 	# shellcheck disable=SC2086 # one argument per kernel
 	scripts/lint.sh $kvers
 	add_result "$build/lint/result"
@@ -149,6 +159,7 @@ fi
 # /lib/modules/KVER/updates/dkms, then purge and nothing left. Needs root;
 # a few minutes. Not run in quick loops (TESTS set) or with PKG_TEST=0.
 if [ -z "$tests" ] && [ "${PKG_TEST:-1}" != 0 ] && [ -n "$kernels" ]; then
+	lane "packaging: .deb and .rpm, install, DKMS, boot with the installed modules, purge (logs in $build/pkg-test/; ~6 min)"
 	BUILD_DIR=$build KERNELS="$kernels" scripts/pkg-test.sh
 	add_result "$build/pkg-test/result"
 else

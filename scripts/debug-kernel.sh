@@ -80,8 +80,18 @@ done < "$frag"
 
 # bzImage for QEMU; `modules` (none are configured) writes Module.symvers,
 # which external modules built against this tree need
+# (a line a minute on the terminal: the build takes ~10 minutes)
+progress() {
+	while sleep 60; do
+		echo "debug kernel: $(grep -c '^  CC ' "$log") files compiled," \
+			"$(( $(date +%s) - start )) s" >&2
+	done
+}
+progress &
+ppid=$!
 make ARCH=x86_64 -j"${JOBS:-3}" bzImage modules >> "$log" 2>&1 ||
-	fail "kernel build failed"
+	{ kill "$ppid"; fail "kernel build failed"; }
+kill "$ppid"
 [ -f Module.symvers ] || fail "no Module.symvers"
 touch "$dir/.done"
 echo "debug kernel: $(cat include/config/kernel.release) built in $(( $(date +%s) - start )) s," \

@@ -41,12 +41,11 @@ mkdir -p "$lane"
 
 # 1. the kernel (cached: ~/.cache/gunyah-dkms/debug-kernel/<key>/)
 t=$(now)
-if tree=$(scripts/debug-kernel.sh 2> "$lane/kernel.log"); then
+if tree=$(scripts/debug-kernel.sh 2> >(tee "$lane/kernel.log" >&2)); then
 	ok build.kernel
 	kver=$(cat "$tree/include/config/kernel.release")
 else
-	cat "$lane/kernel.log"
-	bad build.kernel
+	bad "build.kernel (log: $lane/kernel.log)"
 	finish
 fi
 echo "kernel $(( $(now) - t )) s" >> "$lane/timing"
@@ -92,7 +91,7 @@ grep -a 'Freeing unused kernel' "$vm/console.log" | head -n 1 |
 	sed 's/^\[ *\([0-9.]*\)\].*/boot to userspace \1 s (guest clock)/' >> "$lane/timing"
 
 # 4. coverage of the modules
-if scripts/coverage.sh "$build/$kver/modules" "$vm/share/out/gcov" "$lane/coverage" \
+if scripts/coverage.sh "$build/$kver/modules" "$vm/share/out/gcov" "$lane/coverage" "$tree" \
 	> /dev/null 2> "$lane/coverage.log"; then
 	ok coverage.collected
 	cat "$lane/coverage/summary"

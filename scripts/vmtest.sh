@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# Boot one Debian kernel under QEMU TCG with a busybox initramfs, share the
+# Boot one Debian kernel under QEMU (KVM if it works here, else TCG) with a busybox initramfs, share the
 # build output over 9p, load the project's modules, run selftests (or the
 # demo, or a command) and judge the run from what the guest reports.
 #
@@ -174,14 +174,45 @@ else
 	qemu=(qemu-system-x86_64)
 	console_dev=ttyS0
 fi
+# The accelerator: KVM where it boots a guest, else TCG. VM_ACCEL=kvm|tcg
+# forces one. Otherwise, with a writable /dev/kvm and a guest of the
+# host's own architecture, the first boot is a probe: a kernel that does
+# not reach userspace under KVM within VM_KVM_PROBE (20 s) - nested or
+# paravirtual hosts have a /dev/kvm on which guests never start - means
+# TCG. The verdict is kept in BUILD_DIR/accel-ARCH for later runs (make
+# check starts afresh).
+accel_cache=${BUILD_DIR:-$top/build}/accel-$arch
+accel=${VM_ACCEL:-}
+if [ -z "$accel" ]; then
+	if [ -f "$accel_cache" ]; then
+		accel=$(cat "$accel_cache")
+	elif [ -w /dev/kvm ] && { [ "$arch/$(uname -m)" = x86_64/x86_64 ] ||
+				    [ "$arch/$(uname -m)" = arm64/aarch64 ]; }; then
+		accel=probe
+	else
+		accel=tcg
+	fi
+fi
+accel_args() {
+	case "$1" in
+	tcg) echo "-accel tcg" ;;
+	*) echo "-accel kvm -cpu host" ;;	# kvm, probe
+	esac
+}
 # A boot that never reaches userspace (init's first line) within
 # VM_BOOT_TIMEOUT is stopped and booted once more: TCG has been seen to
 # stall a Debian kernel in early boot, before any module of ours exists.
 # So is one whose kernel died before userspace (TCG has been seen to take
 # an int3 oops in Debian 6.12's early boot, in sched_clock_cpu). A run
 # that reached userspace is never retried.
-boot() {
-	timeout "${VM_TIMEOUT:-900}" "${qemu[@]}" -accel tcg -m "${VM_MEM:-1024}" \
+boot() { # [userspace deadline in s]
+	local limit=${1:-${VM_BOOT_TIMEOUT:-300}} cpu=()
+	echo "vmtest $kver: booting ($accel; console $console)"
+	# shellcheck disable=SC2207 # words: "-accel kvm -cpu host"
+	cpu=($(accel_args "$accel"))
+	[ "$accel" = tcg ] || [ "$arch" != arm64 ] ||
+		qemu=("${qemu[@]/max,pauth-impdef=on/host}")	# TCG-only property
+	timeout "${VM_TIMEOUT:-900}" "${qemu[@]}" "${cpu[@]}" -m "${VM_MEM:-1024}" \
 		-smp "${VM_SMP:-2}" -nographic -no-reboot \
 		-kernel "$image" -initrd "$vm/initramfs.cpio.gz" \
 		-append "console=$console_dev panic=-1 loglevel=7 hung_task_timeout_secs=30 $append ${VM_APPEND:-}" \
@@ -190,7 +221,7 @@ boot() {
 	local pid=$! waited=0
 	while kill -0 "$pid" 2>/dev/null; do
 		grep -aq 'GUNYAH_VMTEST: userspace' "$console" && break
-		if [ "$waited" -ge "${VM_BOOT_TIMEOUT:-300}" ]; then
+		if [ "$waited" -ge "$limit" ]; then
 			kill "$pid"
 			wait "$pid"
 			return 125
@@ -203,8 +234,23 @@ boot() {
 	grep -aq 'GUNYAH_VMTEST: userspace' "$console" || return 126
 	return $rc
 }
-boot
-qrc=$?
+if [ "$accel" = probe ]; then
+	boot "${VM_KVM_PROBE:-20}"
+	qrc=$?
+	if [ "$qrc" = 125 ] || [ "$qrc" = 126 ]; then
+		mv "$console" "$vm/console-kvm-probe.log"
+		echo "vmtest $kver: KVM did not bring the guest to userspace in ${VM_KVM_PROBE:-20} s ($vm/console-kvm-probe.log): TCG from now on"
+		accel=tcg
+	else
+		accel=kvm
+	fi
+	mkdir -p "$(dirname "$accel_cache")"
+	echo "$accel" > "$accel_cache"
+	[ "$accel" = kvm ] || { boot; qrc=$?; }
+else
+	boot
+	qrc=$?
+fi
 if [ "$qrc" = 125 ] || [ "$qrc" = 126 ]; then
 	if [ "$qrc" = 125 ]; then
 		mv "$console" "$vm/console-stalled.log"
