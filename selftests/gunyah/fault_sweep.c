@@ -47,7 +47,6 @@
  */
 #define SLAB_BOUND_KB	192
 
-
 static int long_mode;
 static int total_scenarios, total_failed;
 static long total_fired;

@@ -67,6 +67,12 @@ static inline bool gh_on_simulator(void)
 #define GH_REQ_DEBUGFS	0x2	/* writes the driver's or the simulator's debugfs knobs */
 
 #define GH_DEBUGFS_KNOB "/sys/kernel/debug/gunyah/guest_mem"
+#define GH_NO_DEV "no /dev/gunyah: load gunyah_rsc_mgr (and gunyah_sim without Gunyah)\n"
+#define GH_NO_ACCESS "cannot open /dev/gunyah: %s (run as root or in its group)\n"
+#define GH_NO_ROOT "needs root: loads modules, sets module parameters or cgroups\n"
+#define GH_NO_DEBUGFS "cannot reach /sys/kernel/debug/gunyah: %s (root's debugfs)\n"
+#define GH_LOCKED_DOWN \
+	"the kernel is locked down (Secure Boot?) and refuses the debugfs knobs the tests write\n"
 
 static inline void gh_require(int needs)
 {
@@ -74,40 +80,43 @@ static inline void gh_require(int needs)
 	int fd;
 
 	if (stat("/dev/gunyah", &st))
-		ksft_exit_skip("no /dev/gunyah: load gunyah_rsc_mgr (and gunyah_sim where no Gunyah hypervisor runs)\n");
+		ksft_exit_skip(GH_NO_DEV);
 	fd = open("/dev/gunyah", O_RDWR | O_CLOEXEC);
 	if (fd < 0 && (errno == EACCES || errno == EPERM))
-		ksft_exit_skip("cannot open /dev/gunyah: %s (run as root, or as a member of its group)\n",
-			       strerror(errno));
+		ksft_exit_skip(GH_NO_ACCESS, strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	if ((needs & GH_REQ_ROOT) && geteuid() != 0)
-		ksft_exit_skip("needs root: loads modules, sets module parameters or cgroups\n");
+		ksft_exit_skip(GH_NO_ROOT);
 	if (!(needs & GH_REQ_DEBUGFS))
 		return;
 	if (stat("/sys/kernel/debug/gunyah", &st))
-		ksft_exit_skip("cannot reach /sys/kernel/debug/gunyah: %s (debugfs is root's; mount -t debugfs none /sys/kernel/debug)\n",
-			       strerror(errno));
+		ksft_exit_skip(GH_NO_DEBUGFS, strerror(errno));
 	fd = open(GH_DEBUGFS_KNOB, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 && errno == EPERM)
-		ksft_exit_skip("debugfs refuses writes: the kernel is locked down (see /sys/kernel/security/lockdown; Secure Boot locks it down), and the tests drive the driver through debugfs knobs\n");
+		ksft_exit_skip(GH_LOCKED_DOWN);
 	if (fd < 0 && errno == EACCES)
-		ksft_exit_skip("cannot write %s: %s (run as root)\n", GH_DEBUGFS_KNOB,
-			       strerror(errno));
+		ksft_exit_skip("cannot write %s: %s\n", GH_DEBUGFS_KNOB, strerror(errno));
 	if (fd >= 0)
 		close(fd);
+}
+
+/* Listing the cases (-l, -h) needs nothing */
+static inline void gh_require_unless_listing(int argc, char **argv, int needs)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-l") || !strcmp(argv[i], "-h"))
+			return;
+	gh_require(needs);
 }
 
 /* glibc passes argc/argv to constructors; main is the harness's own */
 #define GH_REQUIRES(needs)							\
 static void __attribute__((constructor)) gh_requires(int argc, char **argv)	\
 {										\
-	int i;									\
-										\
-	for (i = 1; i < argc; i++)	/* listing the cases needs nothing */	\
-		if (!strcmp(argv[i], "-l") || !strcmp(argv[i], "-h"))		\
-			return;							\
-	gh_require(needs);							\
+	gh_require_unless_listing(argc, argv, needs);				\
 }
 
 /* open(@path, @flags, @mode), one write(2) of the formatted string; 0 or -errno */
