@@ -10,6 +10,10 @@
 #   make check    install deps, build for every kernel target, boot each
 #                 under QEMU, run every test
 #   make sweep    the long fault-injection sweep on every kernel target
+#   make distro-check  the .debs installed by autopkgtest into a booted
+#                 Debian 12 system: DKMS builds there, debian/tests runs
+#                 the installed selftests (~15 min; also DISTRO_TEST=1
+#                 make check)
 #   make modules  build for one kernel (what DKMS runs):
 #                 make modules KVER=<ver> [KDIR=<headers>]
 #   make deb      Debian packages (gunyah-dkms, gunyah-tests, gunyah-dev)
@@ -67,6 +71,12 @@ bench:
 .PHONY: sweep
 sweep:
 	@scripts/sweep.sh
+
+.PHONY: distro-check
+distro-check:
+	@scripts/deps.sh check
+	@scripts/distro-test.sh; r=$$(cat $(or $(BUILD_DIR),build)/distro-test/result); \
+		set -- $$r; [ "$$2" = 0 ]
 
 # Static analysis; sparse against every kernel target
 .PHONY: lint

@@ -9,6 +9,7 @@
 #   DEBUG_LANE=0        skip the debug-kernel lane
 #   ARM64=0             skip the arm64 lane (its targets: the arm64-* ones
 #                       of KERNELS, or ARM64_KERNELS)
+#   DISTRO_TEST=1       also the packages in a booted Debian 12 system
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -166,5 +167,15 @@ else
 	echo "skip packaging install test (TESTS set or PKG_TEST=0)"
 fi
 # ---- end of the packaging install test -------------------------------------
+
+# ---- a booted Debian system (scripts/distro-test.sh) -------------------------
+# autopkgtest installs the .debs into Debian 12 under QEMU, DKMS builds for
+# its stock kernel, debian/tests runs the installed selftests through
+# run_kselftest.sh. ~15 min under TCG: only with DISTRO_TEST=1 for now.
+if [ -z "$tests" ] && [ "${DISTRO_TEST:-0}" = 1 ]; then
+	lane "Debian system: autopkgtest of the .debs in a booted Debian 12 (logs in $build/distro-test/; ~15 min)"
+	BUILD_DIR=$build scripts/distro-test.sh
+	add_result "$build/distro-test/result"
+fi
 
 summary

@@ -27,6 +27,8 @@ check=(
 	flex bison libelf-dev lcov			# the debug kernel, its coverage report
 	qemu-system-arm libc6-dev-arm64-cross		# the arm64 lane (arm64-lane.sh)
 	device-tree-compiler
+	autopkgtest autodep8 mmdebstrap qemu-utils	# the Debian system (distro-test.sh)
+	openssh-client e2fsprogs
 )
 case "$profile" in
 demo) pkgs=("${demo[@]}") ;;

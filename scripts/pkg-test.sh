@@ -126,7 +126,8 @@ ln -sfn "$work/old-headers" "/lib/modules/$old/build"
 for k in $kernels; do
 	kver=$(scripts/kernels.sh version "$k") || continue
 	[ -e "/lib/modules/$kver/build" ] && continue
-	if ! tree=$(scripts/fetch-headers.sh "$kver" 2> "$work/headers-$kver.log"); then
+	# (from the machine's own apt sources, not the private ones above)
+	if ! tree=$(APT_CONFIG= scripts/fetch-headers.sh "$kver" 2> "$work/headers-$kver.log"); then
 		cat "$work/headers-$kver.log"; bad "pkg.$kver.headers"; continue
 	fi
 	[ -d "/lib/modules/$kver" ] || echo "/lib/modules/$kver" >> "$work/created"
