@@ -7,13 +7,14 @@
 # booted by scripts/debian-testbed.sh with its own kernel and initrd.
 # It holds systemd, an ssh server (the autopkgtest testbed's way in), the
 # stock linux-image-amd64 with its headers, and dkms with its compiler,
-# so that a test run only adds the packages under test.
+# so that a test run only adds the packages under test; apt-utils and
+# the package lists, which autopkgtest uses to install them.
 # Prints the folder: rootfs.ext4, vmlinuz, initrd.img, id_ed25519.
 set -euo pipefail
 
 cache=${GUNYAH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gunyah-dkms}
 arch=$(dpkg --print-architecture)
-pkgs=systemd-sysv,udev,openssh-server,linux-image-$arch,linux-headers-$arch,dkms,kmod,perl,ifupdown,isc-dhcp-client,ca-certificates
+pkgs=systemd-sysv,udev,openssh-server,apt-utils,linux-image-$arch,linux-headers-$arch,dkms,kmod,perl,ifupdown,isc-dhcp-client,ca-certificates
 # the image follows the archive: a new kernel or package set, a new image
 key=$(printf '%s\n' "$pkgs" "$(apt-cache show --no-all-versions "linux-image-$arch" |
 	sed -n 's/^Version: //p')" "$(sha256sum < "$0")" | sha256sum | cut -c1-12)
@@ -34,7 +35,7 @@ echo "debian image: mmdebstrap bookworm ($pkgs), log $dir/build.log" >&2
 ssh-keygen -q -t ed25519 -N '' -C gunyah-testbed -f "$dir/id_ed25519"
 root=$dir/root
 {
-	mmdebstrap --variant=apt --include="$pkgs" \
+	mmdebstrap --variant=apt --include="$pkgs" --skip=cleanup/apt/lists \
 		--customize-hook='echo gunyah-testbed > "$1/etc/hostname"' \
 		--customize-hook='printf "/dev/vda / ext4 errors=remount-ro 0 1\n" > "$1/etc/fstab"' \
 		--customize-hook='printf "auto lo\niface lo inet loopback\nallow-hotplug eth0\niface eth0 inet dhcp\n" > "$1/etc/network/interfaces"' \
