@@ -34,6 +34,8 @@ static int module_path(const char *name, char *path, size_t len)
 	return 0;
 }
 
+static int loaded(const char *name);
+
 /* finit_module(2) of that one file: unlike modprobe, no dependency first */
 static int load(const char *name)
 {
@@ -52,6 +54,13 @@ static int load(const char *name)
 		return -errno;
 	ret = syscall(SYS_finit_module, fd, "", flags) ? -errno : 0;
 	close(fd);
+	/*
+	 * On a system with udev (not the rig's busybox), gunyah_sim's platform
+	 * device makes udev modprobe gunyah_rsc_mgr by its modalias: it may be
+	 * in before us. The kernel answers EEXIST only once that load is done.
+	 */
+	if (ret == -EEXIST && loaded(name))
+		return 0;
 	return ret;
 }
 
