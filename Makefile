@@ -120,14 +120,14 @@ deb:
 rpm:
 	rm -rf $(PKG_DIR)/rpm && mkdir -p $(PKG_DIR)/rpm/SOURCES $(PKG_DIR)/rpm/SPECS \
 		$(PKG_DIR)/rpm/src/gunyah-$(GUNYAH_VERSION)
-	sed -e 's/@VERSION@/$(GUNYAH_VERSION)/g' rpm/gunyah-dkms.spec \
-		> $(PKG_DIR)/rpm/SPECS/gunyah-dkms.spec
+	sed -e 's/@VERSION@/$(GUNYAH_VERSION)/g' rpm/gunyah.spec \
+		> $(PKG_DIR)/rpm/SPECS/gunyah.spec
 	tar -cf - $(PKG_EXCLUDES) . | tar -xf - -C $(PKG_DIR)/rpm/src/gunyah-$(GUNYAH_VERSION)
 	tar -czf $(PKG_DIR)/rpm/SOURCES/gunyah-$(GUNYAH_VERSION).tar.gz -C $(PKG_DIR)/rpm/src gunyah-$(GUNYAH_VERSION)
 	@# --nodeps where rpm's own database is empty (Debian): BuildRequires
 	@# are Debian packages there, not rpms.
 	rpmbuild --define '_topdir $(PKG_DIR)/rpm' \
-		$$(rpm -q rpm >/dev/null 2>&1 || echo --nodeps) -ba $(PKG_DIR)/rpm/SPECS/gunyah-dkms.spec
+		$$(rpm -q rpm >/dev/null 2>&1 || echo --nodeps) -ba $(PKG_DIR)/rpm/SPECS/gunyah.spec
 	@ls $(PKG_DIR)/rpm/RPMS/*/*.rpm
-	rpmlint -r rpm/gunyah-dkms.rpmlintrc $(PKG_DIR)/rpm/SPECS/gunyah-dkms.spec \
+	rpmlint -r rpm/gunyah.rpmlintrc $(PKG_DIR)/rpm/SPECS/gunyah.spec \
 		$(PKG_DIR)/rpm/SRPMS/*.rpm $(PKG_DIR)/rpm/RPMS/*/*.rpm

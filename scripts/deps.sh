@@ -23,7 +23,7 @@ check=(
 	linux-source					# kselftest harness and runner, checkpatch
 	coccinelle ocaml-nox sparse			# make lint
 	dkms debhelper dh-dkms dpkg-dev fakeroot	# make deb, the install test
-	lintian rpm rpmlint openssl pkg-config		# lint, make rpm, module signing
+	lintian rpm rpmlint bzip2 openssl pkg-config	# lint, make rpm, module signing
 	flex bison libelf-dev lcov			# the debug kernel, its coverage report
 	qemu-system-arm libc6-dev-arm64-cross		# the arm64 lane (arm64-lane.sh)
 	device-tree-compiler

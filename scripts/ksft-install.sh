@@ -6,13 +6,15 @@
 #   DEST/kselftest-list.txt                  "gunyah:<program>" per line
 #   DEST/gunyah/<programs> settings config   the programs and their needs
 # then `DEST/run_kselftest.sh` (or -c gunyah, -t gunyah:vcpu_exits).
-#   [BUILD_DIR=dir] [CC=cc] ksft-install.sh DEST
+#   [BUILD_DIR=dir] [CC=cc] [KSFT_DIR=dir] ksft-install.sh DEST
+# KSFT_DIR: a kernel's tools/testing/selftests to take the harness and the
+# runner from (default: Debian's linux-source, scripts/ksft-headers.sh)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 dest=${1:?usage: ksft-install.sh DEST}
 build=${BUILD_DIR:-$top/build}
-ksft=$("$top/scripts/ksft-headers.sh")
+ksft=${KSFT_DIR:-$("$top/scripts/ksft-headers.sh")}
 out=$build/selftests
 st=(-s --no-print-directory -C "$top/selftests/gunyah" KSFT_DIR="$ksft" OUTPUT="$out")
 

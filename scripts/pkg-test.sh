@@ -95,6 +95,16 @@ else
 fi
 if make -s rpm BUILD_DIR="$build" > "$work/rpm.log" 2>&1; then
 	ok "pkg.build_rpm_rpmlint (rpmlint: $(tail -n 1 "$work/rpm.log" | grep -o '[0-9]* errors, [0-9]* warnings'))"
+	# the tests rpm ships what the tests .deb ships, in the same layout
+	rpmdir=$build/pkg/rpm/RPMS
+	if diff <(dpkg-deb -c "$debdir/gunyah-tests_${ver}_"*.deb |
+			awk '{print substr($NF, 2)}' | sed 's|/$||' | grep '^/usr/libexec/' | sort) \
+		<(rpm -qpl "$rpmdir"/*/gunyah-tests-"$ver"-*.rpm | grep '^/usr/libexec/' | sort) \
+		> "$work/rpm-tests-layout.diff"; then
+		ok "pkg.rpm_tests_layout ($(grep -c . < <(rpm -qpl "$rpmdir"/*/gunyah-tests-"$ver"-*.rpm)) files, as in gunyah-tests.deb)"
+	else
+		cat "$work/rpm-tests-layout.diff"; bad pkg.rpm_tests_layout
+	fi
 else
 	tail -n 30 "$work/rpm.log"; bad pkg.build_rpm_rpmlint
 fi
