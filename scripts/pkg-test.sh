@@ -137,7 +137,7 @@ for k in $kernels; do
 	kver=$(scripts/kernels.sh version "$k") || continue
 	[ -e "/lib/modules/$kver/build" ] && continue
 	# (from the machine's own apt sources, not the private ones above)
-	if ! tree=$(APT_CONFIG= scripts/fetch-headers.sh "$kver" 2> "$work/headers-$kver.log"); then
+	if ! tree=$(APT_CONFIG='' scripts/fetch-headers.sh "$kver" 2> "$work/headers-$kver.log"); then
 		cat "$work/headers-$kver.log"; bad "pkg.$kver.headers"; continue
 	fi
 	[ -d "/lib/modules/$kver" ] || echo "/lib/modules/$kver" >> "$work/created"
