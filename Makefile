@@ -12,12 +12,12 @@
 #   make sweep    the long fault-injection sweep on every kernel target
 #   make distro-check  the .debs installed by autopkgtest into a booted
 #                 Debian 12 system: DKMS builds there, debian/tests runs
-#                 the installed selftests (~15 min; also DISTRO_TEST=1
-#                 make check)
+#                 the installed selftests (~15 min; make check runs it
+#                 beside its other lanes)
 #   make modules  build for one kernel (what DKMS runs):
 #                 make modules KVER=<ver> [KDIR=<headers>]
 #   make deb      Debian packages (gunyah-dkms, gunyah-tests, gunyah-dev)
-#   make rpm      gunyah-dkms noarch rpm        both into $(PKG_DIR)
+#   make rpm      gunyah-dkms (noarch) and gunyah-tests rpms; both into $(PKG_DIR)
 #   make dkms-src DESTDIR=/  the DKMS source tree, /usr/src/gunyah-<ver>/
 #   make install [INSTALL_PATH=dir]  the selftests laid out as kselftest's
 #                 install does (run_kselftest.sh, kselftest-list.txt,

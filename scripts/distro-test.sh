@@ -7,7 +7,8 @@
 # and debian/tests/selftests loads the modules with modprobe and runs the
 # installed selftests with kselftest's run_kselftest.sh. Each program's
 # verdict is one line here; the whole suite runs under TCG in a full
-# system, so this takes ~15 minutes.
+# system, so this takes ~15 minutes (make check runs it beside its other
+# lanes, at a lower priority: most of them keep one of two CPUs busy).
 #   [BUILD_DIR=dir] distro-test.sh   (root: it builds the image)
 # Prints ok/FAIL/skip lines; "P F S" goes to $BUILD_DIR/distro-test/result.
 set -uo pipefail
@@ -31,7 +32,8 @@ mkdir -p "$work"
 cd "$top" || exit 1
 unset MAKEFLAGS MAKELEVEL MFLAGS
 
-if make -s deb BUILD_DIR="$build" > "$work/deb.log" 2>&1; then
+# its own package folder: make check runs this beside pkg-test.sh
+if make -s deb PKG_DIR="$work/pkg" > "$work/deb.log" 2>&1; then
 	ok distro.build_deb
 else
 	tail -n 30 "$work/deb.log"; bad distro.build_deb; finish
@@ -43,9 +45,12 @@ else
 fi
 
 # -B: the .changes brings the binaries; nothing is rebuilt in the testbed
-changes=$(ls "$build/pkg/deb/"gunyah-dkms_*_*.changes | head -n1)
+changes=$(ls "$work/pkg/deb/"gunyah-dkms_*_*.changes | head -n1)
 rc=0
-autopkgtest -B --test-name=selftests --output-dir "$work/out" "$changes" \
+# bounds well above a run on a loaded two-CPU machine (install with DKMS's
+# build 18 min, the tests 4 min), well below autopkgtest's defaults
+autopkgtest -B --test-name=selftests --output-dir "$work/out" \
+	--timeout-install=2700 --timeout-test=1800 "$changes" \
 	-- ssh -s "$top/scripts/debian-testbed.sh" -- "$work/testbed" \
 	> "$work/autopkgtest.log" 2>&1 || rc=$?
 # autopkgtest: 0 all passed, 2 some skipped, 4 some failed, other: trouble
