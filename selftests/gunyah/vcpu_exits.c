@@ -377,6 +377,43 @@ TEST_F(vcpu, ready_is_a_preemption_point)
 	GH_EXPECT_LOG(self->vmid, 0, "load 3\nresume yield\nresume yield\n");
 }
 
+/*
+ * make bench's mode (vmN/bench_exit): every run returns the same MMIO read
+ * exit without stepping the guest's program, and bench_backend times the
+ * simulator's vcpu_run alone; off again, the program goes on where it was.
+ */
+TEST_F(vcpu, bench_mode_is_a_fixed_exit)
+{
+	char path[128], knob[128], buf[64];
+	unsigned long long calls = 0, ns = 0;
+	int i;
+
+	if (self->gv.skip)
+		return;	/* setup skipped */
+	LOAD("mmio_write 0x20 4 5\n");
+	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d/bench_backend", self->vmid);
+	snprintf(knob, sizeof(knob), SIM_DEBUGFS "/vm%d/bench_exit", self->vmid);
+	/* not in bench mode: nothing to time */
+	EXPECT_EQ(-EINVAL, gh_write_file(path, "10"));
+
+	ASSERT_EQ(0, gh_write_file(knob, "0x9000"));
+	for (i = 0; i < 3; i++)
+		RUN_MMIO(0x9000, 4, 0);
+	/* the simulator counted and logged nothing: no program step */
+	EXPECT_EQ(0, gh_sim_runs(self->vmid, 0));
+	ASSERT_EQ(0, gh_write_file(path, "1000"));
+	ASSERT_EQ(2, sscanf(gh_read_file(path, buf, sizeof(buf)),
+			    "calls %llu ns %llu", &calls, &ns));
+	EXPECT_EQ(1000, calls);
+	EXPECT_LT(0, ns);
+	EXPECT_EQ(-EINVAL, gh_write_file(path, "0"));
+
+	ASSERT_EQ(0, gh_write_file(knob, "0"));
+	RUN_MMIO(0x20, 4, 1);
+	EXPECT_EQ(1, gh_sim_runs(self->vmid, 0));
+	GH_EXPECT_LOG(self->vmid, 0, "load 1\n");
+}
+
 TEST_F(vcpu, blocked_is_retried)
 {
 	if (self->gv.skip)

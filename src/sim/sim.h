@@ -18,6 +18,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
+#include <linux/xarray.h>
 
 #include "gunyah.h"
 #include "rm_proto.h"
@@ -57,6 +58,7 @@ struct seq_file;
 #define SIM_MAX_PROGRAM_SIZE	4096
 #define SIM_MAX_REASON_WORDS	64
 #define SIM_MAX_DELAY_MS	1000
+#define SIM_BENCH_MAX_CALLS	10000000
 
 #define SIM_LOG_LINES		256
 #define SIM_LOG_LINE_LEN	64
@@ -199,6 +201,7 @@ struct sim_vcpu {
  */
 struct sim_vm {
 	struct kref ref;
+	struct rcu_head rcu;	/* freed after readers of gsim.vcpus */
 	struct list_head list;
 	u16 vmid;
 	u8 status;		/* enum gunyah_rm_vm_status */
@@ -221,6 +224,10 @@ struct sim_vm {
 	bool ignore_force_stop;	/* ... and a forced one */
 	u16 exit_type;
 	u32 exit_reason_size;
+	/* make bench: vcpu_run's fixed MMIO read address (0: off), read locklessly */
+	u64 bench_exit;
+	u64 bench_calls;	/* bench_backend: calls timed ... */
+	u64 bench_ns;		/* ... and their time */
 	struct dentry *dir;
 	unsigned int nr_vcpus;
 	struct sim_vcpu vcpus[];
@@ -269,6 +276,7 @@ struct sim_fake_reply {
 struct gunyah_sim {
 	struct mutex lock;		/* VMs, vCPUs and RM state */
 	struct list_head vms;
+	struct xarray vcpus;		/* capid - SIM_CAPID_VCPU -> live vCPU */
 	struct ida vmid_ida;
 	struct ida hwirq_ida;
 	u64 next_capid;
@@ -364,6 +372,7 @@ enum gunyah_error sim_vcpu_run(u64 capid, unsigned long *resume_data,
 int sim_vcpu_init(struct sim_vcpu *vcpu);
 void sim_vcpu_free(struct sim_vcpu *vcpu);
 int sim_vcpu_load(struct sim_vcpu *vcpu, struct sim_program *prog);
+int sim_vcpu_bench_backend(struct sim_vm *vm, u64 calls);
 __printf(2, 3) void sim_log(struct sim_vcpu *vcpu, const char *fmt, ...);
 void sim_log_show(struct sim_vcpu *vcpu, struct seq_file *s);
 void sim_log_clear(struct sim_vcpu *vcpu);

@@ -279,6 +279,53 @@ static const struct file_operations sim_wakeup_fops = {
 	.llseek		= noop_llseek,
 };
 
+/* make bench: "N" times N calls of the backend's vcpu_run on vCPU 0 */
+static int sim_bench_backend_show(struct seq_file *s, void *unused)
+{
+	struct sim_vm *vm = s->private;
+
+	seq_printf(s, "calls %llu ns %llu\n", READ_ONCE(vm->bench_calls),
+		   READ_ONCE(vm->bench_ns));
+	return 0;
+}
+
+static int sim_bench_backend_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, sim_bench_backend_show, inode->i_private);
+}
+
+static ssize_t sim_bench_backend_write(struct file *file,
+				       const char __user *ubuf, size_t count,
+				       loff_t *ppos)
+{
+	struct sim_vm *vm = ((struct seq_file *)file->private_data)->private;
+	u64 calls;
+	int ret;
+
+	ret = kstrtou64_from_user(ubuf, count, 0, &calls);
+	if (ret || !calls || calls > SIM_BENCH_MAX_CALLS) {
+		pr_warn("gunyah_sim: vm%u bench_backend: expected 1..%u calls\n",
+			vm->vmid, SIM_BENCH_MAX_CALLS);
+		return -EINVAL;
+	}
+	ret = sim_vcpu_bench_backend(vm, calls);
+	if (ret) {
+		pr_warn("gunyah_sim: vm%u bench_backend: bench_exit is not set\n",
+			vm->vmid);
+		return ret;
+	}
+	return count;
+}
+
+static const struct file_operations sim_bench_backend_fops = {
+	.owner		= THIS_MODULE,
+	.open		= sim_bench_backend_open,
+	.read		= seq_read,
+	.write		= sim_bench_backend_write,
+	.llseek		= seq_lseek,
+	.release	= single_release,
+};
+
 static ssize_t sim_reap_vm_write(struct file *file, const char __user *ubuf,
 				 size_t count, loff_t *ppos)
 {
@@ -538,6 +585,9 @@ void sim_debugfs_add_vm(struct sim_vm *vm)
 	debugfs_create_u32("blocked_runs", 0600, vm->dir, &vm->blocked_runs);
 	debugfs_create_bool("ignore_force_stop", 0600, vm->dir,
 			    &vm->ignore_force_stop);
+	debugfs_create_x64("bench_exit", 0600, vm->dir, &vm->bench_exit);
+	debugfs_create_file("bench_backend", 0600, vm->dir, vm,
+			    &sim_bench_backend_fops);
 
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct sim_vcpu *vcpu = &vm->vcpus[i];

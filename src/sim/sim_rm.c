@@ -236,7 +236,8 @@ static void sim_vm_release(struct kref *ref)
 		sim_vcpu_free(&vm->vcpus[i]);
 		ida_free(&gsim.hwirq_ida, vm->vcpus[i].hwirq);
 	}
-	kfree(vm);
+	/* sim_vcpu_run()'s lockless lookup may still be reading it */
+	kfree_rcu(vm, rcu);
 }
 
 void sim_vm_put(struct sim_vm *vm)
@@ -261,6 +262,36 @@ static void sim_vm_reset_done(struct work_struct *work)
 	sim_batch_flush(&notes);
 	mutex_unlock(&gsim.lock);
 	sim_vm_put(vm);
+}
+
+/*
+ * Index the vCPUs by capid for sim_vcpu_run(), or take them out of the
+ * index (a dead VM's caps are gone). Both under gsim.lock.
+ */
+static int sim_vm_index(struct sim_vm *vm)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		ret = xa_insert(&gsim.vcpus, vm->vcpus[i].capid - SIM_CAPID_VCPU,
+				&vm->vcpus[i], GFP_KERNEL);
+		if (ret) {
+			while (i--)
+				xa_erase(&gsim.vcpus,
+					 vm->vcpus[i].capid - SIM_CAPID_VCPU);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void sim_vm_unindex(struct sim_vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		xa_erase(&gsim.vcpus, vm->vcpus[i].capid - SIM_CAPID_VCPU);
 }
 
 static struct sim_vm *sim_vm_create(u16 vmid, unsigned int nr)
@@ -301,6 +332,9 @@ static struct sim_vm *sim_vm_create(u16 vmid, unsigned int nr)
 		vm->vcpus[i].capid = gsim.next_capid;
 		WRITE_ONCE(gsim.next_capid, gsim.next_capid + 1);
 	}
+	ret = sim_vm_index(vm);
+	if (ret)
+		goto err;
 	list_add_tail(&vm->list, &gsim.vms);
 	sim_debugfs_add_vm(vm);
 	return vm;
@@ -447,6 +481,7 @@ static u32 sim_rm_dealloc_vmid(struct sim_rm_req *req)
 		return sim_rm_bad_state(req, "VM is neither LOAD nor RESET");
 	sim_mem_release_vm(vm);
 	list_del(&vm->list);
+	sim_vm_unindex(vm);
 	vm->dead = true;
 	req->destroy = vm;
 	return GUNYAH_RM_ERROR_OK;
@@ -481,6 +516,7 @@ int sim_rm_reap_vm(u16 vmid)
 			    1, &notes);
 	sim_mem_release_vm(vm);
 	list_del(&vm->list);
+	sim_vm_unindex(vm);
 	vm->dead = true;
 	/* A reset in progress ends here: its work holds a reference */
 	if (cancel_delayed_work(&vm->reset_work))
@@ -1029,6 +1065,7 @@ int sim_rm_init(void)
 {
 	mutex_init(&gsim.lock);
 	INIT_LIST_HEAD(&gsim.vms);
+	xa_init(&gsim.vcpus);
 	ida_init(&gsim.vmid_ida);
 	ida_init(&gsim.hwirq_ida);
 	gsim.next_capid = SIM_CAPID_VCPU;
@@ -1064,6 +1101,7 @@ void sim_rm_exit(void)
 	mutex_lock(&gsim.lock);
 	list_for_each_entry_safe(vm, tmp, &gsim.vms, list) {
 		vm->dead = true;
+		sim_vm_unindex(vm);
 		list_move_tail(&vm->list, &doomed);
 	}
 	mutex_unlock(&gsim.lock);
@@ -1075,6 +1113,7 @@ void sim_rm_exit(void)
 		sim_vm_destroy(vm);
 	}
 	sim_mem_exit();
+	xa_destroy(&gsim.vcpus);
 	ida_destroy(&gsim.vmid_ida);
 	ida_destroy(&gsim.hwirq_ida);
 	kfree(gsim.partial.buf);
