@@ -6,7 +6,9 @@
 # it (<kver>.txt). The host's load average goes into the JSON; figures
 # taken on a busy host (1-min load above the CPU count) are flagged, and
 # BENCH_RETRIES=N (default 0) boots again while the load stays high.
-# Nothing here passes or fails on a figure.
+# Nothing here passes or fails on a figure. BASELINE=old.json (or a folder
+# of <kver>.json from an earlier run) prints each figure next to its old
+# value (scripts/bench-compare.sh).
 #   KERNELS="6.1 6.12" (default: all targets)   BENCH_REPS=7
 set -euo pipefail
 
@@ -43,6 +45,12 @@ for target in ${KERNELS:-$(scripts/kernels.sh list)}; do
 		busy && echo "bench $kver: WARNING: host busy, figures are noisy"
 		tail -n 1 "$build/bench/$kver.vmtest.log"	# the rig's own checks
 		echo "bench $kver: $build/bench/$kver.json"
+		base=${BASELINE:-}
+		[ ! -d "$base" ] || base=$base/$kver.json
+		if [ -n "$base" ]; then
+			scripts/bench-compare.sh "$base" "$build/bench/$kver.json" ||
+				echo "bench $kver: cannot compare with $base" >&2
+		fi
 	else
 		echo "bench $kver: no result; see $build/bench/$kver.vmtest.log" >&2
 		rc=1

@@ -18,8 +18,18 @@
  *                    wakeup file once the runner sleeps; latency = the
  *                    write's start to the run ioctl's return, next to a
  *                    pipe write to a sleeping reader's return
+ *   split            the simulator's bench mode (vmN/bench_exit: vcpu_run
+ *                    is a fixed MMIO read exit, no lock, log or program
+ *                    step): the exit round trip, the backend's vcpu_run
+ *                    timed alone in the kernel (vmN/bench_backend), and
+ *                    the driver's share = round trip - null ioctl - backend
  *   scaling          1, 2, 4, 8 vCPUs each looping on mmio_read in its own
- *                    thread: aggregate exits/s and the ratio to 1 vCPU
+ *                    thread: aggregate exits/s and the ratio to 1 vCPU; in
+ *                    bench mode 1..16 vCPUs, alone and beside 64 idle
+ *                    started VMs of 8 vCPUs
+ *   lifecycle        create, add N vCPUs, start, tear down (until the RM
+ *                    has freed the VM) for N = 1, 8, 64, with the RM
+ *                    round trips it took
  *   memory           /proc/meminfo and /proc/slabinfo around adding 64 vCPUs
  *                    (and around starting that VM), per vCPU
  * Each figure is the median of REPS repetitions with min, max and IQR.
@@ -50,13 +60,17 @@
 #define MEM_VCPUS	64
 #define MEM_TOTAL	(MEM_VMS * MEM_VCPUS)
 #define READY_YIELDS	32
-#define MAX_ROWS	48
+#define MAX_ROWS	96
 #define MAX_SLABS	64
 
 #define PROG_MMIO_READ	"mmio_read 0x09001000 4\nloop\n"
 #define PROG_MMIO_WRITE	"mmio_write 0x09000000 4 0x1\nloop\n"
 #define PROG_PF		"page_fault 0x80000000 r\nloop\n"
 #define PROG_WAKE	"wfi\nmmio_write 0x09000000 4 0x1\nloop\n"
+#define BENCH_EXIT	"0x09001000"	/* bench mode's fixed MMIO read */
+#define MAX_SCALE	16	/* vCPUs in the largest scaling row */
+#define IDLE_VMS	64	/* ... and the idle VMs around it */
+#define IDLE_VCPUS	8
 
 static int reps = 7, target_ms = 100, wake_samples = 100;
 static int dev_fd;
@@ -258,6 +272,50 @@ static long sim_runs(int vmid, int vcpu)
 	return p ? atol(p + 6) : -1;
 }
 
+/* A "key: N" line of the simulator's rm_stats */
+static long rm_stat(const char *key)
+{
+	char buf[4096], k[64], *p;
+
+	if (read_file(SIM_DEBUGFS "/rm_stats", buf, sizeof(buf)) < 0)
+		die(SIM_DEBUGFS "/rm_stats");
+	snprintf(k, sizeof(k), "\n%s: ", key);
+	p = strstr(buf, k);
+	if (!p && !strncmp(buf, k + 1, strlen(k + 1)))
+		p = buf - 1;
+	if (!p) {
+		fprintf(stderr, "gunyah-bench: no %s in rm_stats\n", key);
+		exit(1);
+	}
+	return atol(p + strlen(k));
+}
+
+/* The simulator's bench mode for every vCPU of VM @vmid, or off */
+static void set_bench_mode(int vmid, int on)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d/bench_exit", vmid);
+	write_str(path, on ? BENCH_EXIT : "0");
+}
+
+/* ns per call of the backend's vcpu_run alone, @calls calls in the kernel */
+static double time_backend(int vmid, long calls)
+{
+	char path[128], buf[128], n[32];
+	unsigned long long c, ns;
+
+	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d/bench_backend", vmid);
+	snprintf(n, sizeof(n), "%ld", calls);
+	write_str(path, n);
+	if (read_file(path, buf, sizeof(buf)) <= 0 ||
+	    sscanf(buf, "calls %llu ns %llu", &c, &ns) != 2 || !c) {
+		fprintf(stderr, "gunyah-bench: %s: '%s'\n", path, buf);
+		exit(1);
+	}
+	return (double)ns / c;
+}
+
 /* One GUNYAH_VCPU_RUN that must end in an MMIO or page-fault exit */
 static void run_once(struct bvcpu *v)
 {
@@ -330,6 +388,40 @@ static void bench_exit(const char *name, const char *prog)
 		r->base[i] = time_null(&vm.v[0], it_null);
 		r->v[i] = time_runs(&vm.v[0], it_run);
 	}
+	vm_destroy(&vm);
+}
+
+/*
+ * The exit's cost split: in bench mode the simulator's part is one
+ * lookup, so round trip - null ioctl - backend is what the driver costs
+ * between the ioctl's entry and the hypercall and back.
+ */
+static void bench_split(void)
+{
+	struct row *rt = new_row("split", "exit round trip, bench mode", "ns",
+				 "null ioctl");
+	struct row *be = new_row("split", "backend vcpu_run alone", "ns",
+				 "null ioctl");
+	struct row *dr = new_row("split", "driver share", "ns", "null ioctl");
+	const char *progs[1] = { PROG_MMIO_READ };
+	long it_run, it_null, it_be;
+	struct bvm vm;
+	int i;
+
+	vm_create(&vm, 1, progs);
+	set_bench_mode(vm.vmid, 1);
+	it_run = iters_for(time_runs(&vm.v[0], 200));
+	it_null = iters_for(time_null(&vm.v[0], 2000));
+	it_be = iters_for(time_backend(vm.vmid, 2000));
+	for (i = 0; i < reps; i++) {
+		rt->base[i] = time_null(&vm.v[0], it_null);
+		rt->v[i] = time_runs(&vm.v[0], it_run);
+		be->v[i] = time_backend(vm.vmid, it_be);
+		be->base[i] = rt->base[i];
+		dr->v[i] = rt->v[i] - rt->base[i] - be->v[i];
+		dr->base[i] = rt->base[i];
+	}
+	set_bench_mode(vm.vmid, 0);
 	vm_destroy(&vm);
 }
 
@@ -503,55 +595,131 @@ static void *scale_thread(void *arg)
 	return NULL;
 }
 
-static void bench_scaling(void)
+/* Aggregate exits/s of @n threads, one per vCPU, for 2 * target_ms */
+static double scale_round(int n, int bench)
 {
-	static const int counts[] = { 1, 2, 4, 8 };
-	const char *progs[8];
-	struct row *r[4];
-	int c, i, k;
+	const char *progs[MAX_SCALE];
+	struct scaler s[MAX_SCALE];
+	struct timespec d = { .tv_sec = target_ms * 2 / 1000,
+			      .tv_nsec = (target_ms * 2 % 1000) * 1000000L };
+	pthread_t th[MAX_SCALE];
+	pthread_barrier_t bar;
+	int k, stop = 0;
+	struct bvm vm;
+	double sum = 0;
 
-	for (i = 0; i < 8; i++)
-		progs[i] = PROG_MMIO_READ;
-	for (c = 0; c < 4; c++) {
+	for (k = 0; k < MAX_SCALE; k++)
+		progs[k] = PROG_MMIO_READ;
+	vm_create(&vm, n, progs);
+	if (bench)
+		set_bench_mode(vm.vmid, 1);
+	for (k = 0; k < n; k++)
+		run_once(&vm.v[k]);	/* warm */
+	pthread_barrier_init(&bar, NULL, n + 1);
+	for (k = 0; k < n; k++) {
+		s[k] = (struct scaler){ &vm.v[k], &bar, &stop, 0 };
+		pthread_create(&th[k], NULL, scale_thread, &s[k]);
+	}
+	pthread_barrier_wait(&bar);
+	nanosleep(&d, NULL);
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+	for (k = 0; k < n; k++) {
+		pthread_join(th[k], NULL);
+		sum += s[k].rate;
+	}
+	pthread_barrier_destroy(&bar);
+	vm_destroy(&vm);
+	return sum;
+}
+
+/*
+ * 1..@nc vCPU counts, each row against the 1-vCPU figure of the same
+ * repetition; @bench: in the simulator's bench mode; @idle: beside
+ * IDLE_VMS started VMs of IDLE_VCPUS vCPUs that never run.
+ */
+static void bench_scaling(const char *group, const int *counts, int nc,
+			  int bench, int idle)
+{
+	struct bvm *idle_vms = NULL;
+	struct row *r[8];
+	int c, i;
+
+	for (c = 0; c < nc; c++) {
 		char name[64];
 
 		snprintf(name, sizeof(name), "%d vCPU%s, aggregate", counts[c],
 			 counts[c] > 1 ? "s" : "");
-		r[c] = new_row("scaling", name, "exits/s", "1 vCPU");
+		r[c] = new_row(group, name, "exits/s", "1 vCPU");
+	}
+	if (idle) {
+		idle_vms = calloc(IDLE_VMS, sizeof(*idle_vms));
+		if (!idle_vms)
+			die("calloc");
+		for (i = 0; i < IDLE_VMS; i++)
+			vm_create(&idle_vms[i], IDLE_VCPUS, NULL);
 	}
 	for (i = 0; i < reps; i++) {
-		for (c = 0; c < 4; c++) {
-			int n = counts[c], stop = 0;
-			struct scaler s[8];
-			pthread_barrier_t bar;
-			pthread_t th[8];
-			struct timespec d = { .tv_sec = target_ms * 2 / 1000,
-					      .tv_nsec = (target_ms * 2 % 1000) * 1000000L };
-			struct bvm vm;
-			double sum = 0;
-
-			vm_create(&vm, n, progs);
-			for (k = 0; k < n; k++)
-				run_once(&vm.v[k]);	/* warm */
-			pthread_barrier_init(&bar, NULL, n + 1);
-			for (k = 0; k < n; k++) {
-				s[k] = (struct scaler){ &vm.v[k], &bar, &stop, 0 };
-				pthread_create(&th[k], NULL, scale_thread, &s[k]);
-			}
-			pthread_barrier_wait(&bar);
-			nanosleep(&d, NULL);
-			__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
-			for (k = 0; k < n; k++) {
-				pthread_join(th[k], NULL);
-				sum += s[k].rate;
-			}
-			pthread_barrier_destroy(&bar);
-			vm_destroy(&vm);
-			r[c]->v[i] = sum;
-		}
-		for (c = 0; c < 4; c++)
+		for (c = 0; c < nc; c++)
+			r[c]->v[i] = scale_round(counts[c], bench);
+		for (c = 0; c < nc; c++)
 			r[c]->base[i] = r[0]->v[i];
 	}
+	for (i = 0; idle && i < IDLE_VMS; i++)
+		vm_destroy(&idle_vms[i]);
+	free(idle_vms);
+}
+
+/* ---- VM lifecycle: create, start, tear down ---- */
+
+/* Until the RM has freed every VM the bench made (bounded) */
+static void wait_vms(long vms)
+{
+	uint64_t t0 = now_ns();
+
+	while (rm_stat("vms") != vms) {
+		if (now_ns() - t0 > 30ull * 1000000000ull) {
+			fprintf(stderr, "gunyah-bench: the RM still has %ld VMs, expected %ld\n",
+				rm_stat("vms"), vms);
+			exit(1);
+		}
+		sched_yield();
+	}
+}
+
+static void bench_lifecycle(void)
+{
+	static const int counts[] = { 1, 8, 64 }, loops[] = { 16, 8, 2 };
+	struct row *r[3], *per;
+	long vms0, req0;
+	int c, i, k;
+
+	for (c = 0; c < 3; c++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "create+start+teardown, %d vCPU%s",
+			 counts[c], counts[c] > 1 ? "s" : "");
+		r[c] = new_row("lifecycle", name, "ns", NULL);
+		r[c]->extra_name = "RM round trips per VM";
+	}
+	per = new_row("lifecycle", "per vCPU ((64 vCPUs - 1 vCPU) / 63)", "ns", NULL);
+	vms0 = rm_stat("vms");
+	for (c = 0; c < 3; c++) {
+		req0 = rm_stat("requests");
+		for (i = 0; i < reps; i++) {
+			uint64_t t0 = now_ns();
+			struct bvm vm;
+
+			for (k = 0; k < loops[c]; k++) {
+				vm_create(&vm, counts[c], NULL);
+				vm_destroy(&vm);
+				wait_vms(vms0);
+			}
+			r[c]->v[i] = (double)(now_ns() - t0) / loops[c];
+		}
+		r[c]->extra = (double)(rm_stat("requests") - req0) / (reps * loops[c]);
+	}
+	for (i = 0; i < reps; i++)
+		per->v[i] = (r[2]->v[i] - r[0]->v[i]) / 63;
 }
 
 /* ---- per-vCPU kernel memory ---- */
@@ -886,6 +1054,8 @@ static void write_json(const char *path, const char *load0, const char *load1,
 
 int main(int argc, char **argv)
 {
+	static const int sim_counts[] = { 1, 2, 4, 8 };
+	static const int bench_counts[] = { 1, 2, 4, 8, MAX_SCALE };
 	const char *json = NULL, *host = getenv("HOST_LOADAVG");
 	char load0[128], load1[128], saved[16] = "2";
 	struct utsname u;
@@ -929,9 +1099,14 @@ int main(int argc, char **argv)
 	bench_exit("mmio_read exit round trip", PROG_MMIO_READ);
 	bench_exit("mmio_write exit round trip", PROG_MMIO_WRITE);
 	bench_exit("page_fault exit round trip", PROG_PF);
+	bench_split();
 	bench_ready();
 	bench_wakeup();
-	bench_scaling();
+	bench_scaling("scaling", sim_counts, 4, 0, 0);
+	bench_scaling("scaling, bench mode", bench_counts, 5, 1, 0);
+	bench_scaling("scaling, bench mode, 64 idle VMs of 8 vCPUs", bench_counts,
+		      5, 1, 1);
+	bench_lifecycle();
 	bench_memory();
 
 	write_str(NR_VCPUS_PARAM, saved);

@@ -12,6 +12,7 @@
 
 #include "kselftest_harness.h"
 #include "gunyah_util.h"
+#include "gh_requires.h"
 
 #define GDFS	"/sys/kernel/debug/gunyah/"
 #define FH	GDFS "fail_hypercall/"

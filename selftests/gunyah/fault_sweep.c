@@ -30,6 +30,7 @@
 #include <linux/gunyah.h>
 
 #include "gunyah_util.h"
+#include "gh_requires.h"
 
 #define GDFS	"/sys/kernel/debug/gunyah/"
 #define FH	GDFS "fail_hypercall/"

@@ -13,6 +13,7 @@
 
 #include "kselftest_harness.h"
 #include "vcpu_util.h"
+#include "gh_requires.h"
 
 #define RM_STATS	SIM_DEBUGFS "/rm_stats"
 #define PARCELS		SIM_DEBUGFS "/parcels"

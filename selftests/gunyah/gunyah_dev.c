@@ -8,6 +8,7 @@
 
 #include "kselftest_harness.h"
 #include "gunyah_util.h"
+#include "gh_requires.h"
 
 /* Runs on real Gunyah too */
 TEST(open_dev_gunyah)

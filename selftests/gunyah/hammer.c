@@ -20,6 +20,7 @@
 
 #include "kselftest_harness.h"
 #include "vcpu_util.h"
+#include "gh_requires.h"
 
 #define HAMMER_SECONDS	15
 #define HAMMER_ROUNDS	300

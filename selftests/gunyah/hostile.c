@@ -15,6 +15,7 @@
 
 #include "kselftest_harness.h"
 #include "vcpu_util.h"
+#include "gh_requires.h"
 
 #define DEFAULT_SEED	0x67756e79u	/* "guny" */
 #define SCRIBBLE_RUNS	3000

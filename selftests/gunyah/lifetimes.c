@@ -20,6 +20,7 @@
 
 #include "kselftest_harness.h"
 #include "vcpu_util.h"
+#include "gh_requires.h"
 
 #define VM_START_ID	0x56000004
 #define VM_INIT_ID	0x5600000b

@@ -15,6 +15,7 @@
 
 #include "kselftest_harness.h"
 #include "vcpu_util.h"
+#include "gh_requires.h"
 
 #define MAX_IDS_PARAM	"/sys/module/gunyah_vcpu/parameters/max_vcpu_ids"
 #define CGROOT		"/sys/fs/cgroup"

@@ -12,6 +12,7 @@
 
 #include "kselftest_harness.h"
 #include "gunyah_util.h"
+#include "gh_requires.h"
 
 /*
  * Where modprobe would load @name from (modinfo -n): the rig's extra/, a

@@ -22,6 +22,7 @@
 
 #include "kselftest_harness.h"
 #include "vcpu_util.h"
+#include "gh_requires.h"
 
 #define GDFS		"/sys/kernel/debug/gunyah"
 #define FH		GDFS "/fail_hypercall/"

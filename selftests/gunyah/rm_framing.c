@@ -16,6 +16,7 @@
 
 #include "kselftest_harness.h"
 #include "gunyah_util.h"
+#include "gh_requires.h"
 
 #define NR_VCPUS_PARAM	"/sys/module/gunyah_sim/parameters/nr_vcpus"
 #define SIM_RM_STATS	"/sys/kernel/debug/gunyah_sim/rm_stats"

@@ -14,6 +14,7 @@
 
 #include "kselftest_harness.h"
 #include "vcpu_util.h"
+#include "gh_requires.h"
 
 #define RM_STATS	SIM_DEBUGFS "/rm_stats"
 #define FAIL_RM_CALL	"/sys/kernel/debug/gunyah/fail_rm_call/"

@@ -9,6 +9,7 @@
 
 #include "kselftest_harness.h"
 #include "gunyah_util.h"
+#include "gh_requires.h"
 
 #define GOOD_PROGRAM	"mmio_read 0x1000 4\nwfi\n"
 

@@ -15,6 +15,7 @@
 
 #include "kselftest_harness.h"
 #include "vcpu_util.h"
+#include "gh_requires.h"
 
 #define NR_VCPUS_PARAM	"/sys/module/gunyah_sim/parameters/nr_vcpus"
 
@@ -402,8 +403,9 @@ TEST_F(vcpu, bench_mode_is_a_fixed_exit)
 	/* the simulator counted and logged nothing: no program step */
 	EXPECT_EQ(0, gh_sim_runs(self->vmid, 0));
 	ASSERT_EQ(0, gh_write_file(path, "1000"));
-	ASSERT_EQ(2, sscanf(gh_read_file(path, buf, sizeof(buf)),
-			    "calls %llu ns %llu", &calls, &ns));
+	i = sscanf(gh_read_file(path, buf, sizeof(buf)), "calls %llu ns %llu",
+		   &calls, &ns);
+	ASSERT_EQ(2, i);
 	EXPECT_EQ(1000, calls);
 	EXPECT_LT(0, ns);
 	EXPECT_EQ(-EINVAL, gh_write_file(path, "0"));

@@ -239,6 +239,7 @@ TEST(ioctl_arguments)
 
 #ifdef GH_COMPAT32
 #include "compat32.h"
+#include "gh_requires.h"
 #endif
 
 /*

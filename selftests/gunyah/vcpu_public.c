@@ -15,6 +15,7 @@
 
 #include "kselftest_harness.h"
 #include "vcpu_util.h"
+#include "gh_requires.h"
 
 FIXTURE(hyp)
 {

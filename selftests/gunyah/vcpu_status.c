@@ -10,6 +10,7 @@
 
 #include "kselftest_harness.h"
 #include "vcpu_util.h"
+#include "gh_requires.h"
 
 #define FAIL_RM_CALL	"/sys/kernel/debug/gunyah/fail_rm_call"
 #define RM_VM_INIT	"0x5600000b"

@@ -16,6 +16,7 @@
 
 #include "kselftest_harness.h"
 #include "vcpu_util.h"
+#include "gh_requires.h"
 
 static struct gunyah_vcpu_run *kick_run;
 static volatile sig_atomic_t nr_signals;

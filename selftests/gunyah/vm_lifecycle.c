@@ -20,6 +20,7 @@
 
 #include "kselftest_harness.h"
 #include "gunyah_util.h"
+#include "gh_requires.h"
 
 #define LEAK_WARMUP_CYCLES	100
 /*
