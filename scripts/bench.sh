@@ -9,6 +9,9 @@
 # Nothing here passes or fails on a figure. BASELINE=old.json (or a folder
 # of <kver>.json from an earlier run) prints each figure next to its old
 # value (scripts/bench-compare.sh).
+# PROFILE=N: instead, ftrace's function_graph under N null ioctls and N
+# bench-mode exits, summed per function (scripts/bench-profile.sh) into
+# $BUILD_DIR/bench/<kver>.profile.txt, the raw trace beside it.
 #   KERNELS="6.1 6.12" (default: all targets)   BENCH_REPS=7
 set -euo pipefail
 
@@ -30,6 +33,7 @@ for target in ${KERNELS:-$(scripts/kernels.sh list)}; do
 		load=$(cut -d' ' -f1-3 /proc/loadavg | tr ' ' ,)
 		env=HOST_LOADAVG=$load
 		[ -z "${BENCH_REPS:-}" ] || env="$env BENCH_REPS=$BENCH_REPS"
+		[ -z "${PROFILE:-}" ] || env="$env BENCH_PROFILE=$PROFILE"
 		scripts/vmtest.sh --bench --env "$env" "$target" \
 			> "$build/bench/$kver.vmtest.log" 2>&1 || true
 		tries=$((tries - 1))
@@ -37,6 +41,18 @@ for target in ${KERNELS:-$(scripts/kernels.sh list)}; do
 		echo "bench $kver: host load $(cut -d' ' -f1 /proc/loadavg) > $ncpu CPUs, again"
 	done
 	out=$build/$kver/vm${VM_TAG:-}/share/out
+	if [ -n "${PROFILE:-}" ]; then
+		if [ -s "$out/exit-trace.txt" ]; then
+			cp "$out/exit-trace.txt" "$build/bench/$kver.trace.txt"
+			scripts/bench-profile.sh "$out/exit-trace.txt" |
+				tee "$build/bench/$kver.profile.txt"
+			echo "bench $kver: $build/bench/$kver.profile.txt (trace: $kver.trace.txt)"
+		else
+			echo "bench $kver: no trace; see $build/bench/$kver.vmtest.log" >&2
+			rc=1
+		fi
+		continue
+	fi
 	if [ -f "$out/bench.json" ]; then
 		cp "$out/bench.json" "$build/bench/$kver.json"
 		cp "$out/bench.txt" "$build/bench/$kver.txt"

@@ -5,6 +5,7 @@
  * prints a table and writes JSON, and never judges a figure.
  *
  *   gunyah-bench [-r REPS] [-t MS] [-w SAMPLES] [-j FILE]
+ *   gunyah-bench -p N -T /sys/kernel/tracing/tracing_on   (profile_exits())
  *
  * Runs on the simulated platform (gunyah_sim.ko), as root:
  *   null ioctl       GUNYAH_VCPU_MMAP_SIZE on a vCPU fd (the syscall floor)
@@ -423,6 +424,29 @@ static void bench_split(void)
 	}
 	set_bench_mode(vm.vmid, 0);
 	vm_destroy(&vm);
+}
+
+/*
+ * -p N: what ftrace's function_graph profile of the exit path sees (make
+ * bench PROFILE=1): N null ioctls and N bench-mode exits on one vCPU,
+ * with tracing on (@tracing_on) around them and nothing else.
+ */
+static void profile_exits(long n, const char *tracing_on)
+{
+	const char *progs[1] = { PROG_MMIO_READ };
+	struct bvm vm;
+
+	vm_create(&vm, 1, progs);
+	set_bench_mode(vm.vmid, 1);
+	time_runs(&vm.v[0], 1000);	/* warm */
+	time_null(&vm.v[0], 1000);
+	write_str(tracing_on, "1");
+	time_null(&vm.v[0], n);
+	time_runs(&vm.v[0], n);
+	write_str(tracing_on, "0");
+	set_bench_mode(vm.vmid, 0);
+	vm_destroy(&vm);
+	printf("gunyah-bench: traced %ld null ioctls and %ld bench-mode exits\n", n, n);
 }
 
 /* READY returns: N yields then one MMIO exit, against the MMIO exit alone */
@@ -1056,13 +1080,20 @@ int main(int argc, char **argv)
 {
 	static const int sim_counts[] = { 1, 2, 4, 8 };
 	static const int bench_counts[] = { 1, 2, 4, 8, MAX_SCALE };
-	const char *json = NULL, *host = getenv("HOST_LOADAVG");
+	const char *json = NULL, *host = getenv("HOST_LOADAVG"), *tracing_on = NULL;
+	long profile = 0;
 	char load0[128], load1[128], saved[16] = "2";
 	struct utsname u;
 	int opt;
 
-	while ((opt = getopt(argc, argv, "r:t:w:j:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:t:w:j:p:T:")) != -1) {
 		switch (opt) {
+		case 'p':
+			profile = atol(optarg);
+			break;
+		case 'T':
+			tracing_on = optarg;
+			break;
 		case 'r':
 			reps = atoi(optarg);
 			break;
@@ -1076,8 +1107,8 @@ int main(int argc, char **argv)
 			json = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-r REPS] [-t MS] [-w SAMPLES] [-j FILE]\n",
-				argv[0]);
+			fprintf(stderr, "usage: %s [-r REPS] [-t MS] [-w SAMPLES] [-j FILE]\n"
+				"       %s -p N -T TRACING_ON\n", argv[0], argv[0]);
 			return 2;
 		}
 	}
@@ -1095,6 +1126,11 @@ int main(int argc, char **argv)
 	if (dev_fd < 0)
 		die("/dev/gunyah");
 	read_file(NR_VCPUS_PARAM, saved, sizeof(saved));
+	if (profile > 0 && tracing_on) {
+		profile_exits(profile, tracing_on);
+		write_str(NR_VCPUS_PARAM, saved);
+		return 0;
+	}
 
 	bench_exit("mmio_read exit round trip", PROG_MMIO_READ);
 	bench_exit("mmio_write exit round trip", PROG_MMIO_WRITE);

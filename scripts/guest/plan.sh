@@ -98,8 +98,29 @@ cmd)
 	;;
 bench)
 	# not judged: a figure is never a failure (scripts/bench.sh)
-	/share/gunyah-bench ${BENCH_REPS:+-r $BENCH_REPS} -j $out/bench.json 2>&1 |
-		tee $out/bench.txt
+	if [ -n "${BENCH_PROFILE:-}" ]; then
+		# ftrace's function_graph under the ioctl syscall, for the
+		# traced null ioctls and bench-mode exits only; funcgraph-tail
+		# names each closing brace (scripts/bench-profile.sh sums them)
+		t=/sys/kernel/tracing
+		[ -e $t/trace ] || mount -t tracefs tracefs $t
+		echo 0 > $t/tracing_on
+		echo function_graph > $t/current_tracer
+		case $(uname -m) in
+		aarch64) echo __arm64_sys_ioctl > $t/set_graph_function ;;
+		*) echo __x64_sys_ioctl > $t/set_graph_function ;;
+		esac
+		echo funcgraph-tail > $t/trace_options
+		echo 16384 > $t/buffer_size_kb
+		echo > $t/trace
+		/share/gunyah-bench -p "$BENCH_PROFILE" -T $t/tracing_on 2>&1 |
+			tee $out/bench.txt
+		cp $t/trace $out/exit-trace.txt
+		echo nop > $t/current_tracer
+	else
+		/share/gunyah-bench ${BENCH_REPS:+-r $BENCH_REPS} -j $out/bench.json 2>&1 |
+			tee $out/bench.txt
+	fi
 	;;
 esac
 
