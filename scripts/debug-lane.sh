@@ -62,16 +62,15 @@ else
 fi
 echo "modules $(( $(now) - t )) s" >> "$lane/timing"
 
-# the selftests are the ones check.sh built; alone, build them here
-if ! ls "$build/selftests"/* > /dev/null 2>&1; then
-	mkdir -p "$build/selftests"
-	if ! ksft=$(scripts/ksft-headers.sh) ||
-	   ! make -s -C selftests/gunyah KSFT_DIR="$ksft" OUTPUT="$build/selftests" \
-		> "$lane/selftests.log" 2>&1; then
-		cat "$lane/selftests.log"
-		bad build.selftests
-		finish
-	fi
+# the selftests check.sh built (make finds them up to date), or built here
+# when run alone: never stale binaries from an older tree
+mkdir -p "$build/selftests"
+if ! ksft=$(scripts/ksft-headers.sh) ||
+   ! make -s -C selftests/gunyah KSFT_DIR="$ksft" OUTPUT="$build/selftests" \
+	> "$lane/selftests.log" 2>&1; then
+	cat "$lane/selftests.log"
+	bad build.selftests
+	finish
 fi
 
 # 3. boot, the whole suite, the leak scans, the judge (it adds its own

@@ -16,6 +16,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -64,6 +65,8 @@ struct seq_file;
 #define SIM_LOG_LINE_LEN	64
 
 extern unsigned int sim_nr_vcpus;
+/* vcpu_run finds its vCPU without gsim.lock: VMs are freed after this */
+extern struct srcu_struct sim_srcu;
 extern unsigned int sim_msgq_depth;
 
 /* One message-queue message */
@@ -158,6 +161,12 @@ struct sim_log {
 struct sim_vm;
 
 struct sim_vcpu {
+	/*
+	 * The vCPU's program, pc, pending exit, flags and log. vcpu_run takes
+	 * only this one; anything that also needs the VM or the RM takes
+	 * gsim.lock first, then this.
+	 */
+	struct mutex lock;
 	struct sim_vm *vm;
 	unsigned int index;
 	u64 capid;
@@ -201,7 +210,7 @@ struct sim_vcpu {
  */
 struct sim_vm {
 	struct kref ref;
-	struct rcu_head rcu;	/* freed after readers of gsim.vcpus */
+	struct rcu_head rcu;	/* freed after sim_srcu readers of gsim.vcpus */
 	struct list_head list;
 	u16 vmid;
 	u8 status;		/* enum gunyah_rm_vm_status */

@@ -150,11 +150,13 @@ static int sim_status_show(struct seq_file *s, void *unused)
 	for (i = 0; i < vm->nr_vcpus; i++) {
 		struct sim_vcpu *vcpu = &vm->vcpus[i];
 
+		mutex_lock(&vcpu->lock);
 		seq_printf(s, "vcpu%u: capid %#llx virq %u pc %u/%u pending %s power %s wake_pending %d in_run %d runs %lu\n",
 			   i, vcpu->capid, sim_hwirq_to_virq(vcpu->hwirq),
 			   vcpu->pc, vcpu->prog ? vcpu->prog->n : 0,
 			   sim_vcpu_pending_name(vcpu), sim_vcpu_power(vcpu),
 			   vcpu->wake_pending, vcpu->in_run, vcpu->runs);
+		mutex_unlock(&vcpu->lock);
 	}
 	mutex_unlock(&gsim.lock);
 	return 0;
@@ -165,10 +167,10 @@ static int sim_program_show(struct seq_file *s, void *unused)
 {
 	struct sim_vcpu *vcpu = s->private;
 
-	mutex_lock(&gsim.lock);
+	mutex_lock(&vcpu->lock);
 	if (vcpu->prog && vcpu->prog->text_len)
 		seq_write(s, vcpu->prog->text, vcpu->prog->text_len);
-	mutex_unlock(&gsim.lock);
+	mutex_unlock(&vcpu->lock);
 	return 0;
 }
 
@@ -224,9 +226,11 @@ static const struct file_operations sim_program_fops = {
 
 static int sim_log_file_show(struct seq_file *s, void *unused)
 {
-	mutex_lock(&gsim.lock);
-	sim_log_show(s->private, s);
-	mutex_unlock(&gsim.lock);
+	struct sim_vcpu *vcpu = s->private;
+
+	mutex_lock(&vcpu->lock);
+	sim_log_show(vcpu, s);
+	mutex_unlock(&vcpu->lock);
 	return 0;
 }
 
@@ -240,9 +244,9 @@ static ssize_t sim_log_write(struct file *file, const char __user *ubuf,
 {
 	struct sim_vcpu *vcpu = ((struct seq_file *)file->private_data)->private;
 
-	mutex_lock(&gsim.lock);
+	mutex_lock(&vcpu->lock);
 	sim_log_clear(vcpu);
-	mutex_unlock(&gsim.lock);
+	mutex_unlock(&vcpu->lock);
 	return count;
 }
 
@@ -265,8 +269,10 @@ static ssize_t sim_wakeup_write(struct file *file, const char __user *ubuf,
 	if (vcpu->vm->dead) {
 		ret = -ENODEV;
 	} else {
+		mutex_lock(&vcpu->lock);
 		vcpu->wake_pending = true;
 		sim_irq_raise(vcpu->hwirq);
+		mutex_unlock(&vcpu->lock);
 	}
 	mutex_unlock(&gsim.lock);
 	return ret;

@@ -227,17 +227,27 @@ void sim_vm_crash(struct sim_vm *vm, struct sim_batch *batch)
 	batch->wake_vm = true;
 }
 
+DEFINE_SRCU(sim_srcu);
+
+static void sim_vm_free(struct rcu_head *head)
+{
+	struct sim_vm *vm = container_of(head, struct sim_vm, rcu);
+	unsigned int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		sim_vcpu_free(&vm->vcpus[i]);
+	kfree(vm);
+}
+
 static void sim_vm_release(struct kref *ref)
 {
 	struct sim_vm *vm = container_of(ref, struct sim_vm, ref);
 	unsigned int i;
 
-	for (i = 0; i < vm->nr_vcpus; i++) {
-		sim_vcpu_free(&vm->vcpus[i]);
+	for (i = 0; i < vm->nr_vcpus; i++)
 		ida_free(&gsim.hwirq_ida, vm->vcpus[i].hwirq);
-	}
-	/* sim_vcpu_run()'s lockless lookup may still be reading it */
-	kfree_rcu(vm, rcu);
+	/* a vcpu_run that found a vCPU before it left gsim.vcpus may be inside */
+	call_srcu(&sim_srcu, &vm->rcu, sim_vm_free);
 }
 
 void sim_vm_put(struct sim_vm *vm)
@@ -1117,4 +1127,6 @@ void sim_rm_exit(void)
 	ida_destroy(&gsim.vmid_ida);
 	ida_destroy(&gsim.hwirq_ida);
 	kfree(gsim.partial.buf);
+	/* sim_vm_free() is this module's code */
+	srcu_barrier(&sim_srcu);
 }

@@ -41,7 +41,6 @@
 
 #include <linux/delay.h>
 #include <linux/ktime.h>
-#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -57,7 +56,7 @@ void sim_log(struct sim_vcpu *vcpu, const char *fmt, ...)
 	unsigned int idx;
 	va_list args;
 
-	lockdep_assert_held(&gsim.lock);
+	lockdep_assert_held(&vcpu->lock);
 	idx = (log->head + log->count) % SIM_LOG_LINES;
 	if (log->count == SIM_LOG_LINES) {
 		log->head = (log->head + 1) % SIM_LOG_LINES;
@@ -75,7 +74,7 @@ void sim_log_show(struct sim_vcpu *vcpu, struct seq_file *s)
 	struct sim_log *log = &vcpu->log;
 	unsigned int i;
 
-	lockdep_assert_held(&gsim.lock);
+	lockdep_assert_held(&vcpu->lock);
 	if (log->dropped)
 		seq_printf(s, "dropped %lu\n", log->dropped);
 	for (i = 0; i < log->count; i++)
@@ -84,7 +83,7 @@ void sim_log_show(struct sim_vcpu *vcpu, struct seq_file *s)
 
 void sim_log_clear(struct sim_vcpu *vcpu)
 {
-	lockdep_assert_held(&gsim.lock);
+	lockdep_assert_held(&vcpu->lock);
 	vcpu->log.head = 0;
 	vcpu->log.count = 0;
 	vcpu->log.dropped = 0;
@@ -92,6 +91,7 @@ void sim_log_clear(struct sim_vcpu *vcpu)
 
 int sim_vcpu_init(struct sim_vcpu *vcpu)
 {
+	mutex_init(&vcpu->lock);
 	vcpu->log.lines = kcalloc(SIM_LOG_LINES, sizeof(*vcpu->log.lines),
 				  GFP_KERNEL);
 	return vcpu->log.lines ? 0 : -ENOMEM;
@@ -103,6 +103,7 @@ void sim_vcpu_free(struct sim_vcpu *vcpu)
 	vcpu->prog = NULL;
 	kfree(vcpu->log.lines);
 	vcpu->log.lines = NULL;
+	mutex_destroy(&vcpu->lock);
 }
 
 const char *sim_vcpu_pending_name(const struct sim_vcpu *vcpu)
@@ -128,6 +129,7 @@ int sim_vcpu_load(struct sim_vcpu *vcpu, struct sim_program *prog)
 		sim_program_free(prog);
 		return -ENODEV;
 	}
+	mutex_lock(&vcpu->lock);
 	old = vcpu->prog;
 	vcpu->prog = prog;
 	vcpu->pc = 0;
@@ -140,6 +142,7 @@ int sim_vcpu_load(struct sim_vcpu *vcpu, struct sim_program *prog)
 	sim_log(vcpu, "load %u", prog->n);
 	/* Like CPU_ON for a secondary: wake a proxy thread waiting for it */
 	sim_irq_raise(vcpu->hwirq);
+	mutex_unlock(&vcpu->lock);
 	mutex_unlock(&gsim.lock);
 
 	sim_program_free(old);
@@ -151,7 +154,7 @@ static u64 sim_len_mask(u32 len)
 	return len >= sizeof(u64) ? U64_MAX : BIT_ULL(len * 8) - 1;
 }
 
-/* Under gsim.lock, or rcu_read_lock() for the fields a VM never changes */
+/* Under gsim.lock, or in a sim_srcu read section (the vCPU is not freed) */
 static struct sim_vcpu *sim_vcpu_find(u64 capid)
 {
 	if (capid < SIM_CAPID_VCPU)
@@ -164,16 +167,9 @@ static struct sim_vcpu *sim_vcpu_find(u64 capid)
  * cpu_off yet) keeps the request: its next cpu_off falls straight
  * through, so a test need not order the two vCPUs' threads.
  */
-static void sim_vcpu_cpu_on(struct sim_vcpu *vcpu, unsigned int n)
+static void sim_vcpu_cpu_on_locked(struct sim_vcpu *vcpu,
+				   struct sim_vcpu *target, unsigned int n)
 {
-	struct sim_vm *vm = vcpu->vm;
-	struct sim_vcpu *target;
-
-	if (n >= vm->nr_vcpus) {
-		sim_log(vcpu, "cpu_on %u invalid", n);
-		return;
-	}
-	target = &vm->vcpus[n];
 	if (!target->off && !(target->prog && target->pc >= target->prog->n)) {
 		if (target == vcpu || target->on_pending) {
 			sim_log(vcpu, "cpu_on %u already_on", n);
@@ -195,6 +191,27 @@ static void sim_vcpu_cpu_on(struct sim_vcpu *vcpu, unsigned int n)
 	sim_log(target, "powered_on by %u", vcpu->index);
 	sim_log(vcpu, "cpu_on %u ok", n);
 	sim_irq_raise(target->hwirq);
+}
+
+/* Under gsim.lock (the one thread that may hold two vCPU locks) */
+static void sim_vcpu_cpu_on(struct sim_vcpu *vcpu, unsigned int n)
+{
+	struct sim_vm *vm = vcpu->vm;
+	struct sim_vcpu *target;
+
+	lockdep_assert_held(&gsim.lock);
+	if (n >= vm->nr_vcpus) {
+		sim_log(vcpu, "cpu_on %u invalid", n);
+		return;
+	}
+	target = &vm->vcpus[n];
+	if (target == vcpu) {
+		sim_vcpu_cpu_on_locked(vcpu, target, n);
+		return;
+	}
+	mutex_lock_nested(&target->lock, SINGLE_DEPTH_NESTING);
+	sim_vcpu_cpu_on_locked(vcpu, target, n);
+	mutex_unlock(&target->lock);
 }
 
 /* Apply the host's resume data to the exit the previous run returned */
@@ -317,23 +334,49 @@ static void sim_vcpu_pend(struct sim_vcpu *vcpu, const char *what)
 	vcpu->pend_what = what;
 }
 
+/* What an instruction touches beyond its own vCPU: the VM, the RM, memory */
+static bool sim_insn_is_global(const struct sim_insn *insn)
+{
+	switch (insn->op) {
+	case SIM_OP_LOAD:
+	case SIM_OP_STORE:
+	case SIM_OP_CPU_ON:
+	case SIM_OP_SYSTEM_OFF:
+	case SIM_OP_CRASH:
+	case SIM_OP_FAULT:
+	case SIM_OP_PSCI_RESET:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /*
- * Run the guest until its next exit. Called with gsim.lock held; @batch
- * collects RM notifications, @delay_ms asks the caller to stay "inside the
- * guest" for a while after dropping the lock.
+ * Run the guest until its next exit, with vcpu->lock held. @global: with
+ * gsim.lock too; without it, the run stops short of the first instruction
+ * that needs it (or of blocked_runs) and sets *@need_global, for the
+ * caller to go on under both locks. @batch collects RM notifications,
+ * @delay_ms asks the caller to stay "inside the guest" for a while after
+ * dropping the locks.
  */
 static enum gunyah_error
 sim_vcpu_exec(struct sim_vcpu *vcpu, unsigned long *resume_data,
 	      struct gunyah_hypercall_vcpu_run_resp *resp,
-	      struct sim_batch *batch, unsigned int *delay_ms)
+	      struct sim_batch *batch, unsigned int *delay_ms, bool global,
+	      bool *need_global)
 {
 	static const u32 no_reason;
 	struct sim_vm *vm = vcpu->vm;
 	const struct sim_insn *insn;
 	unsigned int steps;
 
-	if (vm->status != GUNYAH_RM_VM_STATUS_RUNNING) {
+	lockdep_assert_held(&vcpu->lock);
+	if (READ_ONCE(vm->status) != GUNYAH_RM_VM_STATUS_RUNNING) {
 		sim_vcpu_powered_off(resp, sim_vm_is_down(vm));
+		return GUNYAH_ERROR_OK;
+	}
+	if (!global && READ_ONCE(vm->blocked_runs)) {
+		*need_global = true;
 		return GUNYAH_ERROR_OK;
 	}
 
@@ -360,6 +403,10 @@ sim_vcpu_exec(struct sim_vcpu *vcpu, unsigned long *resume_data,
 		}
 
 		insn = &vcpu->prog->insns[vcpu->pc];
+		if (!global && sim_insn_is_global(insn)) {
+			*need_global = true;
+			return GUNYAH_ERROR_OK;
+		}
 		if (sim_vcpu_memory_op(vcpu, insn))
 			continue;
 		switch (insn->op) {
@@ -497,19 +544,20 @@ sim_vcpu_exec(struct sim_vcpu *vcpu, unsigned long *resume_data,
  * make bench's mode (vmN/bench_exit): every vcpu_run of the VM returns the
  * same MMIO read exit at once, with no lock, log line or program step, so
  * that what is left of an exit's cost is the driver's. The lookup needs no
- * lock: a VM is freed an RCU grace period after it left gsim.vcpus.
+ * lock: a VM is freed an SRCU grace period after it left gsim.vcpus.
  */
 static bool sim_vcpu_bench_exit(u64 capid,
 				struct gunyah_hypercall_vcpu_run_resp *resp)
 {
 	struct sim_vcpu *vcpu;
 	u64 addr = 0;
+	int idx;
 
-	rcu_read_lock();
+	idx = srcu_read_lock(&sim_srcu);
 	vcpu = sim_vcpu_find(capid);
 	if (vcpu)
 		addr = READ_ONCE(vcpu->vm->bench_exit);
-	rcu_read_unlock();
+	srcu_read_unlock(&sim_srcu, idx);
 	if (!addr)
 		return false;
 	resp->state = GUNYAH_VCPU_ADDRSPACE_VMMIO_READ;
@@ -555,54 +603,103 @@ int sim_vcpu_bench_backend(struct sim_vm *vm, u64 calls)
 	return 0;
 }
 
+/*
+ * One vcpu_run with vcpu->lock held (and gsim.lock if @global): another
+ * caller inside (a guest delay) or busy_runs make it BUSY; *@need_global
+ * set means nothing happened yet but more locks are needed.
+ */
+static enum gunyah_error
+sim_vcpu_run_locked(struct sim_vcpu *vcpu, unsigned long *resume_data,
+		    struct gunyah_hypercall_vcpu_run_resp *resp,
+		    struct sim_batch *batch, unsigned int *delay_ms, bool global,
+		    bool *need_global)
+{
+	struct gunyah_hypercall_vcpu_run_resp out = { 0 };
+	enum gunyah_error ret;
+
+	if (vcpu->in_run)
+		return GUNYAH_ERROR_BUSY;
+	if (global && vcpu->vm->busy_runs) {
+		vcpu->vm->busy_runs--;
+		return GUNYAH_ERROR_BUSY;
+	}
+	ret = sim_vcpu_exec(vcpu, resume_data, &out, batch, delay_ms, global,
+			    need_global);
+	if (*need_global)
+		return GUNYAH_ERROR_OK;
+	vcpu->runs++;
+	/* As the HVC: a response only with success, else untouched */
+	if (ret == GUNYAH_ERROR_OK)
+		*resp = out;
+	/* Stay inside vcpu_run: another caller now gets BUSY */
+	if (*delay_ms && kref_get_unless_zero(&vcpu->vm->ref))
+		vcpu->in_run = true;
+	else
+		*delay_ms = 0;
+	return ret;
+}
+
+/*
+ * The backend's vcpu_run. vCPUs of one VM, and of different VMs, run in
+ * parallel: the vCPU is found without a lock (sim_srcu keeps it), and most
+ * instructions need only its own lock. One that touches the VM, the RM or
+ * guest memory runs under gsim.lock as well.
+ */
 enum gunyah_error sim_vcpu_run(u64 capid, unsigned long *resume_data,
 			       struct gunyah_hypercall_vcpu_run_resp *resp)
 {
-	struct gunyah_hypercall_vcpu_run_resp out = { 0 };
+	bool need_global = false;
 	unsigned int delay_ms = 0;
 	struct sim_vcpu *vcpu;
 	struct sim_batch batch;
-	enum gunyah_error ret;
+	enum gunyah_error ret = GUNYAH_ERROR_OK;
+	int idx;
 
 	if (sim_vcpu_bench_exit(capid, resp))
 		return GUNYAH_ERROR_OK;
 	atomic64_inc(&gsim.stats.vcpu_runs);
 	sim_batch_init(&batch);
 
-	mutex_lock(&gsim.lock);
+	idx = srcu_read_lock(&sim_srcu);
 	vcpu = sim_vcpu_find(capid);
 	if (!vcpu) {
-		mutex_unlock(&gsim.lock);
+		srcu_read_unlock(&sim_srcu, idx);
 		if (capid == SIM_CAPID_RM_TX || capid == SIM_CAPID_RM_RX)
 			return GUNYAH_ERROR_CSPACE_WRONG_OBJ_TYPE;
 		return GUNYAH_ERROR_CSPACE_CAP_NULL;
 	}
-	if (vcpu->in_run || vcpu->vm->busy_runs) {
-		/* Another caller is inside, or busy_runs asks for it */
-		if (!vcpu->in_run)
-			vcpu->vm->busy_runs--;
+	mutex_lock(&vcpu->lock);
+	if (READ_ONCE(vcpu->vm->busy_runs))
+		need_global = true;
+	else
+		ret = sim_vcpu_run_locked(vcpu, resume_data, resp, &batch,
+					  &delay_ms, false, &need_global);
+	if (need_global) {
+		/* gsim.lock comes first */
+		mutex_unlock(&vcpu->lock);
+		mutex_lock(&gsim.lock);
+		mutex_lock(&vcpu->lock);
+		need_global = false;
+		if (vcpu->vm->dead)	/* deallocated meanwhile: its caps are gone */
+			ret = GUNYAH_ERROR_CSPACE_CAP_NULL;
+		else
+			ret = sim_vcpu_run_locked(vcpu, resume_data, resp,
+						  &batch, &delay_ms, true,
+						  &need_global);
+		mutex_unlock(&vcpu->lock);
+		sim_batch_flush(&batch);
 		mutex_unlock(&gsim.lock);
-		return GUNYAH_ERROR_BUSY;
+	} else {
+		mutex_unlock(&vcpu->lock);
 	}
-	vcpu->runs++;
-	ret = sim_vcpu_exec(vcpu, resume_data, &out, &batch, &delay_ms);
-	/* As the HVC: a response only with success, else untouched */
-	if (ret == GUNYAH_ERROR_OK)
-		*resp = out;
-	sim_batch_flush(&batch);
-	if (delay_ms) {
-		/* Stay inside vcpu_run: another caller now gets BUSY */
-		vcpu->in_run = true;
-		kref_get(&vcpu->vm->ref);
-	}
-	mutex_unlock(&gsim.lock);
 
 	if (delay_ms) {
 		msleep_interruptible(delay_ms);
-		mutex_lock(&gsim.lock);
+		mutex_lock(&vcpu->lock);
 		vcpu->in_run = false;
-		mutex_unlock(&gsim.lock);
+		mutex_unlock(&vcpu->lock);
 		sim_vm_put(vcpu->vm);
 	}
+	srcu_read_unlock(&sim_srcu, idx);
 	return ret;
 }
