@@ -543,21 +543,13 @@ sim_vcpu_exec(struct sim_vcpu *vcpu, unsigned long *resume_data,
 /*
  * make bench's mode (vmN/bench_exit): every vcpu_run of the VM returns the
  * same MMIO read exit at once, with no lock, log line or program step, so
- * that what is left of an exit's cost is the driver's. The lookup needs no
- * lock: a VM is freed an SRCU grace period after it left gsim.vcpus.
+ * that what is left of an exit's cost is the driver's.
  */
-static bool sim_vcpu_bench_exit(u64 capid,
+static bool sim_vcpu_bench_exit(struct sim_vcpu *vcpu,
 				struct gunyah_hypercall_vcpu_run_resp *resp)
 {
-	struct sim_vcpu *vcpu;
-	u64 addr = 0;
-	int idx;
+	u64 addr = READ_ONCE(vcpu->vm->bench_exit);
 
-	idx = srcu_read_lock(&sim_srcu);
-	vcpu = sim_vcpu_find(capid);
-	if (vcpu)
-		addr = READ_ONCE(vcpu->vm->bench_exit);
-	srcu_read_unlock(&sim_srcu, idx);
 	if (!addr)
 		return false;
 	resp->state = GUNYAH_VCPU_ADDRSPACE_VMMIO_READ;
@@ -655,11 +647,6 @@ enum gunyah_error sim_vcpu_run(u64 capid, unsigned long *resume_data,
 	enum gunyah_error ret = GUNYAH_ERROR_OK;
 	int idx;
 
-	if (sim_vcpu_bench_exit(capid, resp))
-		return GUNYAH_ERROR_OK;
-	atomic64_inc(&gsim.stats.vcpu_runs);
-	sim_batch_init(&batch);
-
 	idx = srcu_read_lock(&sim_srcu);
 	vcpu = sim_vcpu_find(capid);
 	if (!vcpu) {
@@ -668,6 +655,12 @@ enum gunyah_error sim_vcpu_run(u64 capid, unsigned long *resume_data,
 			return GUNYAH_ERROR_CSPACE_WRONG_OBJ_TYPE;
 		return GUNYAH_ERROR_CSPACE_CAP_NULL;
 	}
+	if (sim_vcpu_bench_exit(vcpu, resp)) {
+		srcu_read_unlock(&sim_srcu, idx);
+		return GUNYAH_ERROR_OK;
+	}
+	atomic64_inc(&gsim.stats.vcpu_runs);
+	sim_batch_init(&batch);
 	mutex_lock(&vcpu->lock);
 	if (READ_ONCE(vcpu->vm->busy_runs))
 		need_global = true;
