@@ -12,6 +12,7 @@
 
 #include "kselftest_harness.h"
 #include "vcpu_util.h"
+#include "gh_requires.h"
 
 static sigjmp_buf bus_env;
 
@@ -239,7 +240,6 @@ TEST(ioctl_arguments)
 
 #ifdef GH_COMPAT32
 #include "compat32.h"
-#include "gh_requires.h"
 #endif
 
 /*
