@@ -79,9 +79,9 @@ fi
 # ---- a booted Debian system (scripts/distro-test.sh) ----------------------
 # autopkgtest installs the .debs into Debian 12 under QEMU, DKMS builds for
 # its stock kernel, debian/tests runs the installed selftests through
-# run_kselftest.sh: ~15 min under TCG, mostly one guest CPU compiling. It
-# runs beside the lanes below (niced; they are mostly one TCG CPU each on
-# a two-CPU machine), and its lines come at the end. DISTRO_TEST=0 skips it.
+# run_kselftest.sh: ~12 min under TCG on a quiet host, mostly the guest
+# compiling. It runs beside the lanes below at the lowest priority, on the
+# CPU they leave idle, and its lines come at the end. DISTRO_TEST=0 skips it.
 distro_pid="" distro_start=""
 if [ -z "$tests" ] && [ "${DISTRO_TEST:-1}" != 0 ]; then
 	distro_start=$(date +%H:%M:%S)
