@@ -33,7 +33,9 @@
  *                    round trips it took
  *   memory           /proc/meminfo and /proc/slabinfo around adding 64 vCPUs
  *                    (and around starting that VM), per vCPU
- * Each figure is the median of REPS repetitions with min, max and IQR.
+ * Each figure is the median of REPS repetitions with min, max and IQR. The
+ * single-thread rows run pinned to CPU 0, and each of their repetitions
+ * alternates figure and baseline in SLICES slices (time_interleaved()).
  * HOST_LOADAVG in the environment (set by scripts/bench.sh) is recorded.
  */
 #define _GNU_SOURCE
@@ -41,6 +43,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +64,7 @@
 #define MEM_VCPUS	64
 #define MEM_TOTAL	(MEM_VMS * MEM_VCPUS)
 #define READY_YIELDS	32
+#define SLICES		8	/* interleaved slices of one repetition */
 #define MAX_ROWS	96
 #define MAX_SLABS	64
 
@@ -373,6 +377,51 @@ static long iters_for(double ns)
 
 /* ---- exit round trips, each next to the null ioctl ---- */
 
+/*
+ * One repetition of a figure and its null-ioctl baseline, in SLICES
+ * alternating slices rather than one block each: under TCG a guest runs
+ * in fast and slow phases of tens of milliseconds, and a ratio of two
+ * blocks taken in different phases is noise. With @vmid >= 0 the
+ * backend's own cost is sliced in as well (@be).
+ */
+static void time_interleaved(struct bvcpu *v, long it_null, long it_run,
+			     int vmid, long it_be, double *null_ns,
+			     double *run_ns, double *be)
+{
+	int s;
+
+	*null_ns = *run_ns = 0;
+	if (be)
+		*be = 0;
+	for (s = 0; s < SLICES; s++) {
+		*null_ns += time_null(v, it_null / SLICES + 1) / SLICES;
+		*run_ns += time_runs(v, it_run / SLICES + 1) / SLICES;
+		if (be)
+			*be += time_backend(vmid, it_be / SLICES + 1) / SLICES;
+	}
+}
+
+/*
+ * The single-thread rows run on one guest CPU: a migration to the other
+ * costs TCG a cold soft TLB, and the baseline then differs from the figure.
+ */
+static void pin_to_cpu0(int on)
+{
+	static cpu_set_t saved;
+	static int have_saved;
+	cpu_set_t one;
+
+	if (on) {
+		have_saved = !sched_getaffinity(0, sizeof(saved), &saved);
+		CPU_ZERO(&one);
+		CPU_SET(0, &one);
+		if (sched_setaffinity(0, sizeof(one), &one))
+			die("sched_setaffinity");
+	} else if (have_saved && sched_setaffinity(0, sizeof(saved), &saved)) {
+		die("sched_setaffinity");
+	}
+}
+
 static void bench_exit(const char *name, const char *prog)
 {
 	struct row *r = new_row("exit", name, "ns", "null ioctl");
@@ -385,10 +434,9 @@ static void bench_exit(const char *name, const char *prog)
 	/* warm up and calibrate */
 	it_run = iters_for(time_runs(&vm.v[0], 200));
 	it_null = iters_for(time_null(&vm.v[0], 2000));
-	for (i = 0; i < reps; i++) {
-		r->base[i] = time_null(&vm.v[0], it_null);
-		r->v[i] = time_runs(&vm.v[0], it_run);
-	}
+	for (i = 0; i < reps; i++)
+		time_interleaved(&vm.v[0], it_null, it_run, -1, 0, &r->base[i],
+				 &r->v[i], NULL);
 	vm_destroy(&vm);
 }
 
@@ -415,9 +463,8 @@ static void bench_split(void)
 	it_null = iters_for(time_null(&vm.v[0], 2000));
 	it_be = iters_for(time_backend(vm.vmid, 2000));
 	for (i = 0; i < reps; i++) {
-		rt->base[i] = time_null(&vm.v[0], it_null);
-		rt->v[i] = time_runs(&vm.v[0], it_run);
-		be->v[i] = time_backend(vm.vmid, it_be);
+		time_interleaved(&vm.v[0], it_null, it_run, vm.vmid, it_be,
+				 &rt->base[i], &rt->v[i], &be->v[i]);
 		be->base[i] = rt->base[i];
 		dr->v[i] = rt->v[i] - rt->base[i] - be->v[i];
 		dr->base[i] = rt->base[i];
@@ -438,12 +485,14 @@ static void profile_exits(long n, const char *tracing_on)
 
 	vm_create(&vm, 1, progs);
 	set_bench_mode(vm.vmid, 1);
+	pin_to_cpu0(1);
 	time_runs(&vm.v[0], 1000);	/* warm */
 	time_null(&vm.v[0], 1000);
 	write_str(tracing_on, "1");
 	time_null(&vm.v[0], n);
 	time_runs(&vm.v[0], n);
 	write_str(tracing_on, "0");
+	pin_to_cpu0(0);
 	set_bench_mode(vm.vmid, 0);
 	vm_destroy(&vm);
 	printf("gunyah-bench: traced %ld null ioctls and %ld bench-mode exits\n", n, n);
@@ -1132,11 +1181,13 @@ int main(int argc, char **argv)
 		return 0;
 	}
 
+	pin_to_cpu0(1);
 	bench_exit("mmio_read exit round trip", PROG_MMIO_READ);
 	bench_exit("mmio_write exit round trip", PROG_MMIO_WRITE);
 	bench_exit("page_fault exit round trip", PROG_PF);
 	bench_split();
 	bench_ready();
+	pin_to_cpu0(0);
 	bench_wakeup();
 	bench_scaling("scaling", sim_counts, 4, 0, 0);
 	bench_scaling("scaling, bench mode", bench_counts, 5, 1, 0);

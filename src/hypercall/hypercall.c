@@ -10,6 +10,7 @@
 #include <linux/debugfs.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/static_call.h>
 
 #include "gunyah.h"
 #include "hypercall/backend.h"
@@ -19,6 +20,22 @@ static DEFINE_MUTEX(gunyah_backend_lock);
 /* Written under gunyah_backend_lock; read locklessly by the wrappers */
 static const struct gunyah_hypercall_ops *gunyah_backend;
 static struct dentry *gunyah_debugfs;
+
+static enum gunyah_error
+gunyah_no_vcpu_run(u64 capid, unsigned long *resume_data,
+		   struct gunyah_hypercall_vcpu_run_resp *resp)
+{
+	pr_err_ratelimited("vcpu_run: no hypercall backend registered\n");
+	return GUNYAH_ERROR_UNIMPLEMENTED;
+}
+
+/*
+ * The backend's vcpu_run, the one call on every vCPU exit: a patched
+ * direct call where the architecture has static calls (x86), rather than
+ * an indirect call through gunyah_backend (a retpoline on Debian's amd64
+ * kernels). Updated with gunyah_backend, under gunyah_backend_lock.
+ */
+DEFINE_STATIC_CALL(gunyah_backend_vcpu_run, gunyah_no_vcpu_run);
 
 /**
  * gunyah_hypercall_register() - Install the hypercall backend
@@ -46,6 +63,7 @@ int gunyah_hypercall_register(const struct gunyah_hypercall_ops *ops)
 		       ops->name, gunyah_backend->name);
 		ret = -EBUSY;
 	} else {
+		static_call_update(gunyah_backend_vcpu_run, ops->vcpu_run);
 		WRITE_ONCE(gunyah_backend, ops);
 		pr_info("hypercall backend %s registered\n", ops->name);
 	}
@@ -69,6 +87,7 @@ void gunyah_hypercall_unregister(const struct gunyah_hypercall_ops *ops)
 		       ops && ops->name ? ops->name : "(unnamed)");
 	} else {
 		WRITE_ONCE(gunyah_backend, NULL);
+		static_call_update(gunyah_backend_vcpu_run, gunyah_no_vcpu_run);
 		pr_info("hypercall backend %s unregistered\n", ops->name);
 	}
 	mutex_unlock(&gunyah_backend_lock);
@@ -212,17 +231,14 @@ enum gunyah_error
 gunyah_hypercall_vcpu_run(u64 capid, unsigned long *resume_data,
 			  struct gunyah_hypercall_vcpu_run_resp *resp)
 {
-	const struct gunyah_hypercall_ops *ops = gunyah_ops("vcpu_run");
 	enum gunyah_error gerr;
 
-	if (!ops)
-		return GUNYAH_ERROR_UNIMPLEMENTED;
 	if (gunyah_fail_hypercall(GUNYAH_FAIL_HC_VCPU_RUN, 1, &gerr)) {
 		/* The vCPU did not run: READY, nothing taken */
 		memset(resp, 0, sizeof(*resp));
 		return gerr;
 	}
-	return ops->vcpu_run(capid, resume_data, resp);
+	return static_call(gunyah_backend_vcpu_run)(capid, resume_data, resp);
 }
 EXPORT_SYMBOL_GPL(gunyah_hypercall_vcpu_run);
 

@@ -357,8 +357,10 @@ static void gunyah_handle_page_fault(struct gunyah_vcpu *vcpu,
 	trace_gunyah_vcpu_exit_page_fault(vcpu, resp);
 }
 
-static int gunyah_resume_action(struct gunyah_vcpu *vcpu, u8 action,
-				unsigned long *resume_data)
+/* Inlined, like gunyah_vcpu_stop_reason(): on every exit, and tiny */
+static __always_inline int
+gunyah_resume_action(struct gunyah_vcpu *vcpu, u8 action,
+		     unsigned long *resume_data)
 {
 	switch (action) {
 	case GUNYAH_VCPU_RESUME_HANDLED:
@@ -420,7 +422,7 @@ static int gunyah_vcpu_wait(struct gunyah_vcpu *vcpu)
 		READ_ONCE(vcpu->ghvm->vm_status) != GUNYAH_RM_VM_STATUS_RUNNING);
 }
 
-static int gunyah_vcpu_stop_reason(struct gunyah_vcpu *vcpu)
+static __always_inline int gunyah_vcpu_stop_reason(struct gunyah_vcpu *vcpu)
 {
 	if (READ_ONCE(vcpu->vcpu_run->immediate_exit))
 		return -EINTR;
