@@ -31,6 +31,8 @@
 #include "vcpu/vcpu_abi_check.h"
 
 #define MAX_VCPU_NAME 20 /* gh-vcpu:<u32>\0 */
+/* The resume data of a vcpu_run hypercall: three registers */
+#define GUNYAH_VCPU_RESUME_WORDS 3
 
 /* What the last exit left pending; the kernel's copy, never the page's */
 enum gunyah_vcpu_run_state {
@@ -472,33 +474,27 @@ static void gunyah_vcpu_halt(struct gunyah_vcpu *vcpu,
 }
 
 /*
- * The run loop. Returns 0 with an exit in the shared page, or an errno
- * with no exit: -EINTR (immediate_exit), -ERESTARTSYS (signal), -ENODEV
- * (no vCPU resource: the VM has not started or the vCPU is going away),
- * -EINVAL (bad resume action or unknown state), or the hypercall's error.
+ * Before the first hypercall of a GUNYAH_VCPU_RUN: a VM that is gone, a
+ * vCPU without its resource, a stop request, a halted vCPU, a VM still
+ * starting, and the user's answer to the last exit. 1: go on with *rsc;
+ * else what gunyah_vcpu_run() returns.
  */
-static int gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
+static int gunyah_vcpu_run_prepare(struct gunyah_vcpu *vcpu,
+				   struct gunyah_resource **rsc,
+				   unsigned long *resume_data)
+	__must_hold(&vcpu->run_lock)
 {
-	struct gunyah_hypercall_vcpu_run_resp resp;
-	unsigned long resume_data[3] = { 0 };
-	struct gunyah_resource *rsc;
-	enum gunyah_error gerr;
 	int ret;
-
-	if (mutex_lock_interruptible(&vcpu->run_lock))
-		return -ERESTARTSYS;
-	gunyah_vcpu_stat_inc(&vcpu->stats.runs);
 
 	/* A VM that is gone says why again, whatever the page holds now */
 	if (vcpu->state == GUNYAH_VCPU_RUN_STATE_SYSTEM_DOWN) {
 		gunyah_vcpu_fill_status_exit(vcpu);
-		ret = 0;
-		goto out;
+		return 0;
 	}
 
 	/* Pairs with populate's release: the irq is requested once rsc is seen */
-	rsc = smp_load_acquire(&vcpu->rsc);
-	if (!rsc || vcpu->going_down) {
+	*rsc = smp_load_acquire(&vcpu->rsc);
+	if (!*rsc || vcpu->going_down) {
 		/*
 		 * Never started, or its resource taken back: a VM that failed
 		 * to start or is gone says so (a failed start takes the
@@ -506,156 +502,208 @@ static int gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
 		 * still starting, is -ENODEV.
 		 */
 		ret = gunyah_vcpu_check_system(vcpu);
-		if (ret > 0)
-			ret = -ENODEV;
-		goto out;
+		return ret > 0 ? -ENODEV : ret;
 	}
 
 	ret = gunyah_vcpu_stop_reason(vcpu);
 	if (ret)
-		goto out;
-
-	if (vcpu->halted) {
-		ret = gunyah_vcpu_wait_halted(vcpu);
-		goto out;
-	}
+		return ret;
+	if (vcpu->halted)
+		return gunyah_vcpu_wait_halted(vcpu);
 
 	if (vcpu->state == GUNYAH_VCPU_RUN_STATE_UNKNOWN) {
 		ret = gunyah_vcpu_check_system(vcpu);
 		if (ret <= 0)
-			goto out;
+			return ret;
 		vcpu->state = GUNYAH_VCPU_RUN_STATE_READY;
 	}
 
 	ret = gunyah_vcpu_resume_data(vcpu, resume_data);
 	if (ret) {
 		gunyah_vcpu_stat_inc(&vcpu->stats.errors_resume_action);
-		goto out;
+		return ret;
 	}
+	return 1;
+}
 
-	for (;;) {
+/* The vcpu_run hypercall, timed only if asked for */
+static enum gunyah_error
+gunyah_vcpu_hypercall(struct gunyah_vcpu *vcpu, u64 capid,
+		      unsigned long *resume_data,
+		      struct gunyah_hypercall_vcpu_run_resp *resp)
+{
+	enum gunyah_error gerr;
+
+	trace_gunyah_vcpu_run_enter(vcpu, resume_data);
+	/* Off, this is a NOP and a call */
+	if (static_branch_unlikely(&gunyah_vcpu_time_hypercalls)) {
+		u64 start = local_clock();
+
+		gerr = gunyah_hypercall_vcpu_run(capid, resume_data, resp);
+		gunyah_vcpu_stat_add(&vcpu->stats.hypercall_ns,
+				     local_clock() - start);
+	} else {
+		gerr = gunyah_hypercall_vcpu_run(capid, resume_data, resp);
+	}
+	gunyah_vcpu_stat_inc(&vcpu->stats.hypercalls);
+	trace_gunyah_vcpu_run_return(vcpu, gerr, resp);
+	return gerr;
+}
+
+/* EXPECTS_WAKEUP, or powered off until CPU_ON: 1 once woken */
+static int gunyah_vcpu_sleep(struct gunyah_vcpu *vcpu)
+{
+	int ret;
+
+	gunyah_vcpu_stat_inc(&vcpu->stats.sleeps);
+	ret = gunyah_vcpu_wait(vcpu);
+	if (ret)
+		return ret;
+	if (READ_ONCE(vcpu->woken))
+		gunyah_vcpu_stat_inc(&vcpu->stats.wakeups);
+	/*
+	 * A wake from the VM stopping is seen by the lockless status check
+	 * before the next hypercall; no status_lock round trip per wake-up.
+	 */
+	return 1;
+}
+
+/* Off for good if the VM is down or the vCPU exited, else until CPU_ON */
+static int gunyah_vcpu_powered_off(struct gunyah_vcpu *vcpu,
+				   const struct gunyah_hypercall_vcpu_run_resp *resp)
+	__must_hold(&vcpu->run_lock)
+{
+	int ret = gunyah_vcpu_check_system(vcpu);
+
+	if (ret <= 0)
+		return ret;
+	if (resp->state_data[0] & GUNYAH_VCPU_POWERED_OFF_EXITED) {
+		/* No CPU_ON can bring it back */
+		gunyah_vcpu_halt(vcpu, resp);
+		return gunyah_vcpu_wait_halted(vcpu);
+	}
+	return gunyah_vcpu_sleep(vcpu);
+}
+
+/*
+ * Why the vCPU stopped, as the hypervisor reported it. 1: run it again;
+ * 0: an exit for userspace is in the shared page; else an errno.
+ */
+static int gunyah_vcpu_handle_state(struct gunyah_vcpu *vcpu,
+				    const struct gunyah_hypercall_vcpu_run_resp *resp)
+	__must_hold(&vcpu->run_lock)
+{
+	switch (resp->state) {
+	case GUNYAH_VCPU_STATE_READY:
+		/* The host's time slice or an interrupt ended the run */
+		gunyah_vcpu_stat_inc(&vcpu->stats.ready);
+		cond_resched();
+		return 1;
+	case GUNYAH_VCPU_STATE_POWERED_OFF:
+		return gunyah_vcpu_powered_off(vcpu, resp);
+	case GUNYAH_VCPU_STATE_EXPECTS_WAKEUP:
+		return gunyah_vcpu_sleep(vcpu);
+	case GUNYAH_VCPU_STATE_BLOCKED:
+		gunyah_vcpu_stat_inc(&vcpu->stats.blocked);
 		/*
-		 * A VM the RM has reported down (VM_EXITED, VM_STATUS) runs
-		 * no more, even if this vCPU never sleeps: say so now rather
-		 * than when the hypervisor next powers it off.
+		 * Blocked on something another vCPU holds: give its host
+		 * thread the CPU now, not only when need_resched.
 		 */
-		if (READ_ONCE(vcpu->ghvm->vm_status) != GUNYAH_RM_VM_STATUS_RUNNING) {
-			ret = gunyah_vcpu_check_system(vcpu);
-			if (ret <= 0)
-				goto out;
-		}
-		/* A wake-up raised after this point is for the call below */
-		WRITE_ONCE(vcpu->woken, false);
-		trace_gunyah_vcpu_run_enter(vcpu, resume_data);
-		/* Timed only if asked for: off, this is a NOP and a call */
-		if (static_branch_unlikely(&gunyah_vcpu_time_hypercalls)) {
-			u64 start = local_clock();
+		schedule();
+		return 1;
+	case GUNYAH_VCPU_ADDRSPACE_VMMIO_READ:
+	case GUNYAH_VCPU_ADDRSPACE_VMMIO_WRITE:
+		gunyah_handle_mmio(vcpu, resp);
+		return 0;
+	case GUNYAH_VCPU_ADDRSPACE_PAGE_FAULT:
+		gunyah_handle_page_fault(vcpu, resp);
+		return 0;
+	case GUNYAH_VCPU_STATE_FAULT:
+	case GUNYAH_VCPU_STATE_PSCI_SYSTEM_RESET:
+		gunyah_vcpu_halt(vcpu, resp);
+		return gunyah_vcpu_wait_halted(vcpu);
+	default:
+		/*
+		 * v17 looped on an unknown state; a hypervisor newer than
+		 * this driver would then spin forever. Say so.
+		 */
+		pr_warn_ratelimited("gunyah_vcpu: vCPU %u: unknown vcpu_run state %llu\n",
+				    vcpu->ticket.label, resp->state);
+		gunyah_vcpu_stat_inc(&vcpu->stats.errors_unknown_state);
+		return -EINVAL;
+	}
+}
 
-			gerr = gunyah_hypercall_vcpu_run(rsc->capid, resume_data, &resp);
-			gunyah_vcpu_stat_add(&vcpu->stats.hypercall_ns,
-					     local_clock() - start);
-		} else {
-			gerr = gunyah_hypercall_vcpu_run(rsc->capid, resume_data, &resp);
-		}
-		gunyah_vcpu_stat_inc(&vcpu->stats.hypercalls);
-		trace_gunyah_vcpu_run_return(vcpu, gerr, &resp);
-		if (gerr == GUNYAH_ERROR_RETRY) {
-			/* Not taken: resume the same way after a reschedule */
-			gunyah_vcpu_stat_inc(&vcpu->stats.retries);
-			cond_resched();
-			ret = gunyah_vcpu_stop_reason(vcpu);
-			if (ret)
-				goto out;
-			continue;
-		}
-		if (gerr != GUNYAH_ERROR_OK) {
-			gunyah_vcpu_stat_inc(&vcpu->stats.errors_hypercall);
-			ret = gunyah_error_remap(gerr);
-			pr_info_ratelimited("gunyah_vcpu: vCPU %u: vcpu_run failed: gunyah error %d (%d)\n",
-					    vcpu->ticket.label, gerr, ret);
-			goto out;
-		}
+/* One round of the run loop: as gunyah_vcpu_handle_state() */
+static int gunyah_vcpu_run_once(struct gunyah_vcpu *vcpu, u64 capid,
+				unsigned long *resume_data)
+	__must_hold(&vcpu->run_lock)
+{
+	struct gunyah_hypercall_vcpu_run_resp resp;
+	enum gunyah_error gerr;
+	int ret;
 
-		/* The hypervisor took the resume: nothing is pending any more */
-		memset(resume_data, 0, sizeof(resume_data));
-		vcpu->state = GUNYAH_VCPU_RUN_STATE_READY;
-
-		switch (resp.state) {
-		case GUNYAH_VCPU_STATE_READY:
-			/* The host's time slice or an interrupt ended the run */
-			gunyah_vcpu_stat_inc(&vcpu->stats.ready);
-			cond_resched();
-			break;
-		case GUNYAH_VCPU_STATE_POWERED_OFF:
-			/* Off for good if the VM is down, else until CPU_ON */
-			ret = gunyah_vcpu_check_system(vcpu);
-			if (ret <= 0)
-				goto out;
-			if (resp.state_data[0] & GUNYAH_VCPU_POWERED_OFF_EXITED) {
-				/* No CPU_ON can bring it back */
-				gunyah_vcpu_halt(vcpu, &resp);
-				ret = gunyah_vcpu_wait_halted(vcpu);
-				goto out;
-			}
-			fallthrough;
-		case GUNYAH_VCPU_STATE_EXPECTS_WAKEUP:
-			gunyah_vcpu_stat_inc(&vcpu->stats.sleeps);
-			ret = gunyah_vcpu_wait(vcpu);
-			if (ret)
-				goto out;
-			if (READ_ONCE(vcpu->woken))
-				gunyah_vcpu_stat_inc(&vcpu->stats.wakeups);
-			/*
-			 * A wake from the VM stopping is seen by the lockless
-			 * status check at the top of the loop; no status_lock
-			 * round trip on every wake-up.
-			 */
-			break;
-		case GUNYAH_VCPU_STATE_BLOCKED:
-			gunyah_vcpu_stat_inc(&vcpu->stats.blocked);
-			/*
-			 * Blocked on something another vCPU holds: give its
-			 * host thread the CPU now, not only when need_resched.
-			 */
-			schedule();
-			break;
-		case GUNYAH_VCPU_ADDRSPACE_VMMIO_READ:
-		case GUNYAH_VCPU_ADDRSPACE_VMMIO_WRITE:
-			gunyah_handle_mmio(vcpu, &resp);
-			ret = 0;
-			goto out;
-		case GUNYAH_VCPU_ADDRSPACE_PAGE_FAULT:
-			gunyah_handle_page_fault(vcpu, &resp);
-			ret = 0;
-			goto out;
-		case GUNYAH_VCPU_STATE_FAULT:
-		case GUNYAH_VCPU_STATE_PSCI_SYSTEM_RESET:
-			gunyah_vcpu_halt(vcpu, &resp);
-			ret = gunyah_vcpu_wait_halted(vcpu);
-			goto out;
-		default:
-			/*
-			 * v17 looped on an unknown state; a hypervisor newer
-			 * than this driver would then spin forever. Say so.
-			 */
-			pr_warn_ratelimited("gunyah_vcpu: vCPU %u: unknown vcpu_run state %llu\n",
-					    vcpu->ticket.label, resp.state);
-			gunyah_vcpu_stat_inc(&vcpu->stats.errors_unknown_state);
-			ret = -EINVAL;
-			goto out;
-		}
-
-		ret = gunyah_vcpu_stop_reason(vcpu);
-		if (ret)
-			goto out;
+	/*
+	 * A VM the RM has reported down (VM_EXITED, VM_STATUS) runs no
+	 * more, even if this vCPU never sleeps: say so now rather than when
+	 * the hypervisor next powers it off.
+	 */
+	if (READ_ONCE(vcpu->ghvm->vm_status) != GUNYAH_RM_VM_STATUS_RUNNING) {
+		ret = gunyah_vcpu_check_system(vcpu);
+		if (ret <= 0)
+			return ret;
+	}
+	/* A wake-up raised after this point is for the hypercall below */
+	WRITE_ONCE(vcpu->woken, false);
+	gerr = gunyah_vcpu_hypercall(vcpu, capid, resume_data, &resp);
+	if (gerr == GUNYAH_ERROR_RETRY) {
+		/* Not taken: resume the same way after a reschedule */
+		gunyah_vcpu_stat_inc(&vcpu->stats.retries);
+		cond_resched();
+		return gunyah_vcpu_stop_reason(vcpu) ?: 1;
+	}
+	if (gerr != GUNYAH_ERROR_OK) {
+		gunyah_vcpu_stat_inc(&vcpu->stats.errors_hypercall);
+		ret = gunyah_error_remap(gerr);
+		pr_info_ratelimited("gunyah_vcpu: vCPU %u: vcpu_run failed: gunyah error %d (%d)\n",
+				    vcpu->ticket.label, gerr, ret);
+		return ret;
 	}
 
-out:
+	/* The hypervisor took the resume: nothing is pending any more */
+	memset(resume_data, 0, GUNYAH_VCPU_RESUME_WORDS * sizeof(*resume_data));
+	vcpu->state = GUNYAH_VCPU_RUN_STATE_READY;
+
+	ret = gunyah_vcpu_handle_state(vcpu, &resp);
+	if (ret <= 0)
+		return ret;
+	return gunyah_vcpu_stop_reason(vcpu) ?: 1;
+}
+
+/*
+ * The run loop. Returns 0 with an exit in the shared page, or an errno
+ * with no exit: -EINTR (immediate_exit), -ERESTARTSYS (signal), -ENODEV
+ * (no vCPU resource: the VM has not started or the vCPU is going away),
+ * -EINVAL (bad resume action or unknown state), or the hypercall's error.
+ */
+static int gunyah_vcpu_run(struct gunyah_vcpu *vcpu)
+{
+	unsigned long resume_data[GUNYAH_VCPU_RESUME_WORDS] = { 0 };
+	struct gunyah_resource *rsc;
+	int ret;
+
+	if (mutex_lock_interruptible(&vcpu->run_lock))
+		return -ERESTARTSYS;
+	gunyah_vcpu_stat_inc(&vcpu->stats.runs);
+
+	ret = gunyah_vcpu_run_prepare(vcpu, &rsc, resume_data);
+	while (ret > 0)
+		ret = gunyah_vcpu_run_once(vcpu, rsc->capid, resume_data);
+
 	if (ret == -ENODEV)
 		gunyah_vcpu_stat_inc(&vcpu->stats.errors_nodev);
 	else if (ret == -EINTR || ret == -ERESTARTSYS)
 		gunyah_vcpu_stat_inc(&vcpu->stats.errors_interrupted);
-	/* -ERESTARTSYS: a signal; userspace sees EINTR or a restart */
 	trace_gunyah_vcpu_run_done(vcpu, ret);
 	mutex_unlock(&vcpu->run_lock);
 	/* A signal that interrupted the wait, turned into a kick */
