@@ -1,11 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 # Sum ftrace function_graph output (funcgraph-tail on) per function: calls,
-# mean and total time, depth under the traced syscall, and calls per
-# GUNYAH_VCPU_RUN (the count of gunyah_vcpu_run). `make bench PROFILE=1`
-# traces N null ioctls and N bench-mode exits (tools/gunyah-bench -p) and
-# prints this; function_graph's own cost inflates every traced call, so the
-# shares, not the absolute times, are the figures to read.
+# mean and total time, depth under the traced syscall, and calls per exit
+# (the count of gunyah_hypercall_vcpu_run, which a bench-mode exit makes
+# once; gunyah_vcpu_run itself is inlined into the ioctl handler).
+# `make bench PROFILE=1` traces N null ioctls and N bench-mode exits
+# (tools/gunyah-bench -p) and prints this; function_graph's own cost
+# inflates every traced call, so the shares, not the absolute times, are
+# the figures to read.
 #   bench-profile.sh TRACE
 set -euo pipefail
 
@@ -38,9 +40,9 @@ awk '
 		mindepth[name] = depth
 }
 END {
-	runs = calls["gunyah_vcpu_run [gunyah_vcpu]"]
+	runs = ("gunyah_hypercall_vcpu_run [gunyah]" in calls) ? calls["gunyah_hypercall_vcpu_run [gunyah]"] : 0
 	printf "0\t1e99\t%-52s %5s %9s %10s %12s %8s\n", "function", "depth", "calls",
-		"mean us", "total us", "per run"
+		"mean us", "total us", "per exit"
 	for (n in calls)
 		printf "%d\t%f\t%-52s %5d %9d %10.3f %12.1f %8.2f\n", mindepth[n], total[n], n,
 			mindepth[n], calls[n], total[n] / calls[n], total[n],
