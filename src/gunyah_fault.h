@@ -6,7 +6,7 @@
  * CONFIG_FAULT_INJECTION_DEBUG_FS they are the kernel's own fault_attr,
  * elsewhere (stock distribution kernels) gunyah.ko implements the same
  * knobs with the same names and meaning. The implementation lives in
- * src/hypercall/fault_inject.c and is shared with gunyah_rsc_mgr.ko.
+ * src/knob/fault_attr.c (gunyah.ko) and is shared with gunyah_rsc_mgr.ko.
  */
 
 #ifndef _GUNYAH_FAULT_H
@@ -18,6 +18,7 @@
 #include <linux/fault-inject.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
+#include <linux/moduleparam.h>
 #include <linux/types.h>
 
 #if IS_ENABLED(CONFIG_FAULT_INJECTION_DEBUG_FS)
@@ -91,6 +92,10 @@ static inline unsigned long gunyah_fault_verbose(const struct gunyah_fault *f)
 	return READ_ONCE(f->verbose);
 #endif
 }
+
+extern const struct kernel_param_ops gunyah_fault_param_ops;
+#define GUNYAH_FAULT_PARAM_DESC \
+	"Arm at load: <interval>,<probability>,<space>,<times>"
 
 void gunyah_fault_init(struct gunyah_fault *f);
 int gunyah_fault_setup(struct gunyah_fault *f, const char *name,

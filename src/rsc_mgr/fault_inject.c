@@ -22,6 +22,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "gunyah_knob.h"
 #include "rsc_mgr/rsc_mgr.h"
 #include "rsc_mgr/rm_trace.h"
 
@@ -29,7 +30,7 @@
 
 /* ---- fail_rm_call ---- */
 
-#define GUNYAH_FAIL_RM_MAX_IDS		16
+#define GUNYAH_FAIL_RM_MAX_IDS		GUNYAH_KNOB_MAX_WORDS
 #define GUNYAH_FAIL_RM_MAX_COUNTED	32
 #define GUNYAH_FAIL_RM_IDS_MAX_LEN	512
 
@@ -49,23 +50,9 @@ static unsigned long gunyah_fail_rm_total;
 
 static struct dentry *gunyah_fail_rm_dir;
 
-static int gunyah_fail_rm_param_set(const char *val, const struct kernel_param *kp)
-{
-	return gunyah_fault_setup(&gunyah_fail_rm_call_attr, "fail_rm_call", val);
-}
-
-static int gunyah_fail_rm_param_get(char *buf, const struct kernel_param *kp)
-{
-	return gunyah_fault_show(&gunyah_fail_rm_call_attr, buf);
-}
-
-static const struct kernel_param_ops gunyah_fail_rm_param_ops = {
-	.set = gunyah_fail_rm_param_set,
-	.get = gunyah_fail_rm_param_get,
-};
-module_param_cb(fail_rm_call, &gunyah_fail_rm_param_ops, NULL, 0600);
-MODULE_PARM_DESC(fail_rm_call,
-		 "Arm fail_rm_call at load: <interval>,<probability>,<space>,<times>");
+module_param_cb(fail_rm_call, &gunyah_fault_param_ops,
+		&gunyah_fail_rm_call_attr, 0600);
+MODULE_PARM_DESC(fail_rm_call, GUNYAH_FAULT_PARAM_DESC);
 
 static bool gunyah_fail_rm_eligible(u32 msg_id)
 {
@@ -161,61 +148,27 @@ static ssize_t gunyah_fail_rm_ids_read(struct file *file, char __user *ubuf,
 	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
 }
 
-static ssize_t gunyah_fail_rm_ids_write(struct file *file,
-					const char __user *ubuf, size_t count,
-					loff_t *ppos)
+static int gunyah_fail_rm_ids_parse(struct file *file, struct gunyah_knob_args *args)
 {
 	u32 ids[GUNYAH_FAIL_RM_MAX_IDS];
-	unsigned int n = 0;
-	char *buf, *cur, *tok;
-	ssize_t ret;
+	int n;
 
-	if (*ppos || count > GUNYAH_FAIL_RM_IDS_MAX_LEN) {
-		pr_warn(FI_PREFIX "fail_rm_call/msg_ids: refusing a write of %zu bytes at offset %lld (one write of at most %u bytes)\n",
-			count, *ppos, GUNYAH_FAIL_RM_IDS_MAX_LEN);
-		return -EINVAL;
-	}
-	buf = memdup_user_nul(ubuf, count);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
-
-	cur = buf;
-	while ((tok = strsep(&cur, " \t\n"))) {
-		if (!*tok)
-			continue;
-		if (n == GUNYAH_FAIL_RM_MAX_IDS) {
-			pr_warn(FI_PREFIX "fail_rm_call/msg_ids: more than %u ids\n",
-				GUNYAH_FAIL_RM_MAX_IDS);
-			ret = -EINVAL;
-			goto out;
-		}
-		if (kstrtou32(tok, 16, &ids[n])) {
-			pr_warn(FI_PREFIX "fail_rm_call/msg_ids: \"%.32s\" is not a hex u32 message id\n",
-				tok);
-			ret = -EINVAL;
-			goto out;
-		}
-		n++;
-	}
+	for (n = 0; n < args->argc; n++)
+		if (kstrtou32(args->argv[n], 16, &ids[n]))
+			return gunyah_knob_why(args, "expected at most 16 hex u32 message ids");
 
 	spin_lock(&gunyah_fail_rm_lock);
 	memcpy(gunyah_fail_rm_ids, ids, n * sizeof(ids[0]));
 	gunyah_fail_rm_nr_ids = n;
 	spin_unlock(&gunyah_fail_rm_lock);
-	*ppos += count;
-	ret = count;
-out:
-	kfree(buf);
-	return ret;
+	return 0;
 }
 
-static const struct file_operations gunyah_fail_rm_ids_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.read = gunyah_fail_rm_ids_read,
-	.write = gunyah_fail_rm_ids_write,
-	.llseek = default_llseek,
-};
+GUNYAH_KNOB_WORDS_WRITE(gunyah_fail_rm_ids, GUNYAH_FAIL_RM_IDS_MAX_LEN,
+			gunyah_fail_rm_ids_parse);
+
+GUNYAH_KNOB_RW_FOPS(gunyah_fail_rm_ids, gunyah_fail_rm_ids_read,
+		    gunyah_fail_rm_ids_write);
 
 static int gunyah_fail_rm_injected_show(struct seq_file *s, void *unused)
 {
@@ -302,153 +255,74 @@ static int gunyah_rm_inject(const char *what, u32 msg_id, const void *payload,
 	return ret;
 }
 
-/* Split @buf into at most @max blank-separated words; the count or -EINVAL */
-static int gunyah_rm_inject_split(char *buf, char **argv, int max)
+/* "VMID EXIT_TYPE [REASON_HEX]": a VM_EXITED notification */
+static int gunyah_rm_inject_exited_parse(struct file *file,
+					 struct gunyah_knob_args *args)
 {
-	char *tok;
-	int argc = 0;
-
-	while ((tok = strsep(&buf, " \t\n"))) {
-		if (!*tok)
-			continue;
-		if (argc == max)
-			return -EINVAL;
-		argv[argc++] = tok;
-	}
-	return argc;
-}
-
-static char *gunyah_rm_inject_copy(const char *what, const char __user *ubuf,
-				   size_t count, loff_t *ppos, size_t max)
-{
-	if (*ppos || count > max) {
-		pr_warn(FI_PREFIX "rm_inject/%s: refusing a write of %zu bytes at offset %lld (one write of at most %zu bytes)\n",
-			what, count, *ppos, max);
-		return ERR_PTR(-EINVAL);
-	}
-	return memdup_user_nul(ubuf, count);
-}
-
-static ssize_t gunyah_rm_inject_exited_write(struct file *file,
-					     const char __user *ubuf,
-					     size_t count, loff_t *ppos)
-{
-	struct gunyah_rm_vm_exited_payload *p = NULL;
-	size_t reason_size = 0, hexlen = 0;
+	struct gunyah_rm_vm_exited_payload *p;
+	size_t reason_size = 0;
 	u16 vmid, exit_type;
-	const char *why;
-	char *buf, *argv[3];
-	int argc, ret;
+	int ret;
 
-	buf = gunyah_rm_inject_copy("vm_exited", ubuf, count, ppos,
-				    GUNYAH_RM_INJECT_MAX_WRITE);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
-
-	ret = -EINVAL;
-	argc = gunyah_rm_inject_split(buf, argv, ARRAY_SIZE(argv));
-	if (argc < 2) {
-		why = "expected VMID EXIT_TYPE [REASON_HEX]";
-		goto refuse;
-	}
-	if (kstrtou16(argv[0], 0, &vmid)) {
-		why = "VMID must be 0..65535";
-		goto refuse;
-	}
-	if (kstrtou16(argv[1], 0, &exit_type)) {
-		why = "EXIT_TYPE must be 0..65535";
-		goto refuse;
-	}
-	if (argc == 3) {
-		hexlen = strlen(argv[2]);
-		if (hexlen % 2) {
-			why = "REASON_HEX must have an even number of digits";
-			goto refuse;
-		}
-		reason_size = hexlen / 2;
-		if (reason_size > GUNYAH_RM_INJECT_MAX_REASON) {
-			why = "REASON_HEX is longer than one RM message can carry";
-			goto refuse;
-		}
+	if (args->argc < 2 || args->argc > 3)
+		return gunyah_knob_why(args, "expected VMID EXIT_TYPE [REASON_HEX]");
+	if (kstrtou16(args->argv[0], 0, &vmid))
+		return gunyah_knob_why(args, "VMID must be 0..65535");
+	if (kstrtou16(args->argv[1], 0, &exit_type))
+		return gunyah_knob_why(args, "EXIT_TYPE must be 0..65535");
+	if (args->argc == 3) {
+		if (strlen(args->argv[2]) % 2)
+			return gunyah_knob_why(args,
+					       "REASON_HEX must have an even number of digits");
+		reason_size = strlen(args->argv[2]) / 2;
+		if (reason_size > GUNYAH_RM_INJECT_MAX_REASON)
+			return gunyah_knob_why(args,
+					       "REASON_HEX is longer than one RM message can carry");
 	}
 
 	p = kzalloc(sizeof(*p) + reason_size, GFP_KERNEL);
-	if (!p) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	if (reason_size && hex2bin(p->exit_reason, argv[2], reason_size)) {
-		why = "REASON_HEX holds a non-hex character";
-		goto refuse;
+	if (!p)
+		return -ENOMEM;
+	if (reason_size && hex2bin(p->exit_reason, args->argv[2], reason_size)) {
+		kfree(p);
+		return gunyah_knob_why(args, "REASON_HEX holds a non-hex character");
 	}
 	p->vmid = cpu_to_le16(vmid);
 	p->exit_type = cpu_to_le16(exit_type);
 	p->exit_reason_size = cpu_to_le32(reason_size);
-
 	ret = gunyah_rm_inject("vm_exited", GUNYAH_RM_NOTIFICATION_VM_EXITED, p,
 			       sizeof(*p) + reason_size);
-	if (ret)
-		goto out;
-	atomic_long_inc(&gunyah_rm_inject_exited);
-	*ppos += count;
-	ret = count;
-	goto out;
-
-refuse:
-	pr_warn(FI_PREFIX "rm_inject/vm_exited: refusing write: %s\n", why);
-out:
 	kfree(p);
-	kfree(buf);
+	if (!ret)
+		atomic_long_inc(&gunyah_rm_inject_exited);
 	return ret;
 }
 
-static const struct file_operations gunyah_rm_inject_exited_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = gunyah_rm_inject_exited_write,
-	.llseek = noop_llseek,
-};
+GUNYAH_KNOB_WORDS_WRITE(gunyah_rm_inject_exited, GUNYAH_RM_INJECT_MAX_WRITE,
+			gunyah_rm_inject_exited_parse);
+GUNYAH_KNOB_WO_FOPS(gunyah_rm_inject_exited, gunyah_rm_inject_exited_write);
 
 #define GUNYAH_RM_INJECT_STATUS_MAX_WRITE	128
 
-static ssize_t gunyah_rm_inject_status_write(struct file *file,
-					     const char __user *ubuf,
-					     size_t count, loff_t *ppos)
+/* "VMID VM_STATUS [OS_STATUS [APP_STATUS]]": a VM_STATUS notification */
+static int gunyah_rm_inject_status_parse(struct file *file,
+					 struct gunyah_knob_args *args)
 {
 	struct gunyah_rm_vm_status_payload p = { };
 	u8 vm_status, os_status = 0;
 	u16 vmid, app_status = 0;
-	const char *why;
-	char *buf, *argv[4];
-	int argc, ret;
+	int ret;
 
-	buf = gunyah_rm_inject_copy("vm_status", ubuf, count, ppos,
-				    GUNYAH_RM_INJECT_STATUS_MAX_WRITE);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
-
-	ret = -EINVAL;
-	argc = gunyah_rm_inject_split(buf, argv, ARRAY_SIZE(argv));
-	if (argc < 2) {
-		why = "expected VMID VM_STATUS [OS_STATUS [APP_STATUS]]";
-		goto refuse;
-	}
-	if (kstrtou16(argv[0], 0, &vmid)) {
-		why = "VMID must be 0..65535";
-		goto refuse;
-	}
-	if (kstrtou8(argv[1], 0, &vm_status)) {
-		why = "VM_STATUS must be 0..255";
-		goto refuse;
-	}
-	if (argc > 2 && kstrtou8(argv[2], 0, &os_status)) {
-		why = "OS_STATUS must be 0..255";
-		goto refuse;
-	}
-	if (argc > 3 && kstrtou16(argv[3], 0, &app_status)) {
-		why = "APP_STATUS must be 0..65535";
-		goto refuse;
-	}
+	if (args->argc < 2 || args->argc > 4)
+		return gunyah_knob_why(args, "expected VMID VM_STATUS [OS_STATUS [APP_STATUS]]");
+	if (kstrtou16(args->argv[0], 0, &vmid))
+		return gunyah_knob_why(args, "VMID must be 0..65535");
+	if (kstrtou8(args->argv[1], 0, &vm_status))
+		return gunyah_knob_why(args, "VM_STATUS must be 0..255");
+	if (args->argc > 2 && kstrtou8(args->argv[2], 0, &os_status))
+		return gunyah_knob_why(args, "OS_STATUS must be 0..255");
+	if (args->argc > 3 && kstrtou16(args->argv[3], 0, &app_status))
+		return gunyah_knob_why(args, "APP_STATUS must be 0..65535");
 
 	p.vmid = cpu_to_le16(vmid);
 	p.vm_status = vm_status;
@@ -456,26 +330,15 @@ static ssize_t gunyah_rm_inject_status_write(struct file *file,
 	p.app_status = cpu_to_le16(app_status);
 	ret = gunyah_rm_inject("vm_status", GUNYAH_RM_NOTIFICATION_VM_STATUS, &p,
 			       sizeof(p));
-	if (ret)
-		goto out;
-	atomic_long_inc(&gunyah_rm_inject_status);
-	*ppos += count;
-	ret = count;
-	goto out;
-
-refuse:
-	pr_warn(FI_PREFIX "rm_inject/vm_status: refusing write: %s\n", why);
-out:
-	kfree(buf);
+	if (!ret)
+		atomic_long_inc(&gunyah_rm_inject_status);
 	return ret;
 }
 
-static const struct file_operations gunyah_rm_inject_status_fops = {
-	.owner = THIS_MODULE,
-	.open = simple_open,
-	.write = gunyah_rm_inject_status_write,
-	.llseek = noop_llseek,
-};
+GUNYAH_KNOB_WORDS_WRITE(gunyah_rm_inject_status,
+			GUNYAH_RM_INJECT_STATUS_MAX_WRITE,
+			gunyah_rm_inject_status_parse);
+GUNYAH_KNOB_WO_FOPS(gunyah_rm_inject_status, gunyah_rm_inject_status_write);
 
 static int gunyah_rm_inject_injected_show(struct seq_file *s, void *unused)
 {
@@ -494,25 +357,26 @@ DEFINE_SHOW_ATTRIBUTE(gunyah_rm_inject_injected);
  */
 void gunyah_rm_fault_init(void)
 {
+	static const struct gunyah_knob_file fail_files[] = {
+		{ "error", 0600, &gunyah_fail_rm_error_fops, true },
+		{ "msg_ids", 0600, &gunyah_fail_rm_ids_fops },
+		{ "injected", 0400, &gunyah_fail_rm_injected_fops },
+	};
+	static const struct gunyah_knob_file inject_files[] = {
+		{ "vm_exited", 0200, &gunyah_rm_inject_exited_fops },
+		{ "vm_status", 0200, &gunyah_rm_inject_status_fops },
+		{ "injected", 0400, &gunyah_rm_inject_injected_fops },
+	};
 	struct dentry *root = gunyah_debugfs_root();
 
 	gunyah_fault_init(&gunyah_fail_rm_call_attr);
 	gunyah_fail_rm_dir = gunyah_fault_create_debugfs("fail_rm_call", root,
 							 &gunyah_fail_rm_call_attr);
-	debugfs_create_file_unsafe("error", 0600, gunyah_fail_rm_dir, NULL,
-				   &gunyah_fail_rm_error_fops);
-	debugfs_create_file("msg_ids", 0600, gunyah_fail_rm_dir, NULL,
-			    &gunyah_fail_rm_ids_fops);
-	debugfs_create_file("injected", 0400, gunyah_fail_rm_dir, NULL,
-			    &gunyah_fail_rm_injected_fops);
-
+	gunyah_knob_create_files(gunyah_fail_rm_dir, NULL, fail_files,
+				 ARRAY_SIZE(fail_files));
 	gunyah_rm_inject_dir = debugfs_create_dir("rm_inject", root);
-	debugfs_create_file("vm_exited", 0200, gunyah_rm_inject_dir, NULL,
-			    &gunyah_rm_inject_exited_fops);
-	debugfs_create_file("vm_status", 0200, gunyah_rm_inject_dir, NULL,
-			    &gunyah_rm_inject_status_fops);
-	debugfs_create_file("injected", 0400, gunyah_rm_inject_dir, NULL,
-			    &gunyah_rm_inject_injected_fops);
+	gunyah_knob_create_files(gunyah_rm_inject_dir, NULL, inject_files,
+				 ARRAY_SIZE(inject_files));
 }
 
 /**

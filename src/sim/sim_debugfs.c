@@ -53,6 +53,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include "gunyah_knob.h"
 #include "sim.h"
 
 static int sim_rm_stats_show(struct seq_file *s, void *unused)
@@ -174,15 +175,10 @@ static int sim_program_show(struct seq_file *s, void *unused)
 	return 0;
 }
 
-static int sim_program_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, sim_program_show, inode->i_private);
-}
-
 static ssize_t sim_program_write(struct file *file, const char __user *ubuf,
 				 size_t count, loff_t *ppos)
 {
-	struct sim_vcpu *vcpu = ((struct seq_file *)file->private_data)->private;
+	struct sim_vcpu *vcpu = gunyah_knob_seq_data(file);
 	struct sim_program *prog;
 	char who[32];
 	char *text;
@@ -215,14 +211,7 @@ static ssize_t sim_program_write(struct file *file, const char __user *ubuf,
 	return count;
 }
 
-static const struct file_operations sim_program_fops = {
-	.owner		= THIS_MODULE,
-	.open		= sim_program_open,
-	.read		= seq_read,
-	.write		= sim_program_write,
-	.llseek		= seq_lseek,
-	.release	= single_release,
-};
+GUNYAH_KNOB_SEQ_FOPS(sim_program, sim_program_write);
 
 static int sim_log_file_show(struct seq_file *s, void *unused)
 {
@@ -234,15 +223,10 @@ static int sim_log_file_show(struct seq_file *s, void *unused)
 	return 0;
 }
 
-static int sim_log_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, sim_log_file_show, inode->i_private);
-}
-
 static ssize_t sim_log_write(struct file *file, const char __user *ubuf,
 			     size_t count, loff_t *ppos)
 {
-	struct sim_vcpu *vcpu = ((struct seq_file *)file->private_data)->private;
+	struct sim_vcpu *vcpu = gunyah_knob_seq_data(file);
 
 	mutex_lock(&vcpu->lock);
 	sim_log_clear(vcpu);
@@ -250,14 +234,7 @@ static ssize_t sim_log_write(struct file *file, const char __user *ubuf,
 	return count;
 }
 
-static const struct file_operations sim_log_fops = {
-	.owner		= THIS_MODULE,
-	.open		= sim_log_open,
-	.read		= seq_read,
-	.write		= sim_log_write,
-	.llseek		= seq_lseek,
-	.release	= single_release,
-};
+GUNYAH_KNOB_SEQ_FOPS(sim_log_file, sim_log_write);
 
 static ssize_t sim_wakeup_write(struct file *file, const char __user *ubuf,
 				size_t count, loff_t *ppos)
@@ -278,12 +255,7 @@ static ssize_t sim_wakeup_write(struct file *file, const char __user *ubuf,
 	return ret;
 }
 
-static const struct file_operations sim_wakeup_fops = {
-	.owner		= THIS_MODULE,
-	.open		= simple_open,
-	.write		= sim_wakeup_write,
-	.llseek		= noop_llseek,
-};
+GUNYAH_KNOB_WO_FOPS(sim_wakeup, sim_wakeup_write);
 
 /* make bench: "N" times N calls of the backend's vcpu_run on vCPU 0 */
 static int sim_bench_backend_show(struct seq_file *s, void *unused)
@@ -295,16 +267,11 @@ static int sim_bench_backend_show(struct seq_file *s, void *unused)
 	return 0;
 }
 
-static int sim_bench_backend_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, sim_bench_backend_show, inode->i_private);
-}
-
 static ssize_t sim_bench_backend_write(struct file *file,
 				       const char __user *ubuf, size_t count,
 				       loff_t *ppos)
 {
-	struct sim_vm *vm = ((struct seq_file *)file->private_data)->private;
+	struct sim_vm *vm = gunyah_knob_seq_data(file);
 	u64 calls;
 	int ret;
 
@@ -323,14 +290,7 @@ static ssize_t sim_bench_backend_write(struct file *file,
 	return count;
 }
 
-static const struct file_operations sim_bench_backend_fops = {
-	.owner		= THIS_MODULE,
-	.open		= sim_bench_backend_open,
-	.read		= seq_read,
-	.write		= sim_bench_backend_write,
-	.llseek		= seq_lseek,
-	.release	= single_release,
-};
+GUNYAH_KNOB_SEQ_FOPS(sim_bench_backend, sim_bench_backend_write);
 
 static ssize_t sim_reap_vm_write(struct file *file, const char __user *ubuf,
 				 size_t count, loff_t *ppos)
@@ -351,12 +311,7 @@ static ssize_t sim_reap_vm_write(struct file *file, const char __user *ubuf,
 	return count;
 }
 
-static const struct file_operations sim_reap_vm_fops = {
-	.owner		= THIS_MODULE,
-	.open		= simple_open,
-	.write		= sim_reap_vm_write,
-	.llseek		= noop_llseek,
-};
+GUNYAH_KNOB_WO_FOPS(sim_reap_vm, sim_reap_vm_write);
 
 /* One raw RM message per blank-separated hex word, at most this many */
 #define SIM_RM_RX_MAX_MSGS	64
@@ -373,12 +328,7 @@ static ssize_t sim_rm_rx_write(struct file *file, const char __user *ubuf,
 	size_t len;
 	int ret;
 
-	if (*ppos || count > SIM_RM_RX_MAX_WRITE) {
-		pr_warn("gunyah_sim: rm_rx: one write at offset 0 of at most %u bytes\n",
-			(unsigned int)SIM_RM_RX_MAX_WRITE);
-		return -EINVAL;
-	}
-	buf = memdup_user_nul(ubuf, count);
+	buf = gunyah_knob_copy(file, ubuf, count, ppos, SIM_RM_RX_MAX_WRITE);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 
@@ -425,19 +375,14 @@ static ssize_t sim_rm_rx_write(struct file *file, const char __user *ubuf,
 	goto out;
 
 refuse:
-	pr_warn("gunyah_sim: rm_rx: refused: %s\n", why);
+	gunyah_knob_refuse(file, why);
 out:
 	sim_batch_discard(&batch);
 	kfree(buf);
 	return ret;
 }
 
-static const struct file_operations sim_rm_rx_fops = {
-	.owner		= THIS_MODULE,
-	.open		= simple_open,
-	.write		= sim_rm_rx_write,
-	.llseek		= noop_llseek,
-};
+GUNYAH_KNOB_WO_FOPS(sim_rm_rx, sim_rm_rx_write);
 
 static int sim_fake_reply_show(struct seq_file *s, void *unused)
 {
@@ -445,85 +390,43 @@ static int sim_fake_reply_show(struct seq_file *s, void *unused)
 	return 0;
 }
 
-static int sim_fake_reply_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, sim_fake_reply_show, NULL);
-}
-
-static ssize_t sim_fake_reply_write(struct file *file, const char __user *ubuf,
-				    size_t count, loff_t *ppos)
+static int sim_fake_reply_parse(struct file *file, struct gunyah_knob_args *args)
 {
 	static u8 payload[SIM_FAKE_REPLY_MAX];
 	static DEFINE_MUTEX(payload_lock);	/* @payload */
+	const char *hex = args->argc > 2 ? args->argv[2] : "-";
+	size_t len = strcmp(hex, "-") ? strlen(hex) : 0;
 	u32 msg_id, reply_id, err;
-	char *buf, *argv[4], *tok, *cur;
-	const char *why = "expected MSG_ID ERR [PAYLOAD_HEX|- [REPLY_ID]]";
-	size_t len = 0;
-	int argc = 0, ret = -EINVAL;
+	int ret;
 
-	if (*ppos || count > 2 * SIM_FAKE_REPLY_MAX + 64) {
-		pr_warn("gunyah_sim: rm_fake_reply: one write at offset 0 of at most %u bytes\n",
-			2 * SIM_FAKE_REPLY_MAX + 64);
-		return -EINVAL;
-	}
-	buf = memdup_user_nul(ubuf, count);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
-
-	cur = buf;
-	while ((tok = strsep(&cur, " \t\n"))) {
-		if (!*tok)
-			continue;
-		if (argc == ARRAY_SIZE(argv))
-			goto refuse;
-		argv[argc++] = tok;
-	}
-	if (argc == 1 && !strcmp(argv[0], "none")) {
+	if (args->argc == 1 && !strcmp(args->argv[0], "none")) {
 		mutex_lock(&gsim.lock);
 		gsim.fake.armed = false;
 		mutex_unlock(&gsim.lock);
-		ret = count;
-		goto out;
+		return 0;
 	}
-	if (argc < 2 || kstrtou32(argv[0], 0, &msg_id) ||
-	    kstrtou32(argv[1], 0, &err))
-		goto refuse;
-	reply_id = msg_id;
-	if (argc == 4 && kstrtou32(argv[3], 0, &reply_id))
-		goto refuse;
+	if (args->argc < 2 || args->argc > 4 ||
+	    kstrtou32(args->argv[0], 0, &msg_id) ||
+	    kstrtou32(args->argv[1], 0, &err) ||
+	    kstrtou32(args->argc == 4 ? args->argv[3] : args->argv[0], 0, &reply_id))
+		return gunyah_knob_why(args, "expected MSG_ID ERR [PAYLOAD_HEX|- [REPLY_ID]]");
+	if (len % 2 || len / 2 > SIM_FAKE_REPLY_MAX)
+		return gunyah_knob_why(args,
+				       "PAYLOAD_HEX: an even number of hex digits, at most 1024 bytes");
 
 	mutex_lock(&payload_lock);
-	if (argc >= 3 && strcmp(argv[2], "-")) {
-		len = strlen(argv[2]);
-		if (len % 2 || len / 2 > SIM_FAKE_REPLY_MAX ||
-		    hex2bin(payload, argv[2], len / 2)) {
-			mutex_unlock(&payload_lock);
-			why = "PAYLOAD_HEX: an even number of hex digits, at most 1024 bytes";
-			goto refuse;
-		}
-		len /= 2;
-	}
-	ret = sim_rm_set_fake_reply(msg_id, reply_id, err, payload, len);
+	ret = hex2bin(payload, hex, len / 2);
+	if (ret)
+		gunyah_knob_why(args, "PAYLOAD_HEX: not hex");
+	else
+		ret = sim_rm_set_fake_reply(msg_id, reply_id, err, payload, len / 2);
 	mutex_unlock(&payload_lock);
-	if (!ret)
-		ret = count;
-	goto out;
-
-refuse:
-	pr_warn("gunyah_sim: rm_fake_reply: refused: %s\n", why);
-out:
-	kfree(buf);
 	return ret;
 }
 
-static const struct file_operations sim_fake_reply_fops = {
-	.owner		= THIS_MODULE,
-	.open		= sim_fake_reply_open,
-	.read		= seq_read,
-	.write		= sim_fake_reply_write,
-	.llseek		= seq_lseek,
-	.release	= single_release,
-};
+GUNYAH_KNOB_WORDS_WRITE(sim_fake_reply, 2 * SIM_FAKE_REPLY_MAX + 64,
+			sim_fake_reply_parse);
+GUNYAH_KNOB_SEQ_FOPS(sim_fake_reply, sim_fake_reply_write);
 
 static ssize_t sim_rm_pause_read(struct file *file, char __user *ubuf,
 				 size_t count, loff_t *ppos)
@@ -546,13 +449,7 @@ static ssize_t sim_rm_pause_write(struct file *file, const char __user *ubuf,
 	return count;
 }
 
-static const struct file_operations sim_rm_pause_fops = {
-	.owner		= THIS_MODULE,
-	.open		= simple_open,
-	.read		= sim_rm_pause_read,
-	.write		= sim_rm_pause_write,
-	.llseek		= default_llseek,
-};
+GUNYAH_KNOB_RW_FOPS(sim_rm_pause, sim_rm_pause_read, sim_rm_pause_write);
 
 static ssize_t sim_rm_probe_write(struct file *file, const char __user *ubuf,
 				  size_t count, loff_t *ppos)
@@ -569,16 +466,15 @@ static ssize_t sim_rm_probe_write(struct file *file, const char __user *ubuf,
 	return ret ? ret : count;
 }
 
-static const struct file_operations sim_rm_probe_fops = {
-	.owner		= THIS_MODULE,
-	.open		= simple_open,
-	.write		= sim_rm_probe_write,
-	.llseek		= noop_llseek,
-};
+GUNYAH_KNOB_WO_FOPS(sim_rm_probe, sim_rm_probe_write);
 
 void sim_debugfs_add_vm(struct sim_vm *vm)
 {
-	struct dentry *dir;
+	static const struct gunyah_knob_file vcpu_files[] = {
+		{ "program", 0600, &sim_program_fops },
+		{ "log", 0600, &sim_log_file_fops },
+		{ "wakeup", 0200, &sim_wakeup_fops },
+	};
 	unsigned int i;
 	char name[16];
 
@@ -596,15 +492,10 @@ void sim_debugfs_add_vm(struct sim_vm *vm)
 			    &sim_bench_backend_fops);
 
 	for (i = 0; i < vm->nr_vcpus; i++) {
-		struct sim_vcpu *vcpu = &vm->vcpus[i];
-
 		snprintf(name, sizeof(name), "vcpu%u", i);
-		dir = debugfs_create_dir(name, vm->dir);
-		debugfs_create_file("program", 0600, dir, vcpu,
-				    &sim_program_fops);
-		debugfs_create_file("log", 0600, dir, vcpu, &sim_log_fops);
-		debugfs_create_file("wakeup", 0200, dir, vcpu,
-				    &sim_wakeup_fops);
+		gunyah_knob_create_files(debugfs_create_dir(name, vm->dir),
+					 &vm->vcpus[i], vcpu_files,
+					 ARRAY_SIZE(vcpu_files));
 	}
 }
 
@@ -616,18 +507,18 @@ void sim_debugfs_remove_vm(struct sim_vm *vm)
 
 void sim_debugfs_init(void)
 {
+	static const struct gunyah_knob_file files[] = {
+		{ "rm_stats", 0400, &sim_rm_stats_fops },
+		{ "parcels", 0400, &sim_parcels_fops },
+		{ "reap_vm", 0200, &sim_reap_vm_fops },
+		{ "rm_rx", 0200, &sim_rm_rx_fops },
+		{ "rm_fake_reply", 0600, &sim_fake_reply_fops },
+		{ "rm_pause", 0600, &sim_rm_pause_fops },
+		{ "rm_probe", 0200, &sim_rm_probe_fops },
+	};
+
 	gsim.debugfs = debugfs_create_dir("gunyah_sim", NULL);
-	debugfs_create_file("rm_stats", 0400, gsim.debugfs, NULL,
-			    &sim_rm_stats_fops);
-	debugfs_create_file("parcels", 0400, gsim.debugfs, NULL,
-			    &sim_parcels_fops);
-	debugfs_create_file("reap_vm", 0200, gsim.debugfs, NULL,
-			    &sim_reap_vm_fops);
-	debugfs_create_file("rm_rx", 0200, gsim.debugfs, NULL, &sim_rm_rx_fops);
-	debugfs_create_file("rm_fake_reply", 0600, gsim.debugfs, NULL,
-			    &sim_fake_reply_fops);
-	debugfs_create_file("rm_pause", 0600, gsim.debugfs, NULL,
-			    &sim_rm_pause_fops);
+	gunyah_knob_create_files(gsim.debugfs, NULL, files, ARRAY_SIZE(files));
 	debugfs_create_x32("rm_pause_before", 0600, gsim.debugfs,
 			   &gsim.pause_before);
 	debugfs_create_bool("public_profile", 0600, gsim.debugfs,
@@ -638,8 +529,6 @@ void sim_debugfs_init(void)
 			   &gsim.refuse_call);
 	debugfs_create_x32("rm_refuse_error", 0600, gsim.debugfs,
 			   &gsim.refuse_error);
-	debugfs_create_file("rm_probe", 0200, gsim.debugfs, NULL,
-			    &sim_rm_probe_fops);
 }
 
 void sim_debugfs_exit(void)
