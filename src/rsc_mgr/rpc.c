@@ -975,6 +975,69 @@ static const struct file_operations gunyah_rm_notifs_fops = {
 	.release	= single_release,
 };
 
+/* ---- clients: the layers above, bound to each RM in order ---- */
+
+static DEFINE_MUTEX(gunyah_rm_clients_lock);	/* the list, and binding */
+static LIST_HEAD(gunyah_rm_clients);
+
+/**
+ * gunyah_rm_register_client() - Be bound to every resource manager
+ * @client: bound after the clients registered before it, unbound before
+ *
+ * Register before gunyah_rm_core_init(): an RM bound already is not
+ * offered to a late client.
+ */
+void gunyah_rm_register_client(struct gunyah_rm_client *client)
+{
+	mutex_lock(&gunyah_rm_clients_lock);
+	list_add_tail(&client->list, &gunyah_rm_clients);
+	mutex_unlock(&gunyah_rm_clients_lock);
+}
+
+/**
+ * gunyah_rm_unregister_client() - Undo gunyah_rm_register_client()
+ * @client: no longer bound to anything (after gunyah_rm_core_exit())
+ */
+void gunyah_rm_unregister_client(struct gunyah_rm_client *client)
+{
+	mutex_lock(&gunyah_rm_clients_lock);
+	list_del(&client->list);
+	mutex_unlock(&gunyah_rm_clients_lock);
+}
+
+/* Unbind, last first, the clients before @upto (NULL: all of them) */
+static void gunyah_rm_unbind_clients(struct gunyah_rm *rm,
+				     struct gunyah_rm_client *upto)
+{
+	struct gunyah_rm_client *c;
+
+	mutex_lock(&gunyah_rm_clients_lock);
+	c = upto ? upto : list_entry(&gunyah_rm_clients, struct gunyah_rm_client, list);
+	list_for_each_entry_continue_reverse(c, &gunyah_rm_clients, list)
+		c->unbind(rm);
+	mutex_unlock(&gunyah_rm_clients_lock);
+}
+
+static int gunyah_rm_bind_clients(struct gunyah_rm *rm)
+{
+	struct gunyah_rm_client *c;
+	int ret = 0;
+
+	mutex_lock(&gunyah_rm_clients_lock);
+	list_for_each_entry(c, &gunyah_rm_clients, list) {
+		ret = c->bind(rm);
+		if (ret) {
+			dev_err(rm->dev, "%s refused the resource manager: %d\n",
+				c->name, ret);
+			break;
+		}
+	}
+	mutex_unlock(&gunyah_rm_clients_lock);
+	if (ret)
+		gunyah_rm_unbind_clients(rm, c);
+	return ret;
+}
+
 static int gunyah_rm_probe(struct platform_device *pdev)
 {
 	struct device *dev = &pdev->dev;
@@ -1044,10 +1107,9 @@ static int gunyah_rm_probe(struct platform_device *pdev)
 	}
 
 	platform_set_drvdata(pdev, rm);
-	ret = gunyah_vm_mgr_register(rm);
+	ret = gunyah_rm_bind_clients(rm);
 	if (ret)
 		goto err_free_rx;
-	gunyah_rm_inject_set_rm(rm);
 	rm->debugfs = debugfs_create_file("rm_notifications", 0600,
 					  gunyah_debugfs_root(), rm,
 					  &gunyah_rm_notifs_fops);
@@ -1073,8 +1135,7 @@ static void gunyah_rm_remove(struct platform_device *pdev)
 	struct gunyah_rm_notif *n, *tmp;
 
 	debugfs_remove(rm->debugfs);
-	gunyah_rm_inject_set_rm(NULL);
-	gunyah_vm_mgr_unregister(rm);
+	gunyah_rm_unbind_clients(rm, NULL);
 
 	WRITE_ONCE(rm->removed, true);
 	wake_up(&rm->tx_wq);
@@ -1115,27 +1176,34 @@ static struct platform_driver gunyah_rm_driver = {
 	},
 };
 
-static int __init gunyah_rm_init(void)
+/**
+ * gunyah_rm_core_init() - Bind resource managers from now on
+ *
+ * Called by the module's init once its clients are registered.
+ *
+ * Return: 0, or platform_driver_register()'s error.
+ */
+int gunyah_rm_core_init(void)
 {
 	int ret;
 
-	gunyah_rm_fault_init();
+	gunyah_rm_fail_call_init();
 	ret = platform_driver_register(&gunyah_rm_driver);
 	if (ret) {
 		pr_err("gunyah_rsc_mgr: cannot register the platform driver: %d\n", ret);
-		gunyah_rm_fault_exit();
+		gunyah_rm_fail_call_exit();
 	}
 	return ret;
 }
-module_init(gunyah_rm_init);
 
-static void __exit gunyah_rm_exit(void)
+/**
+ * gunyah_rm_core_exit() - Unbind the resource manager; bind no more
+ */
+void gunyah_rm_core_exit(void)
 {
 	platform_driver_unregister(&gunyah_rm_driver);
-	gunyah_rm_fault_exit();
+	gunyah_rm_fail_call_exit();
 }
-module_exit(gunyah_rm_exit);
 
 MODULE_ALIAS("platform:" GUNYAH_RM_PLATFORM_DEV_NAME);
-MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Gunyah resource manager RPC and VM manager");

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Inside gunyah_rsc_mgr.ko: the RM RPC core (rpc.c), the typed RM calls
- * (calls.c) and the VM manager (src/vm_mgr).
+ * (calls.c, mem_calls.c) and fault injection (fail_call.c, inject.c).
+ * The VM manager (src/vm_mgr) is a client of the core: the core never
+ * calls up into it.
  */
 
 #ifndef _GUNYAH_RSC_MGR_H
 #define _GUNYAH_RSC_MGR_H
 
+#include <linux/list.h>
 #include <linux/moduleparam.h>
 #include <linux/types.h>
 
@@ -24,6 +27,25 @@ int gunyah_rm_call(struct gunyah_rm *rm, u32 message_id, const void *req,
 struct device *gunyah_rm_dev(struct gunyah_rm *rm);
 void gunyah_rm_handle_message(struct gunyah_rm *rm, const void *msg, size_t size);
 void gunyah_rm_flush_notifications(struct gunyah_rm *rm);
+
+/**
+ * struct gunyah_rm_client - A layer above the RPC core, bound to each RM
+ * @list: in the core's list of clients
+ * @name: for the log
+ * @bind: an RM device bound: take it up; an error fails the probe
+ * @unbind: it goes away (only after a successful @bind)
+ */
+struct gunyah_rm_client {
+	struct list_head list;
+	const char *name;
+	int (*bind)(struct gunyah_rm *rm);
+	void (*unbind)(struct gunyah_rm *rm);
+};
+
+void gunyah_rm_register_client(struct gunyah_rm_client *client);
+void gunyah_rm_unregister_client(struct gunyah_rm_client *client);
+int gunyah_rm_core_init(void);
+void gunyah_rm_core_exit(void);
 
 /* calls.c */
 int gunyah_rm_call_noresp(struct gunyah_rm *rm, u32 message_id,
@@ -75,7 +97,7 @@ int gunyah_rm_vm_set_boot_context(struct gunyah_rm *rm, u16 vmid, u8 reg_set,
 int gunyah_rm_mem_share(struct gunyah_rm *rm, struct gunyah_rm_mem_parcel *p);
 int gunyah_rm_mem_reclaim(struct gunyah_rm *rm, u32 mem_handle);
 
-/* fault_inject.c: fail_rm_call and rm_inject */
+/* fail_call.c: fail_rm_call, asked by the core before each send */
 extern struct gunyah_fault gunyah_fail_rm_call_attr;
 bool __gunyah_rm_fail_call(u32 msg_id, size_t size, u32 *rm_error);
 
@@ -96,12 +118,11 @@ static inline bool gunyah_rm_fail_call(u32 msg_id, size_t size, u32 *rm_error)
 	return __gunyah_rm_fail_call(msg_id, size, rm_error);
 }
 
-void gunyah_rm_inject_set_rm(struct gunyah_rm *rm);
-void gunyah_rm_fault_init(void);
-void gunyah_rm_fault_exit(void);
+void gunyah_rm_fail_call_init(void);
+void gunyah_rm_fail_call_exit(void);
 
-/* vm_mgr: the /dev/gunyah misc device, registered when the RM binds */
-int gunyah_vm_mgr_register(struct gunyah_rm *rm);
-void gunyah_vm_mgr_unregister(struct gunyah_rm *rm);
+/* inject.c: rm_inject, a client of the core */
+void gunyah_rm_inject_init(void);
+void gunyah_rm_inject_exit(void);
 
 #endif /* _GUNYAH_RSC_MGR_H */

@@ -8,7 +8,6 @@
  */
 
 #include <linux/anon_inodes.h>
-#include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -16,7 +15,6 @@
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/sched/signal.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -46,7 +44,6 @@ struct gunyah_gmem {
 static atomic_long_t gunyah_gmem_pages = ATOMIC_LONG_INIT(0);
 static atomic_long_t gunyah_gmem_files = ATOMIC_LONG_INIT(0);
 static atomic_long_t gunyah_gmem_lost = ATOMIC_LONG_INIT(0);
-static struct dentry *gunyah_gmem_debugfs;
 
 static void gunyah_gmem_free(struct gunyah_gmem *gmem)
 {
@@ -317,60 +314,10 @@ void gunyah_gmem_pin_forever(struct file *file, u64 offset, u64 size)
 	atomic_long_add(n, &gunyah_gmem_lost);
 }
 
-static int gunyah_gmem_stats_show(struct seq_file *s, void *unused)
+/* For the guest_mem debugfs file (vm_mem.c): files, pages, pages lost */
+void gunyah_gmem_counts(long *files, long *pages, long *lost)
 {
-	seq_printf(s, "files:\t%ld\n", atomic_long_read(&gunyah_gmem_files));
-	seq_printf(s, "pages:\t%ld\n", atomic_long_read(&gunyah_gmem_pages));
-	seq_printf(s, "held:\t%ld\n", gunyah_vm_mem_held_pages());
-	seq_printf(s, "stuck:\t%ld\n", gunyah_vm_mem_stuck_pages());
-	seq_printf(s, "lost:\t%ld\n", atomic_long_read(&gunyah_gmem_lost));
-	return 0;
-}
-
-static int gunyah_gmem_stats_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, gunyah_gmem_stats_show, NULL);
-}
-
-/* "reclaim": retry MEM_RECLAIM of the parcels of VMs that are gone */
-static ssize_t gunyah_gmem_stats_write(struct file *file, const char __user *ubuf,
-				       size_t count, loff_t *ppos)
-{
-	char cmd[16];
-
-	if (*ppos || !count || count >= sizeof(cmd))
-		return -EINVAL;
-	if (copy_from_user(cmd, ubuf, count))
-		return -EFAULT;
-	cmd[count] = '\0';
-	if (strcmp(strim(cmd), "reclaim"))
-		return -EINVAL;
-	return gunyah_vm_mem_retry_reclaim() ? -EBUSY : count;
-}
-
-static const struct file_operations gunyah_gmem_stats_fops = {
-	.owner = THIS_MODULE,
-	.open = gunyah_gmem_stats_open,
-	.read = seq_read,
-	.write = gunyah_gmem_stats_write,
-	.llseek = seq_lseek,
-	.release = single_release,
-};
-
-/*
- * /sys/kernel/debug/gunyah/guest_mem: how much guest memory exists, how
- * much of it RM parcels hold, how much is stuck with VMs that are gone
- * (write "reclaim" to retry those; -EBUSY while some stay stuck), and how
- * much is lost: pinned for good, maybe in a parcel no handle names.
- */
-void gunyah_gmem_debugfs_init(void)
-{
-	gunyah_gmem_debugfs = debugfs_create_file("guest_mem", 0600,
-						  gunyah_debugfs_root(), NULL,
-						  &gunyah_gmem_stats_fops);
-}
-
-void gunyah_gmem_debugfs_exit(void)
-{
-	debugfs_remove(gunyah_gmem_debugfs);
+	*files = atomic_long_read(&gunyah_gmem_files);
+	*pages = atomic_long_read(&gunyah_gmem_pages);
+	*lost = atomic_long_read(&gunyah_gmem_lost);
 }

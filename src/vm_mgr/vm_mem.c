@@ -12,6 +12,7 @@
  * export the functions that do it (docs/memory.md).
  */
 
+#include <linux/debugfs.h>
 #include <linux/device.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -21,6 +22,7 @@
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 
+#include "gunyah_knob.h"
 #include "vm_mgr/vm_mgr_priv.h"
 
 #define GUNYAH_VM_MAX_MEM_MAPS		64
@@ -59,16 +61,6 @@ static atomic_long_t gunyah_vm_mem_stuck = ATOMIC_LONG_INIT(0);
 /* Their mappings, until a retried MEM_RECLAIM succeeds */
 static LIST_HEAD(gunyah_vm_mem_stuck_maps);
 static DEFINE_SPINLOCK(gunyah_vm_mem_stuck_lock);
-
-long gunyah_vm_mem_held_pages(void)
-{
-	return atomic_long_read(&gunyah_vm_mem_held);
-}
-
-long gunyah_vm_mem_stuck_pages(void)
-{
-	return atomic_long_read(&gunyah_vm_mem_stuck);
-}
 
 static bool gunyah_vm_started(struct gunyah_vm *ghvm, const char *what)
 {
@@ -579,4 +571,48 @@ void gunyah_vm_mem_show(struct gunyah_vm *ghvm, struct seq_file *m)
 	if (ghvm->dtb_set)
 		seq_printf(m, "dtb:\t%#llx+%#llx\n", ghvm->dtb.guest_phys_addr,
 			   ghvm->dtb.size);
+}
+
+static int gunyah_vm_mem_stats_show(struct seq_file *s, void *unused)
+{
+	long files, pages, lost;
+
+	gunyah_gmem_counts(&files, &pages, &lost);
+	seq_printf(s, "files:\t%ld\npages:\t%ld\n", files, pages);
+	seq_printf(s, "held:\t%ld\n", atomic_long_read(&gunyah_vm_mem_held));
+	seq_printf(s, "stuck:\t%ld\n", atomic_long_read(&gunyah_vm_mem_stuck));
+	seq_printf(s, "lost:\t%ld\n", lost);
+	return 0;
+}
+
+/* "reclaim": retry MEM_RECLAIM of the parcels of VMs that are gone */
+static int gunyah_vm_mem_stats_parse(struct file *file,
+				     struct gunyah_knob_args *args)
+{
+	if (args->argc != 1 || strcmp(args->argv[0], "reclaim"))
+		return gunyah_knob_why(args, "expected \"reclaim\"");
+	return gunyah_vm_mem_retry_reclaim() ? -EBUSY : 0;
+}
+
+GUNYAH_KNOB_WORDS_WRITE(gunyah_vm_mem_stats, 16, gunyah_vm_mem_stats_parse);
+GUNYAH_KNOB_SEQ_FOPS(gunyah_vm_mem_stats, gunyah_vm_mem_stats_write);
+
+static struct dentry *gunyah_vm_mem_debugfs;
+
+/*
+ * /sys/kernel/debug/gunyah/guest_mem: how much guest memory exists, how
+ * much of it RM parcels hold, how much is stuck with VMs that are gone
+ * (write "reclaim" to retry those; -EBUSY while some stay stuck), and how
+ * much is lost: pinned for good, maybe in a parcel no handle names.
+ */
+void gunyah_vm_mem_debugfs_init(void)
+{
+	gunyah_vm_mem_debugfs = debugfs_create_file("guest_mem", 0600,
+						    gunyah_debugfs_root(), NULL,
+						    &gunyah_vm_mem_stats_fops);
+}
+
+void gunyah_vm_mem_debugfs_exit(void)
+{
+	debugfs_remove(gunyah_vm_mem_debugfs);
 }

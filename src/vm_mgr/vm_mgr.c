@@ -894,13 +894,8 @@ static struct miscdevice gunyah_dev = {
 	.fops = &gunyah_dev_fops,
 };
 
-/**
- * gunyah_vm_mgr_register() - Create /dev/gunyah for a resource manager
- * @rm: the resource manager; must stay until gunyah_vm_mgr_unregister()
- *
- * Return: 0, -EBUSY if another RM has it, or misc_register()'s error.
- */
-int gunyah_vm_mgr_register(struct gunyah_rm *rm)
+/* Create /dev/gunyah for a resource manager: -EBUSY if another has it */
+static int gunyah_vm_mgr_bind(struct gunyah_rm *rm)
 {
 	int ret;
 
@@ -923,26 +918,56 @@ int gunyah_vm_mgr_register(struct gunyah_rm *rm)
 		gunyah_rm_notifier_unregister(rm, &gunyah_vm_mgr_nb);
 		dev_err(gunyah_rm_dev(rm), "cannot register /dev/gunyah: %d\n", ret);
 	} else {
-		gunyah_gmem_debugfs_init();
+		gunyah_vm_mem_debugfs_init();
 	}
 	mutex_unlock(&gunyah_vm_mgr_lock);
 	return ret;
 }
 
-/**
- * gunyah_vm_mgr_unregister() - Remove /dev/gunyah
- * @rm: as passed to gunyah_vm_mgr_register()
- *
- * Open files and VMs keep their own references on @rm.
- */
-void gunyah_vm_mgr_unregister(struct gunyah_rm *rm)
+/* Remove /dev/gunyah; open files and VMs keep their references on @rm */
+static void gunyah_vm_mgr_unbind(struct gunyah_rm *rm)
 {
 	mutex_lock(&gunyah_vm_mgr_lock);
 	if (gunyah_vm_mgr_rm == rm) {
-		gunyah_gmem_debugfs_exit();
+		gunyah_vm_mem_debugfs_exit();
 		misc_deregister(&gunyah_dev);
 		WRITE_ONCE(gunyah_vm_mgr_rm, NULL);
 		gunyah_rm_notifier_unregister(rm, &gunyah_vm_mgr_nb);
 	}
 	mutex_unlock(&gunyah_vm_mgr_lock);
 }
+
+static struct gunyah_rm_client gunyah_vm_mgr_client = {
+	.name = "the VM manager",
+	.bind = gunyah_vm_mgr_bind,
+	.unbind = gunyah_vm_mgr_unbind,
+};
+
+/*
+ * The module's entry: the VM manager and rm_inject register as clients
+ * of the RPC core (bound to each RM in that order), then the core binds.
+ */
+static int __init gunyah_rsc_mgr_init(void)
+{
+	int ret;
+
+	gunyah_rm_register_client(&gunyah_vm_mgr_client);
+	gunyah_rm_inject_init();
+	ret = gunyah_rm_core_init();
+	if (ret) {
+		gunyah_rm_inject_exit();
+		gunyah_rm_unregister_client(&gunyah_vm_mgr_client);
+	}
+	return ret;
+}
+module_init(gunyah_rsc_mgr_init);
+
+static void __exit gunyah_rsc_mgr_exit(void)
+{
+	gunyah_rm_core_exit();
+	gunyah_rm_inject_exit();
+	gunyah_rm_unregister_client(&gunyah_vm_mgr_client);
+}
+module_exit(gunyah_rsc_mgr_exit);
+
+MODULE_LICENSE("GPL");

@@ -32,8 +32,7 @@ struct file *gunyah_gmem_fget(unsigned int fd, u64 *size);
 struct gunyah_rm_mem_range *gunyah_gmem_ranges(struct file *file, u64 offset,
 					       u64 size, u32 *n);
 void gunyah_gmem_pin_forever(struct file *file, u64 offset, u64 size);
-void gunyah_gmem_debugfs_init(void);
-void gunyah_gmem_debugfs_exit(void);
+void gunyah_gmem_counts(long *files, long *pages, long *lost);
 
 /* vm_mem.c */
 long gunyah_vm_mem_ioctl(struct gunyah_vm *ghvm, unsigned int cmd,
@@ -45,8 +44,8 @@ int gunyah_vm_mem_set_boot_context(struct gunyah_vm *ghvm);
 void gunyah_vm_mem_reclaim(struct gunyah_vm *ghvm);
 void gunyah_vm_mem_release(struct gunyah_vm *ghvm);
 void gunyah_vm_mem_show(struct gunyah_vm *ghvm, struct seq_file *m);
-long gunyah_vm_mem_held_pages(void);
-long gunyah_vm_mem_stuck_pages(void);
 long gunyah_vm_mem_retry_reclaim(void);
+void gunyah_vm_mem_debugfs_init(void);
+void gunyah_vm_mem_debugfs_exit(void);
 
 #endif /* _GUNYAH_VM_MGR_PRIV_H */
