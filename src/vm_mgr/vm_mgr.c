@@ -123,8 +123,6 @@ static void gunyah_vm_notify_status(struct gunyah_vm *ghvm, const void *data,
 	if (size < sizeof(*p))
 		return;	/* the RM core drops these already */
 	vmid = le16_to_cpu(p->vmid);
-	if (!vmid || vmid != READ_ONCE(ghvm->vmid))
-		return;
 	if (!strcmp(gunyah_vm_status_name(p->vm_status), "unknown"))
 		dev_warn_ratelimited(ghvm->parent, "VM %u: status %u from the RM is unknown here; only recorded\n",
 				     vmid, p->vm_status);
@@ -157,8 +155,6 @@ static void gunyah_vm_notify_exited(struct gunyah_vm *ghvm, const void *data,
 	if (size < sizeof(*p))
 		return;	/* the RM core drops these already */
 	vmid = le16_to_cpu(p->vmid);
-	if (!vmid || vmid != READ_ONCE(ghvm->vmid))
-		return;
 	avail = size - sizeof(*p);
 	reason_size = le32_to_cpu(p->exit_reason_size);
 	if (reason_size > avail)
@@ -224,6 +220,7 @@ static int gunyah_vm_mgr_notification(struct notifier_block *nb,
 	size_t size = gunyah_rm_notification_size(data);
 	const __le16 *vmid = data;	/* both payloads start with it */
 	struct gunyah_vm *ghvm;
+	u16 id;
 
 	if (action != GUNYAH_RM_NOTIFICATION_VM_STATUS &&
 	    action != GUNYAH_RM_NOTIFICATION_VM_EXITED)
@@ -232,12 +229,16 @@ static int gunyah_vm_mgr_notification(struct notifier_block *nb,
 		return NOTIFY_DONE;
 
 	down_read(&gunyah_vms_lock);
-	ghvm = xa_load(&gunyah_vms, le16_to_cpu(*vmid));
+	id = le16_to_cpu(*vmid);
+	ghvm = xa_load(&gunyah_vms, id);
 	if (ghvm) {
-		if (action == GUNYAH_RM_NOTIFICATION_VM_STATUS)
-			gunyah_vm_notify_status(ghvm, data, size);
-		else
-			gunyah_vm_notify_exited(ghvm, data, size);
+		/* Recorded only while the VM still has that vmid */
+		if (id && id == READ_ONCE(ghvm->vmid)) {
+			if (action == GUNYAH_RM_NOTIFICATION_VM_STATUS)
+				gunyah_vm_notify_status(ghvm, data, size);
+			else
+				gunyah_vm_notify_exited(ghvm, data, size);
+		}
 		blocking_notifier_call_chain(&ghvm->nh, action, data);
 	}
 	up_read(&gunyah_vms_lock);
