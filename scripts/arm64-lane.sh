@@ -25,22 +25,13 @@ build=${BUILD_DIR:-$top/build}
 targets=${ARM64_KERNELS:-$("$top/scripts/kernels.sh" list-arm64)}
 tests=${TESTS:-}
 out=$build/arm64
-pass=0 fail=0 skip=0
 cd "$top" || exit 1
 mkdir -p "$out"
 rm -f "$out/result"
 control=0	# the negative control runs once, on the first kernel that boots
 
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-add_result() { # file with "P F S"
-	local p f s
-	if read -r p f s < "$1" 2>/dev/null; then
-		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
-	else
-		bad "no result in $1"
-	fi
-}
+# shellcheck source=SCRIPTDIR/lane-lib.sh
+. "$top/scripts/lane-lib.sh"
 finish() {
 	echo "$pass $fail $skip" > "$out/result"
 	echo "arm64 lane: $pass passed, $fail failed, $skip skipped"

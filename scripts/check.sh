@@ -24,19 +24,10 @@ for k in ${KERNELS:-$("$top/scripts/kernels.sh" list) $("$top/scripts/kernels.sh
 done
 kernels=${kernels# } arm_kernels=${ARM64_KERNELS:-${arm_kernels# }}
 tests=${TESTS:-}
-pass=0 fail=0 skip=0
 cd "$top" || exit 1
 
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-add_result() { # file with "P F S"
-	local p f s
-	if read -r p f s < "$1" 2>/dev/null; then
-		pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
-	else
-		bad "no result in $1"
-	fi
-}
+# shellcheck source=SCRIPTDIR/lane-lib.sh
+. "$top/scripts/lane-lib.sh"
 summary() {
 	echo "$pass passed, $fail failed, $skip skipped"
 	[ "$fail" = 0 ]

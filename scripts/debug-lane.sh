@@ -25,9 +25,9 @@ if [ "${1:-}" = --report ]; then
 	exit 0
 fi
 
-pass=0 fail=0 skip=0
-ok() { pass=$((pass + 1)); echo "ok   debug $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL debug $1"; }
+RESULT_PREFIX="debug "
+# shellcheck source=SCRIPTDIR/lane-lib.sh
+. "$top/scripts/lane-lib.sh"
 finish() {
 	echo "$pass $fail $skip" > "$lane/result"
 	echo "debug lane: $pass passed, $fail failed, $skip skipped"

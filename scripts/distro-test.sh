@@ -16,11 +16,10 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
 work=$build/distro-test
-pass=0 fail=0 skip=0
 start=$(date +%s)
 
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+# shellcheck source=SCRIPTDIR/lane-lib.sh
+. "$top/scripts/lane-lib.sh"
 finish() {
 	echo "$pass $fail $skip" > "$work/result"
 	echo "distro-test: $(($(date +%s) - start)) s wall"

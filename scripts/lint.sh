@@ -10,12 +10,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}
 cache=${GUNYAH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gunyah-dkms}
 ksrc=$cache/ksrc
-pass=0 fail=0
 cd "$top" || exit 1
 mkdir -p "$build/lint"
 
-ok() { pass=$((pass + 1)); echo "ok   lint.$1"; }
-bad() { fail=$((fail + 1)); echo "FAIL lint.$1"; [ -z "${2:-}" ] || sed 's/^/     /' "$2" | head -n 40; }
+RESULT_PREFIX=lint.
+# shellcheck source=SCRIPTDIR/lane-lib.sh
+. "$top/scripts/lane-lib.sh"
 
 # The kernel's scripts, unpacked once from linux-source-6.1
 if [ ! -f "$ksrc/.done" ]; then

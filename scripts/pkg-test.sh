@@ -24,11 +24,10 @@ pkgs="gunyah-dkms gunyah-tests gunyah-dev"
 # A kernel the code does not support, with a fake headers tree whose
 # Makefile fails loudly: DKMS must skip it, never try to build it.
 old=5.10.0-0-gunyahtest
-pass=0 fail=0 skip=0
 start=$(date +%s)
 
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
+# shellcheck source=SCRIPTDIR/lane-lib.sh
+. "$top/scripts/lane-lib.sh"
 finish() {
 	cleanup
 	echo "pkg-test: $(($(date +%s) - start)) s wall"

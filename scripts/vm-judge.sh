@@ -9,10 +9,10 @@ set -uo pipefail
 
 vm=$1 kver=$2 qrc=$3 mode=$4 tests=$5
 out=$vm/share/out
-pass=0 fail=0 skip=0
 
-ok() { pass=$((pass + 1)); echo "ok   $kver $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $kver $1"; }
+RESULT_PREFIX="$kver "
+# shellcheck source=SCRIPTDIR/lane-lib.sh
+. "$(dirname "$0")/lane-lib.sh"
 
 # 1. the guest reported
 if [ "$qrc" = 124 ]; then

@@ -13,9 +13,9 @@ target=${1:?usage: vmm-test.sh TARGET}
 out=$build/vmm-test
 mkdir -p "$out" "$build/tools"
 cd "$top" || exit 1
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok   vmm.$1"; }
-bad() { fail=$((fail + 1)); echo "FAIL vmm.$1"; }
+RESULT_PREFIX=vmm.
+# shellcheck source=SCRIPTDIR/lane-lib.sh
+. "$top/scripts/lane-lib.sh"
 
 if BUILD_DIR=$build scripts/tiny-guest.sh --qemu > "$out/tiny-guest.log" 2>&1; then
 	ok tiny_guest_prints_and_powers_off_on_qemu
