@@ -50,21 +50,7 @@ else
 fi
 
 for k in $targets; do
-	if ! kver=$(scripts/kernels.sh version "$k"); then
-		bad "kernel target $k"
-		continue
-	fi
-	if scripts/build-modules.sh "$kver" > "$out/modules-$kver.log" 2>&1; then
-		ok "build.$kver.modules_w1_clean"
-	else
-		tail -n 30 "$out/modules-$kver.log"
-		bad "build.$kver.modules_w1_clean"
-		continue
-	fi
-	rm -f "$build/$kver/vm${VM_TAG:-}/result"
-	scripts/vmtest.sh ${tests:+--tests "$tests"} "$k"
-	add_result "$build/$kver/vm${VM_TAG:-}/result"
-
+	kernel_suite "$k" "$out" || continue
 	[ -z "$tests" ] || continue
 	for v in none upstream qcom qcom-smc; do
 		dtb=()

@@ -92,21 +92,8 @@ else
 fi
 
 for k in $kernels; do
-	if ! kver=$(scripts/kernels.sh version "$k"); then
-		bad "kernel target $k"
-		continue
-	fi
-	lane "kernel $k ($kver): build the modules (log $build/modules-$kver.log), boot, run every selftest (~2-3 min under TCG)"
-	if scripts/build-modules.sh "$kver" > "$build/modules-$kver.log" 2>&1; then
-		ok "build.$kver.modules_w1_clean"
-	else
-		tail -n 30 "$build/modules-$kver.log"
-		bad "build.$kver.modules_w1_clean"
-		continue
-	fi
-	rm -f "$build/$kver/vm${VM_TAG:-}/result"
-	scripts/vmtest.sh ${tests:+--tests "$tests"} "$k"
-	add_result "$build/$kver/vm${VM_TAG:-}/result"
+	lane "kernel $k: build the modules (log $build/modules-<version>.log), boot, run every selftest (~2-3 min under TCG)"
+	kernel_suite "$k" "$build"
 done
 
 if [ -z "$tests" ] && [ -n "$kernels" ]; then

@@ -21,3 +21,24 @@ add_result() {
 		bad "no result in $1"
 	fi
 }
+
+# Build the modules for kernel target $1 (log in $2) and run its selftests
+# ($tests: only those) under QEMU, from the project's top folder; sets
+# kver. Returns 1 if the target or its build failed (each a FAIL line).
+# shellcheck disable=SC2154 # $build, $tests: the sourcing lane's
+kernel_suite() {
+	if ! kver=$(scripts/kernels.sh version "$1"); then
+		bad "kernel target $1"
+		return 1
+	fi
+	if scripts/build-modules.sh "$kver" > "$2/modules-$kver.log" 2>&1; then
+		ok "build.$kver.modules_w1_clean"
+	else
+		tail -n 30 "$2/modules-$kver.log"
+		bad "build.$kver.modules_w1_clean"
+		return 1
+	fi
+	rm -f "$build/$kver/vm${VM_TAG:-}/result"
+	scripts/vmtest.sh ${tests:+--tests "$tests"} "$1"
+	add_result "$build/$kver/vm${VM_TAG:-}/result"
+}
