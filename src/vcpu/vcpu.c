@@ -526,28 +526,28 @@ static int gunyah_vcpu_run_prepare(struct gunyah_vcpu *vcpu,
 	return 1;
 }
 
-/* The vcpu_run hypercall, timed only if asked for */
-static enum gunyah_error
-gunyah_vcpu_hypercall(struct gunyah_vcpu *vcpu, u64 capid,
-		      unsigned long *resume_data,
-		      struct gunyah_hypercall_vcpu_run_resp *resp)
+/*
+ * The vcpu_run hypercall, timed only if asked for. Its gunyah_error goes
+ * to @gerr, not to a return value that could pass for an errno.
+ */
+static void gunyah_vcpu_hypercall(struct gunyah_vcpu *vcpu, u64 capid,
+				  unsigned long *resume_data,
+				  struct gunyah_hypercall_vcpu_run_resp *resp,
+				  enum gunyah_error *gerr)
 {
-	enum gunyah_error gerr;
-
 	trace_gunyah_vcpu_run_enter(vcpu, resume_data);
 	/* Off, this is a NOP and a call */
 	if (static_branch_unlikely(&gunyah_vcpu_time_hypercalls)) {
 		u64 start = local_clock();
 
-		gerr = gunyah_hypercall_vcpu_run(capid, resume_data, resp);
+		*gerr = gunyah_hypercall_vcpu_run(capid, resume_data, resp);
 		gunyah_vcpu_stat_add(&vcpu->stats.hypercall_ns,
 				     local_clock() - start);
 	} else {
-		gerr = gunyah_hypercall_vcpu_run(capid, resume_data, resp);
+		*gerr = gunyah_hypercall_vcpu_run(capid, resume_data, resp);
 	}
 	gunyah_vcpu_stat_inc(&vcpu->stats.hypercalls);
-	trace_gunyah_vcpu_run_return(vcpu, gerr, resp);
-	return gerr;
+	trace_gunyah_vcpu_run_return(vcpu, *gerr, resp);
 }
 
 /* EXPECTS_WAKEUP, or powered off until CPU_ON: 1 once woken */
@@ -655,7 +655,7 @@ static int gunyah_vcpu_run_once(struct gunyah_vcpu *vcpu, u64 capid,
 	}
 	/* A wake-up raised after this point is for the hypercall below */
 	WRITE_ONCE(vcpu->woken, false);
-	gerr = gunyah_vcpu_hypercall(vcpu, capid, resume_data, &resp);
+	gunyah_vcpu_hypercall(vcpu, capid, resume_data, &resp, &gerr);
 	if (gerr == GUNYAH_ERROR_RETRY) {
 		/* Not taken: resume the same way after a reschedule */
 		gunyah_vcpu_stat_inc(&vcpu->stats.retries);
