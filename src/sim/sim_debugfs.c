@@ -39,6 +39,9 @@
  *                            INIT or START with that id as the real RM
  *                            does, moving the VM to INIT_FAILED; one-shot
  *   rm_refuse_error          the RM error it refuses with (0: MEM_INVALID)
+ *   rcu_barrier              write: wait until the VMs that are gone are
+ *                            freed (their frees wait for sim_srcu readers,
+ *                            then RCU): leak checks measure after it
  *   rm_probe                 write a way to get an RM device wrong
  *                            (sim_rm_probe_extra()): a second
  *                            "gunyah_rsc_mgr" device is probed and removed
@@ -468,6 +471,16 @@ static ssize_t sim_rm_probe_write(struct file *file, const char __user *ubuf,
 
 GUNYAH_KNOB_WO_FOPS(sim_rm_probe, sim_rm_probe_write);
 
+static ssize_t sim_rcu_barrier_write(struct file *file, const char __user *ubuf,
+				     size_t count, loff_t *ppos)
+{
+	srcu_barrier(&sim_srcu);
+	rcu_barrier();
+	return count;
+}
+
+GUNYAH_KNOB_WO_FOPS(sim_rcu_barrier, sim_rcu_barrier_write);
+
 void sim_debugfs_add_vm(struct sim_vm *vm)
 {
 	static const struct gunyah_knob_file vcpu_files[] = {
@@ -515,6 +528,7 @@ void sim_debugfs_init(void)
 		{ "rm_fake_reply", 0600, &sim_fake_reply_fops },
 		{ "rm_pause", 0600, &sim_rm_pause_fops },
 		{ "rm_probe", 0200, &sim_rm_probe_fops },
+		{ "rcu_barrier", 0200, &sim_rcu_barrier_fops },
 	};
 
 	gsim.debugfs = debugfs_create_dir("gunyah_sim", NULL);
