@@ -700,11 +700,16 @@ struct sim_rm_call {
 	u32 (*fn)(struct sim_rm_req *req);
 };
 
+#define SIM_RM_CALL(id)	.msg_id = GUNYAH_RM_RPC_##id, .name = #id
 #define SIM_RM_LEN(type, why) \
 	.min_len = sizeof(type), .max_len = sizeof(type), .len_why = (why)
 #define SIM_RM_VMID_REQ \
 	SIM_RM_LEN(struct gunyah_rm_vm_common_vmid_req, "payload is not {vmid, reserved}")
 #define SIM_RM_IN(s)	BIT(GUNYAH_RM_VM_STATUS_##s)
+/* vm_mgnt.c: a vmid is freed, and an image configured, only in LOAD or RESET */
+#define SIM_RM_IN_LOAD_OR_RESET \
+	.states = SIM_RM_IN(LOAD) | SIM_RM_IN(RESET), \
+	.state_why = "VM is neither LOAD nor RESET"
 
 /* The vmid leads every payload of a call that names a VM */
 static_assert(!offsetof(struct gunyah_rm_vm_config_image_req, vmid) &&
@@ -712,44 +717,38 @@ static_assert(!offsetof(struct gunyah_rm_vm_config_image_req, vmid) &&
 	      !offsetof(struct gunyah_rm_vm_set_boot_context_req, vmid));
 
 static const struct sim_rm_call sim_rm_calls[] = {
-	{ GUNYAH_RM_RPC_VM_ALLOC_VMID, "VM_ALLOC_VMID", SIM_RM_VMID_REQ,
-	  .fn = sim_rm_alloc_vmid },
-	/* vm_mgnt.c: a vmid is freed only in LOAD or RESET */
-	{ GUNYAH_RM_RPC_VM_DEALLOC_VMID, "VM_DEALLOC_VMID", SIM_RM_VMID_REQ,
-	  .names_vm = true, .states = SIM_RM_IN(LOAD) | SIM_RM_IN(RESET),
-	  .state_why = "VM is neither LOAD nor RESET",
-	  .fn = sim_rm_dealloc_vmid },
-	{ GUNYAH_RM_RPC_VM_START, "VM_START", SIM_RM_VMID_REQ,
+	{ SIM_RM_CALL(VM_ALLOC_VMID), SIM_RM_VMID_REQ, .fn = sim_rm_alloc_vmid },
+	{ SIM_RM_CALL(VM_DEALLOC_VMID), SIM_RM_VMID_REQ,
+	  .names_vm = true, SIM_RM_IN_LOAD_OR_RESET, .fn = sim_rm_dealloc_vmid },
+	{ SIM_RM_CALL(VM_START), SIM_RM_VMID_REQ,
 	  .names_vm = true, .refusable = true, .states = SIM_RM_IN(READY),
 	  .state_why = "VM not initialized",
 	  .alt_state = GUNYAH_RM_VM_STATUS_RUNNING,
 	  .alt_why = "VM already running", .fn = sim_rm_start },
-	{ GUNYAH_RM_RPC_VM_STOP, "VM_STOP",
+	{ SIM_RM_CALL(VM_STOP),
 	  SIM_RM_LEN(struct gunyah_rm_vm_stop_req, "payload is not a stop request"),
 	  .names_vm = true, .states = SIM_RM_IN(RUNNING) | SIM_RM_IN(PAUSED),
 	  .state_why = "VM is not running", .fn = sim_rm_stop },
-	{ GUNYAH_RM_RPC_VM_RESET, "VM_RESET", SIM_RM_VMID_REQ,
+	{ SIM_RM_CALL(VM_RESET), SIM_RM_VMID_REQ,
 	  .names_vm = true, .check = sim_rm_check_reset,
 	  .states = SIM_RM_IN(EXITED) | SIM_RM_IN(READY) | SIM_RM_IN(INIT_FAILED),
 	  .state_why = "VM is not EXITED, READY or INIT_FAILED",
 	  .fn = sim_rm_reset },
-	{ GUNYAH_RM_RPC_VM_CONFIG_IMAGE, "VM_CONFIG_IMAGE",
+	{ SIM_RM_CALL(VM_CONFIG_IMAGE),
 	  SIM_RM_LEN(struct gunyah_rm_vm_config_image_req,
 		     "payload is not a config_image request"),
 	  .names_vm = true, .check = sim_rm_check_image, .refusable = true,
-	  .states = SIM_RM_IN(LOAD) | SIM_RM_IN(RESET),
-	  .state_why = "VM is neither LOAD nor RESET",
-	  .fn = sim_rm_config_image },
-	{ GUNYAH_RM_RPC_VM_INIT, "VM_INIT", SIM_RM_VMID_REQ,
+	  SIM_RM_IN_LOAD_OR_RESET, .fn = sim_rm_config_image },
+	{ SIM_RM_CALL(VM_INIT), SIM_RM_VMID_REQ,
 	  .names_vm = true, .refusable = true, .states = SIM_RM_IN(AUTH),
 	  .state_why = "VM already initialized",
 	  .alt_state = GUNYAH_RM_VM_STATUS_LOAD,
 	  .alt_why = "VM image not configured", .fn = sim_rm_init_vm },
-	{ GUNYAH_RM_RPC_VM_GET_HYP_RESOURCES, "VM_GET_HYP_RESOURCES",
-	  SIM_RM_VMID_REQ, .names_vm = true, .fn = sim_rm_get_hyp_resources },
-	{ GUNYAH_RM_RPC_VM_GET_VMID, "VM_GET_VMID",
+	{ SIM_RM_CALL(VM_GET_HYP_RESOURCES), SIM_RM_VMID_REQ, .names_vm = true,
+	  .fn = sim_rm_get_hyp_resources },
+	{ SIM_RM_CALL(VM_GET_VMID),
 	  .len_why = "VM_GET_VMID takes no payload", .fn = sim_rm_get_vmid },
-	{ GUNYAH_RM_RPC_VM_SET_BOOT_CONTEXT, "VM_SET_BOOT_CONTEXT",
+	{ SIM_RM_CALL(VM_SET_BOOT_CONTEXT),
 	  SIM_RM_LEN(struct gunyah_rm_vm_set_boot_context_req,
 		     "payload is not a boot context request"),
 	  .len_err = GUNYAH_RM_ERROR_INVALID, .names_vm = true,
@@ -757,16 +756,13 @@ static const struct sim_rm_call sim_rm_calls[] = {
 	  .state_why = "VM is not initialized and stopped",
 	  .fn = sim_rm_set_boot_context },
 	/* The memory calls check their variable-size payloads themselves */
-	{ GUNYAH_RM_RPC_MEM_LEND, "MEM_LEND", .max_len = SIZE_MAX,
-	  .fn = sim_rm_mem_create },
-	{ GUNYAH_RM_RPC_MEM_SHARE, "MEM_SHARE", .max_len = SIZE_MAX,
-	  .fn = sim_rm_mem_create },
-	{ GUNYAH_RM_RPC_MEM_RECLAIM, "MEM_RECLAIM",
+	{ SIM_RM_CALL(MEM_LEND), .max_len = SIZE_MAX, .fn = sim_rm_mem_create },
+	{ SIM_RM_CALL(MEM_SHARE), .max_len = SIZE_MAX, .fn = sim_rm_mem_create },
+	{ SIM_RM_CALL(MEM_RECLAIM),
 	  .min_len = sizeof(struct gunyah_rm_mem_release_req),
 	  .max_len = SIZE_MAX, .len_err = GUNYAH_RM_ERROR_INVALID,
 	  .len_why = "short request", .fn = sim_rm_mem_reclaim },
-	{ GUNYAH_RM_RPC_MEM_APPEND, "MEM_APPEND", .max_len = SIZE_MAX,
-	  .fn = sim_rm_mem_append },
+	{ SIM_RM_CALL(MEM_APPEND), .max_len = SIZE_MAX, .fn = sim_rm_mem_append },
 };
 
 static const struct sim_rm_call *sim_rm_find_call(u32 msg_id)
