@@ -364,7 +364,7 @@ void sim_rm_show_fake_reply(struct seq_file *s);
 u32 sim_mem_create(const u8 *buf, size_t len, bool lend, u32 *handle,
 		   const char **why);
 u32 sim_mem_append(const u8 *buf, size_t len, const char **why);
-u32 sim_mem_reclaim(const u8 *buf, size_t len, const char **why);
+u32 sim_mem_reclaim(u32 handle, const char **why);
 u32 sim_mem_config_image(struct sim_vm *vm,
 			 const struct gunyah_rm_vm_config_image_req *r,
 			 const char **why);

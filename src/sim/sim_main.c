@@ -24,30 +24,22 @@ struct gunyah_sim gsim;
 unsigned int sim_nr_vcpus = 2;
 unsigned int sim_msgq_depth = 8;
 
-static int sim_nr_vcpus_set(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 1, SIM_MAX_VCPUS);
-}
+/* Both parameters take 1-64: SIM_MAX_VCPUS, and a queue's most messages */
+static_assert(SIM_MAX_VCPUS == 64);
 
-static const struct kernel_param_ops sim_nr_vcpus_ops = {
-	.set = sim_nr_vcpus_set,
-	.get = param_get_uint,
-};
-
-module_param_cb(nr_vcpus, &sim_nr_vcpus_ops, &sim_nr_vcpus, 0644);
-MODULE_PARM_DESC(nr_vcpus, "vCPUs of each new simulated VM (1-64, default 2)");
-
-static int sim_msgq_depth_set(const char *val, const struct kernel_param *kp)
+static int sim_param_set_1_64(const char *val, const struct kernel_param *kp)
 {
 	return param_set_uint_minmax(val, kp, 1, 64);
 }
 
-static const struct kernel_param_ops sim_msgq_depth_ops = {
-	.set = sim_msgq_depth_set,
+static const struct kernel_param_ops sim_param_1_64_ops = {
+	.set = sim_param_set_1_64,
 	.get = param_get_uint,
 };
 
-module_param_cb(msgq_depth, &sim_msgq_depth_ops, &sim_msgq_depth, 0444);
+module_param_cb(nr_vcpus, &sim_param_1_64_ops, &sim_nr_vcpus, 0644);
+MODULE_PARM_DESC(nr_vcpus, "vCPUs of each new simulated VM (1-64, default 2)");
+module_param_cb(msgq_depth, &sim_param_1_64_ops, &sim_msgq_depth, 0444);
 MODULE_PARM_DESC(msgq_depth, "messages the host-to-RM queue holds (1-64, default 8)");
 
 /* What the public hypervisor on QEMU answers: API 1, 64-bit, variant 0x51 */
@@ -74,21 +66,28 @@ static const struct gunyah_hypercall_ops sim_hypercall_ops = {
 	.unmap_virq	= sim_unmap_virq,
 };
 
+static const struct gunyah_rm_platform_data sim_rm_pdata = {
+	.tx_capid = SIM_CAPID_RM_TX,
+	.rx_capid = SIM_CAPID_RM_RX,
+};
+
+/* An RM device with the sim's queues and the two interrupts in @res */
+static struct platform_device_info sim_rm_info(struct resource *res, int id)
+{
+	return (struct platform_device_info) {
+		.name		= GUNYAH_RM_PLATFORM_DEV_NAME,
+		.id		= id,
+		.res		= res,
+		.num_res	= 2,
+		.data		= &sim_rm_pdata,
+		.size_data	= sizeof(sim_rm_pdata),
+	};
+}
+
 static int sim_rm_device_create(void)
 {
-	struct gunyah_rm_platform_data pdata = {
-		.tx_capid = SIM_CAPID_RM_TX,
-		.rx_capid = SIM_CAPID_RM_RX,
-	};
 	struct resource res[2] = {};
-	struct platform_device_info info = {
-		.name		= GUNYAH_RM_PLATFORM_DEV_NAME,
-		.id		= PLATFORM_DEVID_NONE,
-		.res		= res,
-		.num_res	= ARRAY_SIZE(res),
-		.data		= &pdata,
-		.size_data	= sizeof(pdata),
-	};
+	struct platform_device_info info = sim_rm_info(res, PLATFORM_DEVID_NONE);
 	int i;
 
 	/* As the DT binding: 0 = TX-allowed, 1 = RX-requested, edge rising */
@@ -161,22 +160,11 @@ int sim_rm_probe_extra(const char *mode)
 		"second",
 	};
 	static DEFINE_MUTEX(probe_lock);	/* one extra device at a time */
-	struct gunyah_rm_platform_data pdata = {
-		.tx_capid = SIM_CAPID_RM_TX,
-		.rx_capid = SIM_CAPID_RM_RX,
-	};
 	struct resource res[2] = {
 		DEFINE_RES_IRQ_NAMED(SIM_BAD_IRQ, "tx"),
 		DEFINE_RES_IRQ_NAMED(SIM_BAD_IRQ, "rx"),
 	};
-	struct platform_device_info info = {
-		.name		= GUNYAH_RM_PLATFORM_DEV_NAME,
-		.id		= PLATFORM_DEVID_AUTO,
-		.res		= res,
-		.num_res	= ARRAY_SIZE(res),
-		.data		= &pdata,
-		.size_data	= sizeof(pdata),
-	};
+	struct platform_device_info info = sim_rm_info(res, PLATFORM_DEVID_AUTO);
 	int hwirq[2] = { -1, -1 }, spare = 0, m, i, ret;
 	struct platform_device *pdev;
 	bool bound;

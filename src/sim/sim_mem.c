@@ -367,22 +367,15 @@ u32 sim_mem_append(const u8 *buf, size_t len, const char **why)
 
 /**
  * sim_mem_reclaim() - MEM_RECLAIM: the host takes a parcel back
- * @buf: request payload
- * @len: its size
+ * @handle: the parcel
  * @why: set to the reason for a refusal
  *
  * Return: an RM error code.
  */
-u32 sim_mem_reclaim(const u8 *buf, size_t len, const char **why)
+u32 sim_mem_reclaim(u32 handle, const char **why)
 {
-	const struct gunyah_rm_mem_release_req *r = (const void *)buf;
-	struct sim_parcel *p;
+	struct sim_parcel *p = sim_parcel_find(handle);
 
-	if (len < sizeof(*r)) {
-		*why = "short request";
-		return GUNYAH_RM_ERROR_INVALID;
-	}
-	p = sim_parcel_find(le32_to_cpu(r->mem_handle));
 	if (!p) {
 		*why = "no such parcel";
 		return GUNYAH_RM_ERROR_HANDLE_INVALID;

@@ -53,27 +53,6 @@ bool sim_vm_is_down(const struct sim_vm *vm)
 	}
 }
 
-static const char *sim_rm_call_name(u32 msg_id)
-{
-	switch (msg_id) {
-	case GUNYAH_RM_RPC_VM_ALLOC_VMID:	return "VM_ALLOC_VMID";
-	case GUNYAH_RM_RPC_VM_DEALLOC_VMID:	return "VM_DEALLOC_VMID";
-	case GUNYAH_RM_RPC_VM_START:		return "VM_START";
-	case GUNYAH_RM_RPC_VM_STOP:		return "VM_STOP";
-	case GUNYAH_RM_RPC_VM_RESET:		return "VM_RESET";
-	case GUNYAH_RM_RPC_VM_CONFIG_IMAGE:	return "VM_CONFIG_IMAGE";
-	case GUNYAH_RM_RPC_VM_INIT:		return "VM_INIT";
-	case GUNYAH_RM_RPC_VM_GET_HYP_RESOURCES: return "VM_GET_HYP_RESOURCES";
-	case GUNYAH_RM_RPC_VM_GET_VMID:		return "VM_GET_VMID";
-	case GUNYAH_RM_RPC_VM_SET_BOOT_CONTEXT:	return "VM_SET_BOOT_CONTEXT";
-	case GUNYAH_RM_RPC_MEM_LEND:		return "MEM_LEND";
-	case GUNYAH_RM_RPC_MEM_SHARE:		return "MEM_SHARE";
-	case GUNYAH_RM_RPC_MEM_RECLAIM:		return "MEM_RECLAIM";
-	case GUNYAH_RM_RPC_MEM_APPEND:		return "MEM_APPEND";
-	default:				return "unknown call";
-	}
-}
-
 /*
  * Build one RM message into @batch, split into a first fragment and up to
  * 62 continuations that repeat the header with kind CONTINUATION. A reply
@@ -362,6 +341,15 @@ static void sim_vm_destroy(struct sim_vm *vm)
 	sim_vm_put(vm);
 }
 
+/* The RM forgets the VM; sim_vm_destroy() frees it */
+static void sim_vm_remove(struct sim_vm *vm)
+{
+	sim_mem_release_vm(vm);
+	list_del(&vm->list);
+	sim_vm_unindex(vm);
+	vm->dead = true;
+}
+
 static struct sim_vm *sim_vm_find(u16 vmid)
 {
 	struct sim_vm *vm;
@@ -378,37 +366,20 @@ struct sim_rm_req {
 	u32 msg_id;
 	const u8 *payload;
 	size_t len;
+	struct sim_vm *vm;	/* the VM the call names, if it names one */
 	const char *why;	/* reason for a refusal, logged */
 	void *reply;
 	size_t reply_len;
 	bool reply_alloc;
-	bool refused;	/* rm_refuse_call: INIT_FAILED, as the real RM */
 	__le32 small[2];
 	struct sim_batch notes;
 	struct sim_vm *destroy;
 };
 
-static u32 sim_req_vm(struct sim_rm_req *req, struct sim_vm **vmp)
-{
-	const struct gunyah_rm_vm_common_vmid_req *r = (const void *)req->payload;
-
-	if (req->len != sizeof(*r)) {
-		req->why = "payload is not {vmid, reserved}";
-		return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
-	}
-	*vmp = sim_vm_find(le16_to_cpu(r->vmid));
-	if (!*vmp) {
-		req->why = "no such VM";
-		return GUNYAH_RM_ERROR_VMID_INVALID;
-	}
-	return GUNYAH_RM_ERROR_OK;
-}
-
-/* A call the RM's state machine does not allow in the VM's state */
-static u32 sim_rm_bad_state(struct sim_rm_req *req, const char *why)
+static u32 sim_rm_why(struct sim_rm_req *req, const char *why, u32 err)
 {
 	req->why = why;
-	return GUNYAH_RM_ERROR_VM_STATE;
+	return err;
 }
 
 /*
@@ -416,7 +387,7 @@ static u32 sim_rm_bad_state(struct sim_rm_req *req, const char *why)
  * RM fails a configure, init or start it has accepted: the VM becomes
  * INIT_FAILED, and VM_STATUS says so before the reply.
  */
-static u32 sim_rm_refuse(struct sim_rm_req *req, struct sim_vm *vm)
+static u32 sim_rm_refuse(struct sim_rm_req *req)
 {
 	u32 err = gsim.refuse_error ?: GUNYAH_RM_ERROR_MEM_INVALID;
 
@@ -424,28 +395,33 @@ static u32 sim_rm_refuse(struct sim_rm_req *req, struct sim_vm *vm)
 		return GUNYAH_RM_ERROR_OK;
 	gsim.refuse_call = 0;
 	req->why = "refused as asked (rm_refuse_call)";
-	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_INIT_FAILED, &req->notes);
+	sim_vm_set_status(req->vm, GUNYAH_RM_VM_STATUS_INIT_FAILED, &req->notes);
 	return err;
+}
+
+/* A {vmid, reserved} reply */
+static u32 sim_rm_reply_vmid(struct sim_rm_req *req, u16 vmid)
+{
+	struct gunyah_rm_vm_common_vmid_req *out = (void *)req->small;
+
+	out->vmid = cpu_to_le16(vmid);
+	out->reserved0 = 0;
+	req->reply = out;
+	req->reply_len = sizeof(*out);
+	return GUNYAH_RM_ERROR_OK;
 }
 
 static u32 sim_rm_alloc_vmid(struct sim_rm_req *req)
 {
 	const struct gunyah_rm_vm_common_vmid_req *r = (const void *)req->payload;
-	struct gunyah_rm_vm_common_vmid_req *out;
+	u16 vmid = le16_to_cpu(r->vmid);
 	struct sim_vm *vm;
-	u16 vmid;
 	int id;
 
-	if (req->len != sizeof(*r)) {
-		req->why = "payload is not {vmid, reserved}";
-		return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
-	}
-	vmid = le16_to_cpu(r->vmid);
 	if (vmid) {
-		if (vmid < SIM_VMID_MIN || vmid > SIM_VMID_MAX) {
-			req->why = "vmid out of range";
-			return GUNYAH_RM_ERROR_NORESOURCE;
-		}
+		if (vmid < SIM_VMID_MIN || vmid > SIM_VMID_MAX)
+			return sim_rm_why(req, "vmid out of range",
+					  GUNYAH_RM_ERROR_NORESOURCE);
 		id = ida_alloc_range(&gsim.vmid_ida, vmid, vmid, GFP_KERNEL);
 	} else {
 		id = ida_alloc_range(&gsim.vmid_ida, SIM_VMID_DYN_FIRST,
@@ -453,47 +429,27 @@ static u32 sim_rm_alloc_vmid(struct sim_rm_req *req)
 	}
 	if (id == -ENOMEM)
 		return GUNYAH_RM_ERROR_NOMEM;
-	if (id < 0) {
-		req->why = vmid ? "vmid in use" : "no free vmid";
-		return GUNYAH_RM_ERROR_NORESOURCE;
-	}
+	if (id < 0)
+		return sim_rm_why(req, vmid ? "vmid in use" : "no free vmid",
+				  GUNYAH_RM_ERROR_NORESOURCE);
 
 	vm = sim_vm_create(id, READ_ONCE(sim_nr_vcpus));
 	if (IS_ERR(vm)) {
 		ida_free(&gsim.vmid_ida, id);
 		if (PTR_ERR(vm) == -ENOMEM)
 			return GUNYAH_RM_ERROR_NOMEM;
-		req->why = "out of wake-up interrupts";
-		return GUNYAH_RM_ERROR_NORESOURCE;
+		return sim_rm_why(req, "out of wake-up interrupts",
+				  GUNYAH_RM_ERROR_NORESOURCE);
 	}
 
 	/* Like the real RM, only a VM id the RM picked is returned */
-	if (!vmid) {
-		out = (void *)req->small;
-		out->vmid = cpu_to_le16(id);
-		out->reserved0 = 0;
-		req->reply = out;
-		req->reply_len = sizeof(*out);
-	}
-	return GUNYAH_RM_ERROR_OK;
+	return vmid ? GUNYAH_RM_ERROR_OK : sim_rm_reply_vmid(req, id);
 }
 
 static u32 sim_rm_dealloc_vmid(struct sim_rm_req *req)
 {
-	struct sim_vm *vm;
-	u32 err = sim_req_vm(req, &vm);
-
-	if (err)
-		return err;
-	/* vm_mgnt.c: a vmid is freed only in LOAD or RESET */
-	if (vm->status != GUNYAH_RM_VM_STATUS_LOAD &&
-	    vm->status != GUNYAH_RM_VM_STATUS_RESET)
-		return sim_rm_bad_state(req, "VM is neither LOAD nor RESET");
-	sim_mem_release_vm(vm);
-	list_del(&vm->list);
-	sim_vm_unindex(vm);
-	vm->dead = true;
-	req->destroy = vm;
+	sim_vm_remove(req->vm);
+	req->destroy = req->vm;
 	return GUNYAH_RM_ERROR_OK;
 }
 
@@ -524,10 +480,7 @@ int sim_rm_reap_vm(u16 vmid)
 	    vm->status == GUNYAH_RM_VM_STATUS_PAUSED)
 		sim_vm_exit(vm, GUNYAH_VM_EXIT_TYPE_VM_STOP_FORCED, normal_exit,
 			    1, &notes);
-	sim_mem_release_vm(vm);
-	list_del(&vm->list);
-	sim_vm_unindex(vm);
-	vm->dead = true;
+	sim_vm_remove(vm);
 	/* A reset in progress ends here: its work holds a reference */
 	if (cancel_delayed_work(&vm->reset_work))
 		sim_vm_put(vm);
@@ -538,56 +491,37 @@ int sim_rm_reap_vm(u16 vmid)
 	return 0;
 }
 
-static u32 sim_rm_config_image(struct sim_rm_req *req)
+static u32 sim_rm_check_image(struct sim_rm_req *req)
 {
 	const struct gunyah_rm_vm_config_image_req *r = (const void *)req->payload;
-	struct sim_vm *vm;
-	u32 err;
 
-	if (req->len != sizeof(*r)) {
-		req->why = "payload is not a config_image request";
-		return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
-	}
-	vm = sim_vm_find(le16_to_cpu(r->vmid));
-	if (!vm) {
-		req->why = "no such VM";
-		return GUNYAH_RM_ERROR_VMID_INVALID;
-	}
-	if (le16_to_cpu(r->auth_mech) != GUNYAH_RM_VM_AUTH_NONE) {
-		req->why = "unsupported auth mechanism";
-		return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
-	}
-	if (vm->status != GUNYAH_RM_VM_STATUS_LOAD &&
-	    vm->status != GUNYAH_RM_VM_STATUS_RESET)
-		return sim_rm_bad_state(req, "VM is neither LOAD nor RESET");
-	err = sim_rm_refuse(req, vm);
-	if (err)
-		return err;
+	if (le16_to_cpu(r->auth_mech) != GUNYAH_RM_VM_AUTH_NONE)
+		return sim_rm_why(req, "unsupported auth mechanism",
+				  GUNYAH_RM_ERROR_ARGUMENT_INVALID);
+	return GUNYAH_RM_ERROR_OK;
+}
+
+static u32 sim_rm_config_image(struct sim_rm_req *req)
+{
+	u32 err = sim_mem_config_image(req->vm, (const void *)req->payload,
+				       &req->why);
+
 	/* Refused before the RM allocates a configuration: INIT_FAILED */
-	err = sim_mem_config_image(vm, r, &req->why);
 	if (err) {
-		sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_INIT_FAILED, &req->notes);
+		sim_vm_set_status(req->vm, GUNYAH_RM_VM_STATUS_INIT_FAILED,
+				  &req->notes);
 		return err;
 	}
-	vm->configured = true;
-	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_AUTH, &req->notes);
+	req->vm->configured = true;
+	sim_vm_set_status(req->vm, GUNYAH_RM_VM_STATUS_AUTH, &req->notes);
 	return GUNYAH_RM_ERROR_OK;
 }
 
 static u32 sim_rm_init_vm(struct sim_rm_req *req)
 {
-	struct sim_vm *vm;
-	u32 err = sim_req_vm(req, &vm);
+	struct sim_vm *vm = req->vm;
+	u32 err = sim_mem_init_vm(vm, &req->why);
 
-	if (err)
-		return err;
-	if (vm->status != GUNYAH_RM_VM_STATUS_AUTH)
-		return sim_rm_bad_state(req, vm->status == GUNYAH_RM_VM_STATUS_LOAD ?
-					"VM image not configured" : "VM already initialized");
-	err = sim_rm_refuse(req, vm);
-	if (err)
-		return err;
-	err = sim_mem_init_vm(vm, &req->why);
 	if (err) {
 		sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_INIT_FAILED, &req->notes);
 		return err;
@@ -600,12 +534,9 @@ static u32 sim_rm_init_vm(struct sim_rm_req *req)
 static u32 sim_rm_get_hyp_resources(struct sim_rm_req *req)
 {
 	struct gunyah_rm_hyp_resources *out;
+	struct sim_vm *vm = req->vm;
 	unsigned int i, n;
-	struct sim_vm *vm;
-	u32 err = sim_req_vm(req, &vm);
 
-	if (err)
-		return err;
 	/* vCPUs exist once the VM is initialized */
 	n = (vm->status == GUNYAH_RM_VM_STATUS_LOAD ||
 	     vm->status == GUNYAH_RM_VM_STATUS_AUTH) ? 0 : vm->nr_vcpus;
@@ -633,20 +564,9 @@ static u32 sim_rm_get_hyp_resources(struct sim_rm_req *req)
 
 static u32 sim_rm_start(struct sim_rm_req *req)
 {
-	struct sim_vm *vm;
-	u32 err = sim_req_vm(req, &vm);
-
-	if (err)
-		return err;
-	if (vm->status != GUNYAH_RM_VM_STATUS_READY)
-		return sim_rm_bad_state(req, vm->status == GUNYAH_RM_VM_STATUS_RUNNING ?
-					"VM already running" : "VM not initialized");
-	err = sim_rm_refuse(req, vm);
-	if (err)
-		return err;
-	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_RUNNING, &req->notes);
+	sim_vm_set_status(req->vm, GUNYAH_RM_VM_STATUS_RUNNING, &req->notes);
 	/* Power-on: vCPUs with a program start running */
-	req->notes.vm = vm;
+	req->notes.vm = req->vm;
 	req->notes.wake_vm = true;
 	return GUNYAH_RM_ERROR_OK;
 }
@@ -655,20 +575,8 @@ static u32 sim_rm_stop(struct sim_rm_req *req)
 {
 	const struct gunyah_rm_vm_stop_req *r = (const void *)req->payload;
 	static const u32 normal_exit[1];	/* flags 0, exit code NORMAL */
-	struct sim_vm *vm;
+	struct sim_vm *vm = req->vm;
 
-	if (req->len != sizeof(*r)) {
-		req->why = "payload is not a stop request";
-		return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
-	}
-	vm = sim_vm_find(le16_to_cpu(r->vmid));
-	if (!vm) {
-		req->why = "no such VM";
-		return GUNYAH_RM_ERROR_VMID_INVALID;
-	}
-	if (vm->status != GUNYAH_RM_VM_STATUS_RUNNING &&
-	    vm->status != GUNYAH_RM_VM_STATUS_PAUSED)
-		return sim_rm_bad_state(req, "VM is not running");
 	if (r->flags & GUNYAH_RM_VM_STOP_FLAG_FORCE_STOP) {
 		if (READ_ONCE(vm->ignore_force_stop))
 			pr_info("gunyah_sim: vm%u ignores a forced VM_STOP (ignore_force_stop)\n",
@@ -687,25 +595,22 @@ static u32 sim_rm_stop(struct sim_rm_req *req)
 	return GUNYAH_RM_ERROR_OK;
 }
 
+/* vm_mgnt.c reads vm->vm_config before any state check */
+static u32 sim_rm_check_reset(struct sim_rm_req *req)
+{
+	if (req->vm->configured)
+		return GUNYAH_RM_ERROR_OK;
+	atomic64_inc(&gsim.stats.fatal_calls);
+	pr_err("gunyah_sim: vm%u: VM_RESET of a VM without a configuration: the public RM would crash here\n",
+	       req->vm->vmid);
+	return sim_rm_why(req, "no configuration to reset",
+			  GUNYAH_RM_ERROR_DENIED);
+}
+
 static u32 sim_rm_reset(struct sim_rm_req *req)
 {
-	struct sim_vm *vm;
-	u32 err = sim_req_vm(req, &vm);
+	struct sim_vm *vm = req->vm;
 
-	if (err)
-		return err;
-	if (!vm->configured) {
-		/* vm_mgnt.c reads vm->vm_config before any state check */
-		atomic64_inc(&gsim.stats.fatal_calls);
-		pr_err("gunyah_sim: vm%u: VM_RESET of a VM without a configuration: the public RM would crash here\n",
-		       vm->vmid);
-		req->why = "no configuration to reset";
-		return GUNYAH_RM_ERROR_DENIED;
-	}
-	if (vm->status != GUNYAH_RM_VM_STATUS_EXITED &&
-	    vm->status != GUNYAH_RM_VM_STATUS_READY &&
-	    vm->status != GUNYAH_RM_VM_STATUS_INIT_FAILED)
-		return sim_rm_bad_state(req, "VM is not EXITED, READY or INIT_FAILED");
 	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_RESETTING, &req->notes);
 	/* Reply now; RESET follows once the staged clean-up is done */
 	kref_get(&vm->ref);
@@ -718,47 +623,23 @@ static u32 sim_rm_reset(struct sim_rm_req *req)
 
 static u32 sim_rm_get_vmid(struct sim_rm_req *req)
 {
-	struct gunyah_rm_vm_common_vmid_req *out = (void *)req->small;
-
-	if (req->len) {
-		req->why = "VM_GET_VMID takes no payload";
-		return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
-	}
-	out->vmid = cpu_to_le16(SIM_VMID_HLOS);
-	out->reserved0 = 0;
-	req->reply = out;
-	req->reply_len = sizeof(*out);
-	return GUNYAH_RM_ERROR_OK;
+	return sim_rm_reply_vmid(req, SIM_VMID_HLOS);
 }
 
-static u32 sim_rm_why(struct sim_rm_req *req, const char *why, u32 err)
+static u32 sim_rm_check_boot_context(struct sim_rm_req *req)
 {
-	req->why = why;
-	return err;
+	if (req->vm->public)
+		return sim_rm_why(req, "the public RM has no VM_SET_BOOT_CONTEXT",
+				  GUNYAH_RM_ERROR_UNIMPLEMENTED);
+	return GUNYAH_RM_ERROR_OK;
 }
 
 static u32 sim_rm_set_boot_context(struct sim_rm_req *req)
 {
 	const struct gunyah_rm_vm_set_boot_context_req *r = (const void *)req->payload;
-	u64 value;
-	struct sim_vm *vm;
+	u64 value = le64_to_cpu(r->value);
+	struct sim_vm *vm = req->vm;
 
-	if (req->len != sizeof(*r)) {
-		req->why = "payload is not a boot context request";
-		return GUNYAH_RM_ERROR_INVALID;
-	}
-	vm = sim_vm_find(le16_to_cpu(r->vmid));
-	if (!vm) {
-		req->why = "no such VM";
-		return GUNYAH_RM_ERROR_VMID_INVALID;
-	}
-	if (vm->public) {
-		req->why = "the public RM has no VM_SET_BOOT_CONTEXT";
-		return GUNYAH_RM_ERROR_UNIMPLEMENTED;
-	}
-	if (vm->status != GUNYAH_RM_VM_STATUS_READY)
-		return sim_rm_bad_state(req, "VM is not initialized and stopped");
-	value = le64_to_cpu(r->value);
 	if (r->reg_set == 0 && r->reg_index < ARRAY_SIZE(vm->boot.x))
 		vm->boot.x[r->reg_index] = value;
 	else if (r->reg_set == 1 && r->reg_index == 0)
@@ -771,8 +652,9 @@ static u32 sim_rm_set_boot_context(struct sim_rm_req *req)
 	return GUNYAH_RM_ERROR_OK;
 }
 
-static u32 sim_rm_mem_create(struct sim_rm_req *req, bool lend)
+static u32 sim_rm_mem_create(struct sim_rm_req *req)
 {
+	bool lend = req->msg_id == GUNYAH_RM_RPC_MEM_LEND;
 	u32 err, handle;
 
 	err = sim_mem_create(req->payload, req->len, lend, &handle, &req->why);
@@ -784,40 +666,149 @@ static u32 sim_rm_mem_create(struct sim_rm_req *req, bool lend)
 	return GUNYAH_RM_ERROR_OK;
 }
 
+static u32 sim_rm_mem_append(struct sim_rm_req *req)
+{
+	return sim_mem_append(req->payload, req->len, &req->why);
+}
+
+static u32 sim_rm_mem_reclaim(struct sim_rm_req *req)
+{
+	const struct gunyah_rm_mem_release_req *r = (const void *)req->payload;
+
+	return sim_mem_reclaim(le32_to_cpu(r->mem_handle), &req->why);
+}
+
+/*
+ * An RM call. The dispatcher checks, in this order: the payload's size
+ * (refused with @len_err, default ARGUMENT_INVALID, and @len_why); the
+ * VM named by the vmid the payload starts with; @check; the VM's state
+ * (@states, a mask of BIT(status), 0: any); rm_refuse_call. Then @fn.
+ */
+struct sim_rm_call {
+	u32 msg_id;
+	const char *name;
+	size_t min_len, max_len;
+	u32 len_err;
+	const char *len_why;
+	bool names_vm;
+	bool refusable;		/* rm_refuse_call applies */
+	u16 states;
+	const char *state_why;	/* refused in another state, because... */
+	u8 alt_state;		/* ...but in this one... */
+	const char *alt_why;	/* ...because of this */
+	u32 (*check)(struct sim_rm_req *req);
+	u32 (*fn)(struct sim_rm_req *req);
+};
+
+#define SIM_RM_CALL(id)	.msg_id = GUNYAH_RM_RPC_##id, .name = #id
+#define SIM_RM_LEN(type, why) \
+	.min_len = sizeof(type), .max_len = sizeof(type), .len_why = (why)
+#define SIM_RM_VMID_REQ \
+	SIM_RM_LEN(struct gunyah_rm_vm_common_vmid_req, "payload is not {vmid, reserved}")
+#define SIM_RM_IN(s)	BIT(GUNYAH_RM_VM_STATUS_##s)
+/* vm_mgnt.c: a vmid is freed, and an image configured, only in LOAD or RESET */
+#define SIM_RM_IN_LOAD_OR_RESET \
+	.states = SIM_RM_IN(LOAD) | SIM_RM_IN(RESET), \
+	.state_why = "VM is neither LOAD nor RESET"
+
+/* The vmid leads every payload of a call that names a VM */
+static_assert(!offsetof(struct gunyah_rm_vm_config_image_req, vmid) &&
+	      !offsetof(struct gunyah_rm_vm_stop_req, vmid) &&
+	      !offsetof(struct gunyah_rm_vm_set_boot_context_req, vmid));
+
+static const struct sim_rm_call sim_rm_calls[] = {
+	{ SIM_RM_CALL(VM_ALLOC_VMID), SIM_RM_VMID_REQ, .fn = sim_rm_alloc_vmid },
+	{ SIM_RM_CALL(VM_DEALLOC_VMID), SIM_RM_VMID_REQ,
+	  .names_vm = true, SIM_RM_IN_LOAD_OR_RESET, .fn = sim_rm_dealloc_vmid },
+	{ SIM_RM_CALL(VM_START), SIM_RM_VMID_REQ,
+	  .names_vm = true, .refusable = true, .states = SIM_RM_IN(READY),
+	  .state_why = "VM not initialized",
+	  .alt_state = GUNYAH_RM_VM_STATUS_RUNNING,
+	  .alt_why = "VM already running", .fn = sim_rm_start },
+	{ SIM_RM_CALL(VM_STOP),
+	  SIM_RM_LEN(struct gunyah_rm_vm_stop_req, "payload is not a stop request"),
+	  .names_vm = true, .states = SIM_RM_IN(RUNNING) | SIM_RM_IN(PAUSED),
+	  .state_why = "VM is not running", .fn = sim_rm_stop },
+	{ SIM_RM_CALL(VM_RESET), SIM_RM_VMID_REQ,
+	  .names_vm = true, .check = sim_rm_check_reset,
+	  .states = SIM_RM_IN(EXITED) | SIM_RM_IN(READY) | SIM_RM_IN(INIT_FAILED),
+	  .state_why = "VM is not EXITED, READY or INIT_FAILED",
+	  .fn = sim_rm_reset },
+	{ SIM_RM_CALL(VM_CONFIG_IMAGE),
+	  SIM_RM_LEN(struct gunyah_rm_vm_config_image_req,
+		     "payload is not a config_image request"),
+	  .names_vm = true, .check = sim_rm_check_image, .refusable = true,
+	  SIM_RM_IN_LOAD_OR_RESET, .fn = sim_rm_config_image },
+	{ SIM_RM_CALL(VM_INIT), SIM_RM_VMID_REQ,
+	  .names_vm = true, .refusable = true, .states = SIM_RM_IN(AUTH),
+	  .state_why = "VM already initialized",
+	  .alt_state = GUNYAH_RM_VM_STATUS_LOAD,
+	  .alt_why = "VM image not configured", .fn = sim_rm_init_vm },
+	{ SIM_RM_CALL(VM_GET_HYP_RESOURCES), SIM_RM_VMID_REQ, .names_vm = true,
+	  .fn = sim_rm_get_hyp_resources },
+	{ SIM_RM_CALL(VM_GET_VMID),
+	  .len_why = "VM_GET_VMID takes no payload", .fn = sim_rm_get_vmid },
+	{ SIM_RM_CALL(VM_SET_BOOT_CONTEXT),
+	  SIM_RM_LEN(struct gunyah_rm_vm_set_boot_context_req,
+		     "payload is not a boot context request"),
+	  .len_err = GUNYAH_RM_ERROR_INVALID, .names_vm = true,
+	  .check = sim_rm_check_boot_context, .states = SIM_RM_IN(READY),
+	  .state_why = "VM is not initialized and stopped",
+	  .fn = sim_rm_set_boot_context },
+	/* The memory calls check their variable-size payloads themselves */
+	{ SIM_RM_CALL(MEM_LEND), .max_len = SIZE_MAX, .fn = sim_rm_mem_create },
+	{ SIM_RM_CALL(MEM_SHARE), .max_len = SIZE_MAX, .fn = sim_rm_mem_create },
+	{ SIM_RM_CALL(MEM_RECLAIM),
+	  .min_len = sizeof(struct gunyah_rm_mem_release_req),
+	  .max_len = SIZE_MAX, .len_err = GUNYAH_RM_ERROR_INVALID,
+	  .len_why = "short request", .fn = sim_rm_mem_reclaim },
+	{ SIM_RM_CALL(MEM_APPEND), .max_len = SIZE_MAX, .fn = sim_rm_mem_append },
+};
+
+static const struct sim_rm_call *sim_rm_find_call(u32 msg_id)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sim_rm_calls); i++)
+		if (sim_rm_calls[i].msg_id == msg_id)
+			return &sim_rm_calls[i];
+	return NULL;
+}
+
+static const char *sim_rm_call_name(u32 msg_id)
+{
+	const struct sim_rm_call *c = sim_rm_find_call(msg_id);
+
+	return c ? c->name : "unknown call";
+}
+
 static u32 sim_rm_call(struct sim_rm_req *req)
 {
-	switch (req->msg_id) {
-	case GUNYAH_RM_RPC_VM_ALLOC_VMID:
-		return sim_rm_alloc_vmid(req);
-	case GUNYAH_RM_RPC_VM_DEALLOC_VMID:
-		return sim_rm_dealloc_vmid(req);
-	case GUNYAH_RM_RPC_VM_CONFIG_IMAGE:
-		return sim_rm_config_image(req);
-	case GUNYAH_RM_RPC_VM_INIT:
-		return sim_rm_init_vm(req);
-	case GUNYAH_RM_RPC_VM_GET_HYP_RESOURCES:
-		return sim_rm_get_hyp_resources(req);
-	case GUNYAH_RM_RPC_VM_START:
-		return sim_rm_start(req);
-	case GUNYAH_RM_RPC_VM_STOP:
-		return sim_rm_stop(req);
-	case GUNYAH_RM_RPC_VM_RESET:
-		return sim_rm_reset(req);
-	case GUNYAH_RM_RPC_VM_GET_VMID:
-		return sim_rm_get_vmid(req);
-	case GUNYAH_RM_RPC_VM_SET_BOOT_CONTEXT:
-		return sim_rm_set_boot_context(req);
-	case GUNYAH_RM_RPC_MEM_SHARE:
-	case GUNYAH_RM_RPC_MEM_LEND:
-		return sim_rm_mem_create(req, req->msg_id == GUNYAH_RM_RPC_MEM_LEND);
-	case GUNYAH_RM_RPC_MEM_APPEND:
-		return sim_mem_append(req->payload, req->len, &req->why);
-	case GUNYAH_RM_RPC_MEM_RECLAIM:
-		return sim_mem_reclaim(req->payload, req->len, &req->why);
-	default:
-		req->why = "unknown message id";
-		return GUNYAH_RM_ERROR_UNIMPLEMENTED;
+	const struct sim_rm_call *c = sim_rm_find_call(req->msg_id);
+	const struct gunyah_rm_vm_common_vmid_req *r = (const void *)req->payload;
+	u32 err;
+
+	if (!c)
+		return sim_rm_why(req, "unknown message id",
+				  GUNYAH_RM_ERROR_UNIMPLEMENTED);
+	if (req->len < c->min_len || req->len > c->max_len)
+		return sim_rm_why(req, c->len_why,
+				  c->len_err ?: GUNYAH_RM_ERROR_ARGUMENT_INVALID);
+	if (c->names_vm) {
+		req->vm = sim_vm_find(le16_to_cpu(r->vmid));
+		if (!req->vm)
+			return sim_rm_why(req, "no such VM",
+					  GUNYAH_RM_ERROR_VMID_INVALID);
 	}
+	err = c->check ? c->check(req) : GUNYAH_RM_ERROR_OK;
+	if (err)
+		return err;
+	if (c->states && !(c->states & BIT(req->vm->status)))
+		return sim_rm_why(req, c->alt_why && req->vm->status == c->alt_state ?
+				  c->alt_why : c->state_why,
+				  GUNYAH_RM_ERROR_VM_STATE);
+	err = c->refusable ? sim_rm_refuse(req) : GUNYAH_RM_ERROR_OK;
+	return err ?: c->fn(req);
 }
 
 /**

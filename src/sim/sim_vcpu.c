@@ -328,8 +328,10 @@ static bool sim_vcpu_memory_op(struct sim_vcpu *vcpu, const struct sim_insn *ins
 	return true;
 }
 
+/* Past the instruction; the next run resumes after its exit */
 static void sim_vcpu_pend(struct sim_vcpu *vcpu, const char *what)
 {
+	vcpu->pc++;
 	vcpu->pending = SIM_PEND_RESUME;
 	vcpu->pend_what = what;
 }
@@ -349,6 +351,27 @@ static bool sim_insn_is_global(const struct sim_insn *insn)
 	default:
 		return false;
 	}
+}
+
+/*
+ * An MMIO access for the host to emulate; the vCPU waits for the answer.
+ * A read carries value 0 (the resume path reads pend_value only for writes).
+ */
+static enum gunyah_error
+sim_vcpu_mmio_exit(struct sim_vcpu *vcpu,
+		   struct gunyah_hypercall_vcpu_run_resp *resp, bool write,
+		   u64 addr, u32 len, u64 value)
+{
+	vcpu->pending = write ? SIM_PEND_MMIO_WRITE : SIM_PEND_MMIO_READ;
+	vcpu->pend_addr = addr;
+	vcpu->pend_len = len;
+	vcpu->pend_value = value;
+	resp->state = write ? GUNYAH_VCPU_ADDRSPACE_VMMIO_WRITE :
+			      GUNYAH_VCPU_ADDRSPACE_VMMIO_READ;
+	resp->state_data[0] = addr;
+	resp->state_data[1] = len;
+	resp->state_data[2] = value;
+	return GUNYAH_ERROR_OK;
 }
 
 /*
@@ -412,40 +435,18 @@ sim_vcpu_exec(struct sim_vcpu *vcpu, unsigned long *resume_data,
 		switch (insn->op) {
 		case SIM_OP_LOAD:
 		case SIM_OP_MMIO_READ:
-			vcpu->pending = SIM_PEND_MMIO_READ;
-			vcpu->pend_addr = insn->arg;
-			vcpu->pend_len = insn->len;
-			resp->state = GUNYAH_VCPU_ADDRSPACE_VMMIO_READ;
-			resp->state_data[0] = insn->arg;
-			resp->state_data[1] = insn->len;
-			return GUNYAH_ERROR_OK;
+			return sim_vcpu_mmio_exit(vcpu, resp, false, insn->arg,
+						  insn->len, 0);
 		case SIM_OP_STORE:
 		case SIM_OP_MMIO_WRITE:
-			vcpu->pending = SIM_PEND_MMIO_WRITE;
-			vcpu->pend_addr = insn->arg;
-			vcpu->pend_len = insn->len;
-			vcpu->pend_value = (insn->flag ? vcpu->last_value :
-					    insn->value) & sim_len_mask(insn->len);
-			resp->state = GUNYAH_VCPU_ADDRSPACE_VMMIO_WRITE;
-			resp->state_data[0] = insn->arg;
-			resp->state_data[1] = insn->len;
-			resp->state_data[2] = vcpu->pend_value;
-			return GUNYAH_ERROR_OK;
+			return sim_vcpu_mmio_exit(vcpu, resp, true, insn->arg, insn->len,
+						  (insn->flag ? vcpu->last_value :
+						   insn->value) & sim_len_mask(insn->len));
 		case SIM_OP_PAGE_FAULT:
-			if (vm->public) {
-				/* No state 7: a plain 8-byte MMIO access */
-				vcpu->pending = insn->flag ? SIM_PEND_MMIO_WRITE :
-							     SIM_PEND_MMIO_READ;
-				vcpu->pend_addr = insn->arg;
-				vcpu->pend_len = sizeof(u64);
-				vcpu->pend_value = 0;
-				resp->state = insn->flag ?
-					GUNYAH_VCPU_ADDRSPACE_VMMIO_WRITE :
-					GUNYAH_VCPU_ADDRSPACE_VMMIO_READ;
-				resp->state_data[0] = insn->arg;
-				resp->state_data[1] = sizeof(u64);
-				return GUNYAH_ERROR_OK;
-			}
+			/* No state 7 on the public hypervisor: a plain 8-byte MMIO access */
+			if (vm->public)
+				return sim_vcpu_mmio_exit(vcpu, resp, insn->flag,
+							  insn->arg, sizeof(u64), 0);
 			vcpu->pending = SIM_PEND_PAGE_FAULT;
 			vcpu->pend_addr = insn->arg;
 			vcpu->pend_value = insn->flag;
@@ -479,24 +480,20 @@ sim_vcpu_exec(struct sim_vcpu *vcpu, unsigned long *resume_data,
 			sim_vcpu_cpu_on(vcpu, insn->arg);
 			break;
 		case SIM_OP_BLOCK:
-			vcpu->pc++;
 			sim_vcpu_pend(vcpu, "block");
 			resp->state = GUNYAH_VCPU_STATE_BLOCKED;
 			return GUNYAH_ERROR_OK;
 		case SIM_OP_YIELD:
-			vcpu->pc++;
 			sim_vcpu_pend(vcpu, "yield");
 			resp->state = GUNYAH_VCPU_STATE_READY;
 			return GUNYAH_ERROR_OK;
 		case SIM_OP_STATE:
-			vcpu->pc++;
 			sim_vcpu_pend(vcpu, "state");
 			resp->state = insn->arg;
 			resp->state_data[0] = insn->value;
 			resp->state_data[1] = insn->value2;
 			return GUNYAH_ERROR_OK;
 		case SIM_OP_HYP_ERROR:
-			vcpu->pc++;
 			sim_vcpu_pend(vcpu, "hyp_error");
 			return insn->err;
 		case SIM_OP_SYSTEM_OFF:
@@ -528,7 +525,6 @@ sim_vcpu_exec(struct sim_vcpu *vcpu, unsigned long *resume_data,
 			vcpu->pc = 0;
 			break;
 		case SIM_OP_DELAY:
-			vcpu->pc++;
 			sim_vcpu_pend(vcpu, "delay");
 			*delay_ms = insn->arg;
 			resp->state = GUNYAH_VCPU_STATE_READY;
