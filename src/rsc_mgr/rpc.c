@@ -1006,15 +1006,21 @@ void gunyah_rm_unregister_client(struct gunyah_rm_client *client)
 }
 
 /* Unbind, last first, the clients before @upto (NULL: all of them) */
-static void gunyah_rm_unbind_clients(struct gunyah_rm *rm,
-				     struct gunyah_rm_client *upto)
+static void __gunyah_rm_unbind_clients(struct gunyah_rm *rm,
+				       struct gunyah_rm_client *upto)
+	__must_hold(&gunyah_rm_clients_lock)
 {
 	struct gunyah_rm_client *c;
 
-	mutex_lock(&gunyah_rm_clients_lock);
 	c = upto ? upto : list_entry(&gunyah_rm_clients, struct gunyah_rm_client, list);
 	list_for_each_entry_continue_reverse(c, &gunyah_rm_clients, list)
 		c->unbind(rm);
+}
+
+static void gunyah_rm_unbind_clients(struct gunyah_rm *rm)
+{
+	mutex_lock(&gunyah_rm_clients_lock);
+	__gunyah_rm_unbind_clients(rm, NULL);
 	mutex_unlock(&gunyah_rm_clients_lock);
 }
 
@@ -1029,12 +1035,12 @@ static int gunyah_rm_bind_clients(struct gunyah_rm *rm)
 		if (ret) {
 			dev_err(rm->dev, "%s refused the resource manager: %d\n",
 				c->name, ret);
+			/* Those bound before it let go again */
+			__gunyah_rm_unbind_clients(rm, c);
 			break;
 		}
 	}
 	mutex_unlock(&gunyah_rm_clients_lock);
-	if (ret)
-		gunyah_rm_unbind_clients(rm, c);
 	return ret;
 }
 
@@ -1135,7 +1141,7 @@ static void gunyah_rm_remove(struct platform_device *pdev)
 	struct gunyah_rm_notif *n, *tmp;
 
 	debugfs_remove(rm->debugfs);
-	gunyah_rm_unbind_clients(rm, NULL);
+	gunyah_rm_unbind_clients(rm);
 
 	WRITE_ONCE(rm->removed, true);
 	wake_up(&rm->tx_wq);
