@@ -21,49 +21,10 @@
 #define HC_PARAM "/sys/module/gunyah/parameters/fail_hypercall"
 #define RM_PARAM "/sys/module/gunyah_rsc_mgr/parameters/fail_rm_call"
 
-static int wr(const char *path, const char *text)
-{
-	ssize_t n;
-	int fd = open(path, O_WRONLY);
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
-}
-
-/* Whole file into @buf, trailing newline removed */
-static const char *rd(const char *path, char *buf, size_t len)
-{
-	ssize_t n, total = 0;
-	int fd = open(path, O_RDONLY);
-
-	buf[0] = '\0';
-	if (fd < 0)
-		return buf;
-	while (total < (ssize_t)len - 1 &&
-	       (n = read(fd, buf + total, len - 1 - total)) > 0)
-		total += n;
-	buf[total] = '\0';
-	close(fd);
-	if (total && buf[total - 1] == '\n')
-		buf[total - 1] = '\0';
-	return buf;
-}
-
 /* Value N of a "KEY N" line; -1 if absent */
 static long counter(const char *path, const char *key)
 {
-	char buf[4096], *line, *save = NULL;
-	size_t klen = strlen(key);
-
-	rd(path, buf, sizeof(buf));
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, key, klen) && line[klen] == ' ')
-			return strtol(line + klen + 1, NULL, 0);
-	return -1;
+	return gh_file_value(path, key, ' ', -1);
 }
 
 static int kernel_fault_attr(void)
@@ -76,20 +37,20 @@ static int kernel_fault_attr(void)
 
 static void disarm(void)
 {
-	wr(FH "probability", "0");
-	wr(FH "interval", "1");
-	wr(FH "times", "1");
-	wr(FH "space", "0");
-	wr(FH "verbose", "1");
-	wr(FH "error", "31");
-	wr(FH "hypercalls", "vcpu_run");
-	wr(FR "probability", "0");
-	wr(FR "interval", "1");
-	wr(FR "times", "1");
-	wr(FR "space", "0");
-	wr(FR "verbose", "1");
-	wr(FR "error", "0x4");
-	wr(FR "msg_ids", "\n");
+	gh_write_str(FH "probability", "0");
+	gh_write_str(FH "interval", "1");
+	gh_write_str(FH "times", "1");
+	gh_write_str(FH "space", "0");
+	gh_write_str(FH "verbose", "1");
+	gh_write_str(FH "error", "31");
+	gh_write_str(FH "hypercalls", "vcpu_run");
+	gh_write_str(FR "probability", "0");
+	gh_write_str(FR "interval", "1");
+	gh_write_str(FR "times", "1");
+	gh_write_str(FR "space", "0");
+	gh_write_str(FR "verbose", "1");
+	gh_write_str(FR "error", "0x4");
+	gh_write_str(FR "msg_ids", "\n");
 }
 
 static void reap(int vmid)
@@ -178,19 +139,19 @@ TEST(hypercall_defaults)
 	if (stat(FH, &st))
 		SKIP(return, "no " FH);
 	disarm();
-	EXPECT_STREQ("0", rd(FH "probability", buf, sizeof(buf)));
-	EXPECT_STREQ("1", rd(FH "interval", buf, sizeof(buf)));
-	EXPECT_STREQ("1", rd(FH "times", buf, sizeof(buf)));
-	EXPECT_STREQ("0", rd(FH "space", buf, sizeof(buf)));
-	EXPECT_STREQ("1", rd(FH "verbose", buf, sizeof(buf)));
-	EXPECT_STREQ("31", rd(FH "error", buf, sizeof(buf)));
-	EXPECT_STREQ("vcpu_run", rd(FH "hypercalls", buf, sizeof(buf)));
+	EXPECT_STREQ("0", gh_read_file(FH "probability", buf, sizeof(buf)));
+	EXPECT_STREQ("1", gh_read_file(FH "interval", buf, sizeof(buf)));
+	EXPECT_STREQ("1", gh_read_file(FH "times", buf, sizeof(buf)));
+	EXPECT_STREQ("0", gh_read_file(FH "space", buf, sizeof(buf)));
+	EXPECT_STREQ("1", gh_read_file(FH "verbose", buf, sizeof(buf)));
+	EXPECT_STREQ("31", gh_read_file(FH "error", buf, sizeof(buf)));
+	EXPECT_STREQ("vcpu_run", gh_read_file(FH "hypercalls", buf, sizeof(buf)));
 	EXPECT_LE(0, counter(FH "injected", "identify"));
 	EXPECT_LE(0, counter(FH "injected", "msgq_send"));
 	EXPECT_LE(0, counter(FH "injected", "msgq_recv"));
 	EXPECT_LE(0, counter(FH "injected", "vcpu_run"));
 	EXPECT_LE(0, counter(FH "injected", "total"));
-	EXPECT_STREQ("1,0,0,1", rd(HC_PARAM, buf, sizeof(buf)));
+	EXPECT_STREQ("1,0,0,1", gh_read_file(HC_PARAM, buf, sizeof(buf)));
 }
 
 /* Runs on real Gunyah too */
@@ -202,14 +163,14 @@ TEST(rm_defaults)
 	if (stat(FR, &st))
 		SKIP(return, "no " FR ": load gunyah_rsc_mgr.ko");
 	disarm();
-	EXPECT_STREQ("0", rd(FR "probability", buf, sizeof(buf)));
-	EXPECT_STREQ("1", rd(FR "times", buf, sizeof(buf)));
-	EXPECT_STREQ("0x4", rd(FR "error", buf, sizeof(buf)));
-	EXPECT_STREQ("", rd(FR "msg_ids", buf, sizeof(buf)));
+	EXPECT_STREQ("0", gh_read_file(FR "probability", buf, sizeof(buf)));
+	EXPECT_STREQ("1", gh_read_file(FR "times", buf, sizeof(buf)));
+	EXPECT_STREQ("0x4", gh_read_file(FR "error", buf, sizeof(buf)));
+	EXPECT_STREQ("", gh_read_file(FR "msg_ids", buf, sizeof(buf)));
 	EXPECT_LE(0, counter(FR "injected", "total"));
 	EXPECT_LE(0, counter(RI "injected", "vm_exited"));
 	EXPECT_LE(0, counter(RI "injected", "vm_status"));
-	EXPECT_STREQ("1,0,0,1", rd(RM_PARAM, buf, sizeof(buf)));
+	EXPECT_STREQ("1,0,0,1", gh_read_file(RM_PARAM, buf, sizeof(buf)));
 }
 
 /* Runs on real Gunyah too */
@@ -223,25 +184,25 @@ TEST(payload_knobs_accept)
 	if (stat(FR, &st))
 		SKIP(return, "no " FR);
 	for (i = 0; i < ARRAY_SIZE(errs); i++) {
-		ASSERT_EQ(0, wr(FH "error", errs[i]));
-		EXPECT_STREQ(errs[i], rd(FH "error", buf, sizeof(buf)));
+		ASSERT_EQ(0, gh_write_str(FH "error", errs[i]));
+		EXPECT_STREQ(errs[i], gh_read_file(FH "error", buf, sizeof(buf)));
 	}
-	ASSERT_EQ(0, wr(FH "hypercalls", "vcpu_run  identify\tmsgq_recv\n"));
-	EXPECT_STREQ("identify msgq_recv vcpu_run", rd(FH "hypercalls", buf, sizeof(buf)));
-	ASSERT_EQ(0, wr(FH "hypercalls", "\n"));
-	EXPECT_STREQ("", rd(FH "hypercalls", buf, sizeof(buf)));
-	ASSERT_EQ(0, wr(FR "error", "0xffffffff"));
-	EXPECT_STREQ("0xffffffff", rd(FR "error", buf, sizeof(buf)));
-	ASSERT_EQ(0, wr(FR "error", "5"));
-	EXPECT_STREQ("0x5", rd(FR "error", buf, sizeof(buf)));
-	ASSERT_EQ(0, wr(FR "msg_ids", "0x56000001 56000005\n"));
-	EXPECT_STREQ("0x56000001 0x56000005", rd(FR "msg_ids", buf, sizeof(buf)));
-	ASSERT_EQ(0, wr(HC_PARAM, "2,50,7,3"));
-	EXPECT_STREQ("50", rd(FH "probability", buf, sizeof(buf)));
-	EXPECT_STREQ("2", rd(FH "interval", buf, sizeof(buf)));
-	EXPECT_STREQ("7", rd(FH "space", buf, sizeof(buf)));
-	EXPECT_STREQ("3", rd(FH "times", buf, sizeof(buf)));
-	EXPECT_STREQ("2,50,7,3", rd(HC_PARAM, buf, sizeof(buf)));
+	ASSERT_EQ(0, gh_write_str(FH "hypercalls", "vcpu_run  identify\tmsgq_recv\n"));
+	EXPECT_STREQ("identify msgq_recv vcpu_run", gh_read_file(FH "hypercalls", buf, sizeof(buf)));
+	ASSERT_EQ(0, gh_write_str(FH "hypercalls", "\n"));
+	EXPECT_STREQ("", gh_read_file(FH "hypercalls", buf, sizeof(buf)));
+	ASSERT_EQ(0, gh_write_str(FR "error", "0xffffffff"));
+	EXPECT_STREQ("0xffffffff", gh_read_file(FR "error", buf, sizeof(buf)));
+	ASSERT_EQ(0, gh_write_str(FR "error", "5"));
+	EXPECT_STREQ("0x5", gh_read_file(FR "error", buf, sizeof(buf)));
+	ASSERT_EQ(0, gh_write_str(FR "msg_ids", "0x56000001 56000005\n"));
+	EXPECT_STREQ("0x56000001 0x56000005", gh_read_file(FR "msg_ids", buf, sizeof(buf)));
+	ASSERT_EQ(0, gh_write_str(HC_PARAM, "2,50,7,3"));
+	EXPECT_STREQ("50", gh_read_file(FH "probability", buf, sizeof(buf)));
+	EXPECT_STREQ("2", gh_read_file(FH "interval", buf, sizeof(buf)));
+	EXPECT_STREQ("7", gh_read_file(FH "space", buf, sizeof(buf)));
+	EXPECT_STREQ("3", gh_read_file(FH "times", buf, sizeof(buf)));
+	EXPECT_STREQ("2,50,7,3", gh_read_file(HC_PARAM, buf, sizeof(buf)));
 	disarm();
 }
 
@@ -251,11 +212,11 @@ static void expect_refused(struct __test_metadata *_metadata, const char *path,
 {
 	char before[512], after[512], inj0[512], inj1[512];
 
-	rd(check, before, sizeof(before));
-	rd(RI "injected", inj0, sizeof(inj0));
-	EXPECT_EQ(-EINVAL, wr(path, text)) TH_LOG("%s <- \"%s\"", path, text);
-	EXPECT_STREQ(before, rd(check, after, sizeof(after))) TH_LOG("%s changed", check);
-	EXPECT_STREQ(inj0, rd(RI "injected", inj1, sizeof(inj1)));
+	gh_read_file(check, before, sizeof(before));
+	gh_read_file(RI "injected", inj0, sizeof(inj0));
+	EXPECT_EQ(-EINVAL, gh_write_str(path, text)) TH_LOG("%s <- \"%s\"", path, text);
+	EXPECT_STREQ(before, gh_read_file(check, after, sizeof(after))) TH_LOG("%s changed", check);
+	EXPECT_STREQ(inj0, gh_read_file(RI "injected", inj1, sizeof(inj1)));
 }
 
 /* Runs on real Gunyah too: every write is refused, no VM is started */
@@ -323,12 +284,12 @@ TEST_F(vm, times_and_counters)
 		return;	/* setup skipped */
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
-	ASSERT_EQ(0, wr(FH "error", "10"));
-	ASSERT_EQ(0, wr(FH "times", "2"));
-	ASSERT_EQ(0, wr(FH "probability", "100"));
+	ASSERT_EQ(0, gh_write_str(FH "error", "10"));
+	ASSERT_EQ(0, gh_write_str(FH "times", "2"));
+	ASSERT_EQ(0, gh_write_str(FH "probability", "100"));
 	EXPECT_EQ(-ENOMEM, run_vcpu(self->vcpu));
 	EXPECT_EQ(-ENOMEM, run_vcpu(self->vcpu));
-	EXPECT_STREQ("0", rd(FH "times", buf, sizeof(buf)));
+	EXPECT_STREQ("0", gh_read_file(FH "times", buf, sizeof(buf)));
 	/* times ran out: the run goes on where it stopped */
 	ASSERT_EQ(0, run_vcpu(self->vcpu));
 	EXPECT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
@@ -346,10 +307,10 @@ TEST_F(vm, interval_every_third_call)
 		return;	/* setup skipped */
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
-	ASSERT_EQ(0, wr(FH "error", "31"));
-	ASSERT_EQ(0, wr(FH "times", "-1"));
-	ASSERT_EQ(0, wr(FH "interval", "3"));
-	ASSERT_EQ(0, wr(FH "probability", "100"));
+	ASSERT_EQ(0, gh_write_str(FH "error", "31"));
+	ASSERT_EQ(0, gh_write_str(FH "times", "-1"));
+	ASSERT_EQ(0, gh_write_str(FH "interval", "3"));
+	ASSERT_EQ(0, gh_write_str(FH "probability", "100"));
 	for (i = 0; i < 9; i++) {
 		int r = run_vcpu(self->vcpu);
 
@@ -378,9 +339,9 @@ TEST_F(vm, space_lets_calls_through)
 		return;	/* setup skipped */
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
-	ASSERT_EQ(0, wr(FH "error", "1"));
-	ASSERT_EQ(0, wr(FH "space", "5"));
-	ASSERT_EQ(0, wr(FH "probability", "100"));
+	ASSERT_EQ(0, gh_write_str(FH "error", "1"));
+	ASSERT_EQ(0, gh_write_str(FH "space", "5"));
+	ASSERT_EQ(0, gh_write_str(FH "probability", "100"));
 	/* vcpu_run counts 1 byte: 4 calls pass, the 5th fails */
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, run_vcpu(self->vcpu));
@@ -398,8 +359,8 @@ TEST_F(vm, probability_zero_never_fires)
 		return;	/* setup skipped */
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
-	ASSERT_EQ(0, wr(FH "times", "-1"));
-	ASSERT_EQ(0, wr(FH "hypercalls", "identify msgq_send msgq_recv vcpu_run"));
+	ASSERT_EQ(0, gh_write_str(FH "times", "-1"));
+	ASSERT_EQ(0, gh_write_str(FH "hypercalls", "identify msgq_send msgq_recv vcpu_run"));
 	for (i = 0; i < 6; i++)
 		ASSERT_EQ(0, run_vcpu(self->vcpu));
 	EXPECT_EQ(inj0, counter(FH "injected", "total"));
@@ -413,12 +374,12 @@ TEST_F(vm, retry_is_retried_transparently)
 		return;	/* setup skipped */
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
-	ASSERT_EQ(0, wr(FH "error", "-2"));
-	ASSERT_EQ(0, wr(FH "times", "3"));
-	ASSERT_EQ(0, wr(FH "probability", "100"));
+	ASSERT_EQ(0, gh_write_str(FH "error", "-2"));
+	ASSERT_EQ(0, gh_write_str(FH "times", "3"));
+	ASSERT_EQ(0, gh_write_str(FH "probability", "100"));
 	ASSERT_EQ(0, run_vcpu(self->vcpu));
 	EXPECT_EQ(0x100, self->run->mmio.phys_addr);
-	EXPECT_STREQ("0", rd(FH "times", buf, sizeof(buf)));
+	EXPECT_STREQ("0", gh_read_file(FH "times", buf, sizeof(buf)));
 }
 
 FIXTURE(rm_call)
@@ -473,9 +434,9 @@ TEST_F(rm_call, completes_with_chosen_error)
 	tot0 = counter(FR "injected", "total");
 	self->vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->vm);
-	ASSERT_EQ(0, wr(FR "msg_ids", "0x56000004"));
-	ASSERT_EQ(0, wr(FR "error", "0x5"));
-	ASSERT_EQ(0, wr(FR "probability", "100"));
+	ASSERT_EQ(0, gh_write_str(FR "msg_ids", "0x56000004"));
+	ASSERT_EQ(0, gh_write_str(FR "error", "0x5"));
+	ASSERT_EQ(0, gh_write_str(FR "probability", "100"));
 	EXPECT_EQ(-1, ioctl(self->vm, GUNYAH_VM_START));
 	EXPECT_EQ(EBUSY, errno);
 	EXPECT_EQ(inj0 < 0 ? 1 : inj0 + 1, counter(FR "injected", "0x56000004"));
@@ -485,9 +446,9 @@ TEST_F(rm_call, completes_with_chosen_error)
 	self->vm = -1;
 
 	/* ALLOC_VMID failing leaves the VM startable again */
-	ASSERT_EQ(0, wr(FR "msg_ids", "0x56000001"));
-	ASSERT_EQ(0, wr(FR "error", "1"));
-	ASSERT_EQ(0, wr(FR "times", "1"));
+	ASSERT_EQ(0, gh_write_str(FR "msg_ids", "0x56000001"));
+	ASSERT_EQ(0, gh_write_str(FR "error", "1"));
+	ASSERT_EQ(0, gh_write_str(FR "times", "1"));
 	self->vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->vm);
 	EXPECT_EQ(-1, ioctl(self->vm, GUNYAH_VM_START));
@@ -522,7 +483,7 @@ static void inject_exit_check(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, pthread_create(&r.thread, NULL, runner_fn, &r));
 	/* Either order is correct: a run that starts after it reports it too */
 	snprintf(cmd, sizeof(cmd), "%d %d %s\n", self->vmid, type, hex);
-	ASSERT_EQ(0, wr(RI "vm_exited", cmd));
+	ASSERT_EQ(0, gh_write_str(RI "vm_exited", cmd));
 	ASSERT_EQ(0, pthread_join(r.thread, NULL));
 	ASSERT_EQ(0, r.ret);
 	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, self->run->exit_reason);
@@ -582,7 +543,7 @@ TEST_F(vm, inject_status_reset_is_crashed)
 	ASSERT_EQ(0, pthread_create(&r.thread, NULL, runner_fn, &r));
 	/* Either order is correct: a run that starts after it reports it too */
 	snprintf(cmd, sizeof(cmd), "%d 11 0 0\n", self->vmid);
-	ASSERT_EQ(0, wr(RI "vm_status", cmd));
+	ASSERT_EQ(0, gh_write_str(RI "vm_status", cmd));
 	ASSERT_EQ(0, pthread_join(r.thread, NULL));
 	ASSERT_EQ(0, r.ret);
 	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, self->run->exit_reason);
@@ -599,7 +560,7 @@ TEST_F(vm, inject_for_another_vmid_is_ignored)
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
 	snprintf(cmd, sizeof(cmd), "%d 0 00000000", self->vmid + 1000);
-	ASSERT_EQ(0, wr(RI "vm_exited", cmd));
+	ASSERT_EQ(0, gh_write_str(RI "vm_exited", cmd));
 	ASSERT_EQ(0, run_vcpu(self->vcpu));
 	EXPECT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
 }

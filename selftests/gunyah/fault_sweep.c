@@ -58,14 +58,7 @@ static int kmsg_fd = -1;
 
 static long counter(const char *path, const char *key)
 {
-	char buf[4096], *line, *save = NULL;
-	size_t klen = strlen(key);
-
-	gh_read_file(path, buf, sizeof(buf));
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, key, klen) && line[klen] == ' ')
-			return strtol(line + klen + 1, NULL, 0);
-	return 0;
+	return gh_file_value(path, key, ' ', 0);
 }
 
 static void disarm(void)

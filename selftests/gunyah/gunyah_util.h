@@ -54,22 +54,34 @@ static inline bool gh_on_simulator(void)
 		SKIP(statement, GH_NEEDS_SIM fmt, ##__VA_ARGS__);		\
 } while (0)
 
-/* open(@path, @flags, @mode), one write(2) of the formatted string; 0 or -errno */
+/* open(@path, O_WRONLY | @flags, @mode), one write(2) of @len bytes; 0 or -errno */
+static inline int gh_write_buf(const char *path, int flags, mode_t mode,
+			       const void *buf, size_t len)
+{
+	ssize_t n;
+	int fd = open(path, O_WRONLY | O_CLOEXEC | flags, mode);
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, len);
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return (int)n;
+}
+
+/* @text with one write(2), unformatted (any length); 0 or -errno */
+static inline int gh_write_str(const char *path, const char *text)
+{
+	return gh_write_buf(path, 0, 0, text, strlen(text));
+}
+
 static inline int gh_vwrite(const char *path, int flags, mode_t mode,
 			    const char *fmt, va_list ap)
 {
 	char buf[8192];
-	ssize_t n;
-	int fd;
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	fd = open(path, flags, mode);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, buf, strlen(buf));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
+	return gh_write_buf(path, flags, mode, buf, strlen(buf));
 }
 
 /* Write one formatted string with one write(2) (a debugfs knob); 0 or -errno */
@@ -79,7 +91,7 @@ static inline int gh_write_file(const char *path, const char *fmt, ...)
 	int ret;
 
 	va_start(ap, fmt);
-	ret = gh_vwrite(path, O_WRONLY, 0, fmt, ap);
+	ret = gh_vwrite(path, 0, 0, fmt, ap);
 	va_end(ap);
 	return ret;
 }
@@ -92,28 +104,55 @@ static inline int gh_write_file_mode(const char *path, mode_t mode,
 	int ret;
 
 	va_start(ap, fmt);
-	ret = gh_vwrite(path, O_WRONLY | O_CREAT | O_TRUNC, mode, fmt, ap);
+	ret = gh_vwrite(path, O_CREAT | O_TRUNC, mode, fmt, ap);
 	va_end(ap);
 	return ret;
 }
 
-/* Whole file into @buf, trailing newline removed; "" if unreadable */
-static inline const char *gh_read_file(const char *path, char *buf, size_t len)
+/* Whole file into @buf (NUL-terminated); its length or -errno */
+static inline int gh_read_text(const char *path, char *buf, size_t len)
 {
 	ssize_t n, total = 0;
-	int fd = open(path, O_RDONLY);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	buf[0] = '\0';
 	if (fd < 0)
-		return buf;
+		return -errno;
 	while (total < (ssize_t)len - 1 &&
 	       (n = read(fd, buf + total, len - 1 - total)) > 0)
 		total += n;
 	buf[total] = '\0';
 	close(fd);
-	if (total && buf[total - 1] == '\n')
+	return (int)total;
+}
+
+/* Whole file into @buf, trailing newline removed; "" if unreadable */
+static inline const char *gh_read_file(const char *path, char *buf, size_t len)
+{
+	int total = gh_read_text(path, buf, len);
+
+	if (total < 0)
+		buf[0] = '\0';
+	else if (total && buf[total - 1] == '\n')
 		buf[total - 1] = '\0';
 	return buf;
+}
+
+/*
+ * N of the first "@key@sep N" line of a file (sim and driver stats files:
+ * ':', fault knobs' counters: ' '); @absent without one
+ */
+static inline long long gh_file_value(const char *path, const char *key,
+				      char sep, long long absent)
+{
+	char buf[4096], *p;
+	size_t klen = strlen(key);
+
+	if (gh_read_text(path, buf, sizeof(buf)) < 0)
+		return absent;
+	for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, key, klen) && p[klen] == sep)
+			return strtoll(p + klen + 1, NULL, 0);
+	return absent;
 }
 
 /*
@@ -412,17 +451,9 @@ static inline int gh_sim_write(int vmid, int vcpu, const char *file,
 			       const char *text)
 {
 	char path[128];
-	ssize_t n;
-	int fd;
 
 	gh_sim_path(path, sizeof(path), vmid, vcpu, file);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
+	return gh_write_str(path, text);
 }
 
 static inline int gh_sim_load(int vmid, int vcpu, const char *program)
@@ -434,19 +465,9 @@ static inline int gh_sim_load(int vmid, int vcpu, const char *program)
 static inline int gh_sim_log(int vmid, int vcpu, char *buf, size_t len)
 {
 	char path[128];
-	ssize_t n, total = 0;
-	int fd;
 
 	gh_sim_path(path, sizeof(path), vmid, vcpu, "log");
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	while (total < (ssize_t)len - 1 &&
-	       (n = read(fd, buf + total, len - 1 - total)) > 0)
-		total += n;
-	buf[total] = '\0';
-	close(fd);
-	return (int)total;
+	return gh_read_text(path, buf, len);
 }
 
 #endif /* GUNYAH_SELFTEST_UTIL_H */

@@ -47,17 +47,10 @@ static const char * const events[] = {
 	"gunyah_fault_rm_inject",
 };
 
+/* O_TRUNC: an empty write then clears a tracefs "trace" file */
 static int wr(const char *path, const char *text)
 {
-	ssize_t n;
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
+	return gh_write_buf(path, O_TRUNC, 0, text, strlen(text));
 }
 
 /* tracefs: where the rig mounts it, else debugfs's automount */
@@ -123,26 +116,12 @@ static const char *find_event(const char *from, const char *event,
 	return NULL;
 }
 
-/* Counter @key of a "key: value" debugfs file; -1 if absent */
-static long long stat_value(const char *path, const char *key)
-{
-	char buf[4096], *p;
-	size_t klen = strlen(key);
-
-	if (gh_read_text(path, buf, sizeof(buf)) < 0)
-		return -1;
-	for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (!strncmp(p, key, klen) && p[klen] == ':')
-			return strtoll(p + klen + 1, NULL, 0);
-	return -1;
-}
-
 static long long vcpu_stat(int vmid, int vcpu, const char *key)
 {
 	char path[128];
 
 	snprintf(path, sizeof(path), GDFS "/vm%d/vcpu%d/stats", vmid, vcpu);
-	return stat_value(path, key);
+	return gh_file_value(path, key, ':', -1);
 }
 
 static long long vm_stat(int vmid, const char *key)
@@ -150,7 +129,7 @@ static long long vm_stat(int vmid, const char *key)
 	char path[128];
 
 	snprintf(path, sizeof(path), GDFS "/vm%d/stats", vmid);
-	return stat_value(path, key);
+	return gh_file_value(path, key, ':', -1);
 }
 
 static void disarm(void)

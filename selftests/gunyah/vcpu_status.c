@@ -320,17 +320,9 @@ TEST_F(status, powered_off_sleeper_sees_exit)
 static int knob(const char *name, const char *val)
 {
 	char path[128];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), FAIL_RM_CALL "/%s", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
+	return gh_write_str(path, val);
 }
 
 static void knobs_reset(void)

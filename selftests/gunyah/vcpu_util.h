@@ -73,21 +73,6 @@ static inline void gh_set_mmio_data(struct gunyah_vcpu_run *run, __u64 v)
 	memcpy(run->mmio.data, &v, sizeof(v));
 }
 
-static inline int gh_read_text(const char *path, char *buf, size_t len)
-{
-	ssize_t n, total = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	while (total < (ssize_t)len - 1 &&
-	       (n = read(fd, buf + total, len - 1 - total)) > 0)
-		total += n;
-	buf[total] = '\0';
-	close(fd);
-	return (int)total;
-}
-
 static inline int gh_sim_clear_log(int vmid, int vcpu)
 {
 	return gh_sim_write(vmid, vcpu, "log", "\n");
@@ -138,15 +123,7 @@ static inline long gh_sim_runs(int vmid, int vcpu)
 /* A "key: value" line of a sim file (vm status or rm_stats); -1 if absent */
 static inline long gh_sim_file_value(const char *path, const char *key)
 {
-	char buf[4096], *p;
-	size_t klen = strlen(key);
-
-	if (gh_read_text(path, buf, sizeof(buf)) < 0)
-		return -1;
-	for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (!strncmp(p, key, klen) && p[klen] == ':')
-			return strtol(p + klen + 1, NULL, 0);
-	return -1;
+	return gh_file_value(path, key, ':', -1);
 }
 
 static inline long gh_sim_vms(void)
