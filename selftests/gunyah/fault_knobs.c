@@ -14,10 +14,6 @@
 #include "gunyah_util.h"
 #include "gh_requires.h"
 
-#define GDFS	"/sys/kernel/debug/gunyah/"
-#define FH	GDFS "fail_hypercall/"
-#define FR	GDFS "fail_rm_call/"
-#define RI	GDFS "rm_inject/"
 #define HC_PARAM "/sys/module/gunyah/parameters/fail_hypercall"
 #define RM_PARAM "/sys/module/gunyah_rsc_mgr/parameters/fail_rm_call"
 
@@ -32,35 +28,7 @@ static int kernel_fault_attr(void)
 	struct stat st;
 
 	/* The kernel's fault_attr brings knobs the module's own lacks */
-	return stat(FH "task-filter", &st) == 0;
-}
-
-static void disarm(void)
-{
-	gh_write_str(FH "probability", "0");
-	gh_write_str(FH "interval", "1");
-	gh_write_str(FH "times", "1");
-	gh_write_str(FH "space", "0");
-	gh_write_str(FH "verbose", "1");
-	gh_write_str(FH "error", "31");
-	gh_write_str(FH "hypercalls", "vcpu_run");
-	gh_write_str(FR "probability", "0");
-	gh_write_str(FR "interval", "1");
-	gh_write_str(FR "times", "1");
-	gh_write_str(FR "space", "0");
-	gh_write_str(FR "verbose", "1");
-	gh_write_str(FR "error", "0x4");
-	gh_write_str(FR "msg_ids", "\n");
-}
-
-static void reap(int vmid)
-{
-	char path[128];
-	struct stat st;
-
-	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d", vmid);
-	if (vmid > 0 && stat(path, &st) == 0)
-		gh_sim_reap(vmid);
+	return stat(GH_FAIL_HC "task-filter", &st) == 0;
 }
 
 FIXTURE(vm)
@@ -77,15 +45,15 @@ FIXTURE_SETUP(vm)
 	self->dev = -1;
 	self->vm = -1;
 	self->vcpu = -1;
-	if (stat(FH, &st)) {
+	if (stat(GH_FAIL_HC, &st)) {
 		self->skip = true;
-		SKIP(return, "no " FH ": load gunyah.ko with debugfs mounted");
+		SKIP(return, "no " GH_FAIL_HC ": load gunyah.ko with debugfs mounted");
 	}
 	if (!gh_on_simulator()) {
 		self->skip = true;
 		SKIP(return, GH_NEEDS_SIM "starts a VM and loads its guest program");
 	}
-	disarm();
+	gh_fault_disarm();
 	self->dev = gh_open_dev();
 	if (self->dev < 0 && errno == ENOENT) {
 		self->skip = true;
@@ -105,7 +73,7 @@ FIXTURE_SETUP(vm)
 
 FIXTURE_TEARDOWN(vm)
 {
-	disarm();
+	gh_fault_disarm();
 	if (self->run)
 		munmap(self->run, (size_t)sysconf(_SC_PAGESIZE));
 	if (self->vcpu >= 0)
@@ -115,7 +83,7 @@ FIXTURE_TEARDOWN(vm)
 	if (self->dev >= 0)
 		close(self->dev);
 	/* An injected exit leaves the simulated RM's VM running */
-	reap(self->vmid);
+	gh_sim_reap_held(self->vmid);
 	gh_reclaim_stuck();
 }
 
@@ -136,21 +104,21 @@ TEST(hypercall_defaults)
 	char buf[256];
 	struct stat st;
 
-	if (stat(FH, &st))
-		SKIP(return, "no " FH);
-	disarm();
-	EXPECT_STREQ("0", gh_read_file(FH "probability", buf, sizeof(buf)));
-	EXPECT_STREQ("1", gh_read_file(FH "interval", buf, sizeof(buf)));
-	EXPECT_STREQ("1", gh_read_file(FH "times", buf, sizeof(buf)));
-	EXPECT_STREQ("0", gh_read_file(FH "space", buf, sizeof(buf)));
-	EXPECT_STREQ("1", gh_read_file(FH "verbose", buf, sizeof(buf)));
-	EXPECT_STREQ("31", gh_read_file(FH "error", buf, sizeof(buf)));
-	EXPECT_STREQ("vcpu_run", gh_read_file(FH "hypercalls", buf, sizeof(buf)));
-	EXPECT_LE(0, counter(FH "injected", "identify"));
-	EXPECT_LE(0, counter(FH "injected", "msgq_send"));
-	EXPECT_LE(0, counter(FH "injected", "msgq_recv"));
-	EXPECT_LE(0, counter(FH "injected", "vcpu_run"));
-	EXPECT_LE(0, counter(FH "injected", "total"));
+	if (stat(GH_FAIL_HC, &st))
+		SKIP(return, "no " GH_FAIL_HC);
+	gh_fault_disarm();
+	EXPECT_STREQ("0", gh_read_file(GH_FAIL_HC "probability", buf, sizeof(buf)));
+	EXPECT_STREQ("1", gh_read_file(GH_FAIL_HC "interval", buf, sizeof(buf)));
+	EXPECT_STREQ("1", gh_read_file(GH_FAIL_HC "times", buf, sizeof(buf)));
+	EXPECT_STREQ("0", gh_read_file(GH_FAIL_HC "space", buf, sizeof(buf)));
+	EXPECT_STREQ("1", gh_read_file(GH_FAIL_HC "verbose", buf, sizeof(buf)));
+	EXPECT_STREQ("31", gh_read_file(GH_FAIL_HC "error", buf, sizeof(buf)));
+	EXPECT_STREQ("vcpu_run", gh_read_file(GH_FAIL_HC "hypercalls", buf, sizeof(buf)));
+	EXPECT_LE(0, counter(GH_FAIL_HC "injected", "identify"));
+	EXPECT_LE(0, counter(GH_FAIL_HC "injected", "msgq_send"));
+	EXPECT_LE(0, counter(GH_FAIL_HC "injected", "msgq_recv"));
+	EXPECT_LE(0, counter(GH_FAIL_HC "injected", "vcpu_run"));
+	EXPECT_LE(0, counter(GH_FAIL_HC "injected", "total"));
 	EXPECT_STREQ("1,0,0,1", gh_read_file(HC_PARAM, buf, sizeof(buf)));
 }
 
@@ -160,16 +128,16 @@ TEST(rm_defaults)
 	char buf[256];
 	struct stat st;
 
-	if (stat(FR, &st))
-		SKIP(return, "no " FR ": load gunyah_rsc_mgr.ko");
-	disarm();
-	EXPECT_STREQ("0", gh_read_file(FR "probability", buf, sizeof(buf)));
-	EXPECT_STREQ("1", gh_read_file(FR "times", buf, sizeof(buf)));
-	EXPECT_STREQ("0x4", gh_read_file(FR "error", buf, sizeof(buf)));
-	EXPECT_STREQ("", gh_read_file(FR "msg_ids", buf, sizeof(buf)));
-	EXPECT_LE(0, counter(FR "injected", "total"));
-	EXPECT_LE(0, counter(RI "injected", "vm_exited"));
-	EXPECT_LE(0, counter(RI "injected", "vm_status"));
+	if (stat(GH_FAIL_RM, &st))
+		SKIP(return, "no " GH_FAIL_RM ": load gunyah_rsc_mgr.ko");
+	gh_fault_disarm();
+	EXPECT_STREQ("0", gh_read_file(GH_FAIL_RM "probability", buf, sizeof(buf)));
+	EXPECT_STREQ("1", gh_read_file(GH_FAIL_RM "times", buf, sizeof(buf)));
+	EXPECT_STREQ("0x4", gh_read_file(GH_FAIL_RM "error", buf, sizeof(buf)));
+	EXPECT_STREQ("", gh_read_file(GH_FAIL_RM "msg_ids", buf, sizeof(buf)));
+	EXPECT_LE(0, counter(GH_FAIL_RM "injected", "total"));
+	EXPECT_LE(0, counter(GH_RM_INJECT "injected", "vm_exited"));
+	EXPECT_LE(0, counter(GH_RM_INJECT "injected", "vm_status"));
 	EXPECT_STREQ("1,0,0,1", gh_read_file(RM_PARAM, buf, sizeof(buf)));
 }
 
@@ -181,29 +149,29 @@ TEST(payload_knobs_accept)
 	unsigned int i;
 	struct stat st;
 
-	if (stat(FR, &st))
-		SKIP(return, "no " FR);
+	if (stat(GH_FAIL_RM, &st))
+		SKIP(return, "no " GH_FAIL_RM);
 	for (i = 0; i < ARRAY_SIZE(errs); i++) {
-		ASSERT_EQ(0, gh_write_str(FH "error", errs[i]));
-		EXPECT_STREQ(errs[i], gh_read_file(FH "error", buf, sizeof(buf)));
+		ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "error", errs[i]));
+		EXPECT_STREQ(errs[i], gh_read_file(GH_FAIL_HC "error", buf, sizeof(buf)));
 	}
-	ASSERT_EQ(0, gh_write_str(FH "hypercalls", "vcpu_run  identify\tmsgq_recv\n"));
-	EXPECT_STREQ("identify msgq_recv vcpu_run", gh_read_file(FH "hypercalls", buf, sizeof(buf)));
-	ASSERT_EQ(0, gh_write_str(FH "hypercalls", "\n"));
-	EXPECT_STREQ("", gh_read_file(FH "hypercalls", buf, sizeof(buf)));
-	ASSERT_EQ(0, gh_write_str(FR "error", "0xffffffff"));
-	EXPECT_STREQ("0xffffffff", gh_read_file(FR "error", buf, sizeof(buf)));
-	ASSERT_EQ(0, gh_write_str(FR "error", "5"));
-	EXPECT_STREQ("0x5", gh_read_file(FR "error", buf, sizeof(buf)));
-	ASSERT_EQ(0, gh_write_str(FR "msg_ids", "0x56000001 56000005\n"));
-	EXPECT_STREQ("0x56000001 0x56000005", gh_read_file(FR "msg_ids", buf, sizeof(buf)));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "hypercalls", "vcpu_run  identify\tmsgq_recv\n"));
+	EXPECT_STREQ("identify msgq_recv vcpu_run", gh_read_file(GH_FAIL_HC "hypercalls", buf, sizeof(buf)));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "hypercalls", "\n"));
+	EXPECT_STREQ("", gh_read_file(GH_FAIL_HC "hypercalls", buf, sizeof(buf)));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "error", "0xffffffff"));
+	EXPECT_STREQ("0xffffffff", gh_read_file(GH_FAIL_RM "error", buf, sizeof(buf)));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "error", "5"));
+	EXPECT_STREQ("0x5", gh_read_file(GH_FAIL_RM "error", buf, sizeof(buf)));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "msg_ids", "0x56000001 56000005\n"));
+	EXPECT_STREQ("0x56000001 0x56000005", gh_read_file(GH_FAIL_RM "msg_ids", buf, sizeof(buf)));
 	ASSERT_EQ(0, gh_write_str(HC_PARAM, "2,50,7,3"));
-	EXPECT_STREQ("50", gh_read_file(FH "probability", buf, sizeof(buf)));
-	EXPECT_STREQ("2", gh_read_file(FH "interval", buf, sizeof(buf)));
-	EXPECT_STREQ("7", gh_read_file(FH "space", buf, sizeof(buf)));
-	EXPECT_STREQ("3", gh_read_file(FH "times", buf, sizeof(buf)));
+	EXPECT_STREQ("50", gh_read_file(GH_FAIL_HC "probability", buf, sizeof(buf)));
+	EXPECT_STREQ("2", gh_read_file(GH_FAIL_HC "interval", buf, sizeof(buf)));
+	EXPECT_STREQ("7", gh_read_file(GH_FAIL_HC "space", buf, sizeof(buf)));
+	EXPECT_STREQ("3", gh_read_file(GH_FAIL_HC "times", buf, sizeof(buf)));
 	EXPECT_STREQ("2,50,7,3", gh_read_file(HC_PARAM, buf, sizeof(buf)));
-	disarm();
+	gh_fault_disarm();
 }
 
 /* Each write must fail with EINVAL and leave @path (and the counters) as they were */
@@ -213,10 +181,10 @@ static void expect_refused(struct __test_metadata *_metadata, const char *path,
 	char before[512], after[512], inj0[512], inj1[512];
 
 	gh_read_file(check, before, sizeof(before));
-	gh_read_file(RI "injected", inj0, sizeof(inj0));
+	gh_read_file(GH_RM_INJECT "injected", inj0, sizeof(inj0));
 	EXPECT_EQ(-EINVAL, gh_write_str(path, text)) TH_LOG("%s <- \"%s\"", path, text);
 	EXPECT_STREQ(before, gh_read_file(check, after, sizeof(after))) TH_LOG("%s changed", check);
-	EXPECT_STREQ(inj0, gh_read_file(RI "injected", inj1, sizeof(inj1)));
+	EXPECT_STREQ(inj0, gh_read_file(GH_RM_INJECT "injected", inj1, sizeof(inj1)));
 }
 
 /* Runs on real Gunyah too: every write is refused, no VM is started */
@@ -238,79 +206,79 @@ TEST(malformed_writes_change_nothing)
 	unsigned int i;
 	struct stat st;
 
-	if (stat(FR, &st) || stat(RI, &st))
-		SKIP(return, "no " FR " or " RI);
+	if (stat(GH_FAIL_RM, &st) || stat(GH_RM_INJECT, &st))
+		SKIP(return, "no " GH_FAIL_RM " or " GH_RM_INJECT);
 	ASSERT_NE(NULL, huge);
-	disarm();
+	gh_fault_disarm();
 	for (i = 0; i < ARRAY_SIZE(hc_errors); i++)
-		expect_refused(_metadata, FH "error", hc_errors[i], FH "error");
-	expect_refused(_metadata, FH "hypercalls", "vcpu_run bogus", FH "hypercalls");
-	expect_refused(_metadata, FH "hypercalls", "VCPU_RUN", FH "hypercalls");
+		expect_refused(_metadata, GH_FAIL_HC "error", hc_errors[i], GH_FAIL_HC "error");
+	expect_refused(_metadata, GH_FAIL_HC "hypercalls", "vcpu_run bogus", GH_FAIL_HC "hypercalls");
+	expect_refused(_metadata, GH_FAIL_HC "hypercalls", "VCPU_RUN", GH_FAIL_HC "hypercalls");
 	if (!kernel_fault_attr()) {
 		/* The module's own knobs check their range */
-		expect_refused(_metadata, FH "probability", "101", FH "probability");
-		expect_refused(_metadata, FH "verbose", "3", FH "verbose");
-		expect_refused(_metadata, FH "times", "-2", FH "times");
-		expect_refused(_metadata, FR "probability", "1000", FR "probability");
+		expect_refused(_metadata, GH_FAIL_HC "probability", "101", GH_FAIL_HC "probability");
+		expect_refused(_metadata, GH_FAIL_HC "verbose", "3", GH_FAIL_HC "verbose");
+		expect_refused(_metadata, GH_FAIL_HC "times", "-2", GH_FAIL_HC "times");
+		expect_refused(_metadata, GH_FAIL_RM "probability", "1000", GH_FAIL_RM "probability");
 	}
-	expect_refused(_metadata, HC_PARAM, "1,101,0,1", FH "probability");
-	expect_refused(_metadata, HC_PARAM, "1,50", FH "probability");
-	expect_refused(_metadata, RM_PARAM, "x", FR "probability");
+	expect_refused(_metadata, HC_PARAM, "1,101,0,1", GH_FAIL_HC "probability");
+	expect_refused(_metadata, HC_PARAM, "1,50", GH_FAIL_HC "probability");
+	expect_refused(_metadata, RM_PARAM, "x", GH_FAIL_RM "probability");
 	for (i = 0; i < ARRAY_SIZE(rm_errors); i++)
-		expect_refused(_metadata, FR "error", rm_errors[i], FR "error");
-	expect_refused(_metadata, FR "msg_ids", "0x56000001 nothex", FR "msg_ids");
-	expect_refused(_metadata, FR "msg_ids", "0x123456789", FR "msg_ids");
-	expect_refused(_metadata, FR "msg_ids",
-		       "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17", FR "msg_ids");
+		expect_refused(_metadata, GH_FAIL_RM "error", rm_errors[i], GH_FAIL_RM "error");
+	expect_refused(_metadata, GH_FAIL_RM "msg_ids", "0x56000001 nothex", GH_FAIL_RM "msg_ids");
+	expect_refused(_metadata, GH_FAIL_RM "msg_ids", "0x123456789", GH_FAIL_RM "msg_ids");
+	expect_refused(_metadata, GH_FAIL_RM "msg_ids",
+		       "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17", GH_FAIL_RM "msg_ids");
 	for (i = 0; i < ARRAY_SIZE(exited); i++)
-		expect_refused(_metadata, RI "vm_exited", exited[i], RI "injected");
+		expect_refused(_metadata, GH_RM_INJECT "vm_exited", exited[i], GH_RM_INJECT "injected");
 	for (i = 0; i < ARRAY_SIZE(status); i++)
-		expect_refused(_metadata, RI "vm_status", status[i], RI "injected");
+		expect_refused(_metadata, GH_RM_INJECT "vm_status", status[i], GH_RM_INJECT "injected");
 	/* A reason longer than one RM message chain carries */
 	memcpy(huge, "9999 1 ", 7);
 	memset(huge + 7, 'a', big - 7);
 	huge[big - (big - 7) % 2] = '\0';
-	expect_refused(_metadata, RI "vm_exited", huge, RI "injected");
+	expect_refused(_metadata, GH_RM_INJECT "vm_exited", huge, GH_RM_INJECT "injected");
 	free(huge);
 }
 
 TEST_F(vm, times_and_counters)
 {
-	long inj0 = counter(FH "injected", "vcpu_run");
-	long tot0 = counter(FH "injected", "total");
+	long inj0 = counter(GH_FAIL_HC "injected", "vcpu_run");
+	long tot0 = counter(GH_FAIL_HC "injected", "total");
 	char buf[32];
 
 	if (self->skip)
 		return;	/* setup skipped */
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
-	ASSERT_EQ(0, gh_write_str(FH "error", "10"));
-	ASSERT_EQ(0, gh_write_str(FH "times", "2"));
-	ASSERT_EQ(0, gh_write_str(FH "probability", "100"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "error", "10"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "times", "2"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "probability", "100"));
 	EXPECT_EQ(-ENOMEM, run_vcpu(self->vcpu));
 	EXPECT_EQ(-ENOMEM, run_vcpu(self->vcpu));
-	EXPECT_STREQ("0", gh_read_file(FH "times", buf, sizeof(buf)));
+	EXPECT_STREQ("0", gh_read_file(GH_FAIL_HC "times", buf, sizeof(buf)));
 	/* times ran out: the run goes on where it stopped */
 	ASSERT_EQ(0, run_vcpu(self->vcpu));
 	EXPECT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
 	EXPECT_EQ(0x100, self->run->mmio.phys_addr);
-	EXPECT_EQ(inj0 + 2, counter(FH "injected", "vcpu_run"));
-	EXPECT_EQ(tot0 + 2, counter(FH "injected", "total"));
+	EXPECT_EQ(inj0 + 2, counter(GH_FAIL_HC "injected", "vcpu_run"));
+	EXPECT_EQ(tot0 + 2, counter(GH_FAIL_HC "injected", "total"));
 }
 
 TEST_F(vm, interval_every_third_call)
 {
 	int i, fails = 0, last = -10, gap_ok = 1, addr = 0x100;
-	long inj0 = counter(FH "injected", "vcpu_run");
+	long inj0 = counter(GH_FAIL_HC "injected", "vcpu_run");
 
 	if (self->skip)
 		return;	/* setup skipped */
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
-	ASSERT_EQ(0, gh_write_str(FH "error", "31"));
-	ASSERT_EQ(0, gh_write_str(FH "times", "-1"));
-	ASSERT_EQ(0, gh_write_str(FH "interval", "3"));
-	ASSERT_EQ(0, gh_write_str(FH "probability", "100"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "error", "31"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "times", "-1"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "interval", "3"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "probability", "100"));
 	for (i = 0; i < 9; i++) {
 		int r = run_vcpu(self->vcpu);
 
@@ -328,7 +296,7 @@ TEST_F(vm, interval_every_third_call)
 	}
 	EXPECT_EQ(3, fails);
 	EXPECT_TRUE(gap_ok);
-	EXPECT_EQ(inj0 + 3, counter(FH "injected", "vcpu_run"));
+	EXPECT_EQ(inj0 + 3, counter(GH_FAIL_HC "injected", "vcpu_run"));
 }
 
 TEST_F(vm, space_lets_calls_through)
@@ -339,9 +307,9 @@ TEST_F(vm, space_lets_calls_through)
 		return;	/* setup skipped */
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
-	ASSERT_EQ(0, gh_write_str(FH "error", "1"));
-	ASSERT_EQ(0, gh_write_str(FH "space", "5"));
-	ASSERT_EQ(0, gh_write_str(FH "probability", "100"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "error", "1"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "space", "5"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "probability", "100"));
 	/* vcpu_run counts 1 byte: 4 calls pass, the 5th fails */
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, run_vcpu(self->vcpu));
@@ -352,18 +320,18 @@ TEST_F(vm, space_lets_calls_through)
 
 TEST_F(vm, probability_zero_never_fires)
 {
-	long inj0 = counter(FH "injected", "total");
+	long inj0 = counter(GH_FAIL_HC "injected", "total");
 	int i;
 
 	if (self->skip)
 		return;	/* setup skipped */
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
-	ASSERT_EQ(0, gh_write_str(FH "times", "-1"));
-	ASSERT_EQ(0, gh_write_str(FH "hypercalls", "identify msgq_send msgq_recv vcpu_run"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "times", "-1"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "hypercalls", "identify msgq_send msgq_recv vcpu_run"));
 	for (i = 0; i < 6; i++)
 		ASSERT_EQ(0, run_vcpu(self->vcpu));
-	EXPECT_EQ(inj0, counter(FH "injected", "total"));
+	EXPECT_EQ(inj0, counter(GH_FAIL_HC "injected", "total"));
 }
 
 TEST_F(vm, retry_is_retried_transparently)
@@ -374,12 +342,12 @@ TEST_F(vm, retry_is_retried_transparently)
 		return;	/* setup skipped */
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
-	ASSERT_EQ(0, gh_write_str(FH "error", "-2"));
-	ASSERT_EQ(0, gh_write_str(FH "times", "3"));
-	ASSERT_EQ(0, gh_write_str(FH "probability", "100"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "error", "-2"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "times", "3"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "probability", "100"));
 	ASSERT_EQ(0, run_vcpu(self->vcpu));
 	EXPECT_EQ(0x100, self->run->mmio.phys_addr);
-	EXPECT_STREQ("0", gh_read_file(FH "times", buf, sizeof(buf)));
+	EXPECT_STREQ("0", gh_read_file(GH_FAIL_HC "times", buf, sizeof(buf)));
 }
 
 FIXTURE(rm_call)
@@ -394,16 +362,16 @@ FIXTURE_SETUP(rm_call)
 
 	self->dev = -1;
 	self->vm = -1;
-	if (stat(FR, &st)) {
+	if (stat(GH_FAIL_RM, &st)) {
 		self->skip = true;
-		SKIP(return, "no " FR ": load gunyah_rsc_mgr.ko with debugfs mounted");
+		SKIP(return, "no " GH_FAIL_RM ": load gunyah_rsc_mgr.ko with debugfs mounted");
 	}
 	/* Real Gunyah refuses the empty VM before the call the fault is for */
 	if (!gh_on_simulator()) {
 		self->skip = true;
 		SKIP(return, GH_NEEDS_SIM "starts VMs");
 	}
-	disarm();
+	gh_fault_disarm();
 	self->dev = gh_open_dev();
 	if (self->dev < 0 && errno == ENOENT) {
 		self->skip = true;
@@ -415,7 +383,7 @@ FIXTURE_SETUP(rm_call)
 FIXTURE_TEARDOWN(rm_call)
 {
 	/* Disarmed first: closing a started VM makes RM calls too */
-	disarm();
+	gh_fault_disarm();
 	if (self->vm >= 0)
 		close(self->vm);
 	if (self->dev >= 0)
@@ -430,25 +398,25 @@ TEST_F(rm_call, completes_with_chosen_error)
 	if (self->skip)
 		return;	/* setup skipped */
 
-	inj0 = counter(FR "injected", "0x56000004");
-	tot0 = counter(FR "injected", "total");
+	inj0 = counter(GH_FAIL_RM "injected", "0x56000004");
+	tot0 = counter(GH_FAIL_RM "injected", "total");
 	self->vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->vm);
-	ASSERT_EQ(0, gh_write_str(FR "msg_ids", "0x56000004"));
-	ASSERT_EQ(0, gh_write_str(FR "error", "0x5"));
-	ASSERT_EQ(0, gh_write_str(FR "probability", "100"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "msg_ids", "0x56000004"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "error", "0x5"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "probability", "100"));
 	EXPECT_EQ(-1, ioctl(self->vm, GUNYAH_VM_START));
 	EXPECT_EQ(EBUSY, errno);
-	EXPECT_EQ(inj0 < 0 ? 1 : inj0 + 1, counter(FR "injected", "0x56000004"));
-	EXPECT_EQ(tot0 + 1, counter(FR "injected", "total"));
+	EXPECT_EQ(inj0 < 0 ? 1 : inj0 + 1, counter(GH_FAIL_RM "injected", "0x56000004"));
+	EXPECT_EQ(tot0 + 1, counter(GH_FAIL_RM "injected", "total"));
 	EXPECT_EQ(0, gh_vmid(self->vm));	/* the start was rolled back */
 	close(self->vm);
 	self->vm = -1;
 
 	/* ALLOC_VMID failing leaves the VM startable again */
-	ASSERT_EQ(0, gh_write_str(FR "msg_ids", "0x56000001"));
-	ASSERT_EQ(0, gh_write_str(FR "error", "1"));
-	ASSERT_EQ(0, gh_write_str(FR "times", "1"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "msg_ids", "0x56000001"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "error", "1"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "times", "1"));
 	self->vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->vm);
 	EXPECT_EQ(-1, ioctl(self->vm, GUNYAH_VM_START));
@@ -475,7 +443,7 @@ static void inject_exit_check(struct __test_metadata *_metadata,
 			      unsigned int size)
 {
 	struct runner r = { .fd = self->vcpu };
-	long inj0 = counter(RI "injected", "vm_exited");
+	long inj0 = counter(GH_RM_INJECT "injected", "vm_exited");
 	char cmd[128];
 	unsigned int n = size < 8 ? size : 8;
 
@@ -483,7 +451,7 @@ static void inject_exit_check(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, pthread_create(&r.thread, NULL, runner_fn, &r));
 	/* Either order is correct: a run that starts after it reports it too */
 	snprintf(cmd, sizeof(cmd), "%d %d %s\n", self->vmid, type, hex);
-	ASSERT_EQ(0, gh_write_str(RI "vm_exited", cmd));
+	ASSERT_EQ(0, gh_write_str(GH_RM_INJECT "vm_exited", cmd));
 	ASSERT_EQ(0, pthread_join(r.thread, NULL));
 	ASSERT_EQ(0, r.ret);
 	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, self->run->exit_reason);
@@ -491,7 +459,7 @@ static void inject_exit_check(struct __test_metadata *_metadata,
 	EXPECT_EQ(type, self->run->status.exit_info.type);
 	EXPECT_EQ(size, self->run->status.exit_info.reason_size);
 	EXPECT_EQ(0, memcmp(self->run->status.exit_info.reason, reason, n));
-	EXPECT_EQ(inj0 + 1, counter(RI "injected", "vm_exited"));
+	EXPECT_EQ(inj0 + 1, counter(GH_RM_INJECT "injected", "vm_exited"));
 	/* Gone for good: the next run says so again */
 	EXPECT_EQ(0, run_vcpu(self->vcpu));
 	EXPECT_EQ(GUNYAH_VCPU_EXIT_STATUS, self->run->exit_reason);
@@ -533,7 +501,7 @@ TEST_F(vm, inject_exited_system_reset2_16_bytes)
 TEST_F(vm, inject_status_reset_is_crashed)
 {
 	struct runner r = { .fd = self->vcpu };
-	long inj0 = counter(RI "injected", "vm_status");
+	long inj0 = counter(GH_RM_INJECT "injected", "vm_status");
 	char cmd[64];
 
 	if (self->skip)
@@ -543,12 +511,12 @@ TEST_F(vm, inject_status_reset_is_crashed)
 	ASSERT_EQ(0, pthread_create(&r.thread, NULL, runner_fn, &r));
 	/* Either order is correct: a run that starts after it reports it too */
 	snprintf(cmd, sizeof(cmd), "%d 11 0 0\n", self->vmid);
-	ASSERT_EQ(0, gh_write_str(RI "vm_status", cmd));
+	ASSERT_EQ(0, gh_write_str(GH_RM_INJECT "vm_status", cmd));
 	ASSERT_EQ(0, pthread_join(r.thread, NULL));
 	ASSERT_EQ(0, r.ret);
 	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, self->run->exit_reason);
 	EXPECT_EQ(GUNYAH_VM_STATUS_CRASHED, self->run->status.status);
-	EXPECT_EQ(inj0 + 1, counter(RI "injected", "vm_status"));
+	EXPECT_EQ(inj0 + 1, counter(GH_RM_INJECT "injected", "vm_status"));
 }
 
 TEST_F(vm, inject_for_another_vmid_is_ignored)
@@ -560,7 +528,7 @@ TEST_F(vm, inject_for_another_vmid_is_ignored)
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
 	snprintf(cmd, sizeof(cmd), "%d 0 00000000", self->vmid + 1000);
-	ASSERT_EQ(0, gh_write_str(RI "vm_exited", cmd));
+	ASSERT_EQ(0, gh_write_str(GH_RM_INJECT "vm_exited", cmd));
 	ASSERT_EQ(0, run_vcpu(self->vcpu));
 	EXPECT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
 }

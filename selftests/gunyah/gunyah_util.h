@@ -28,6 +28,10 @@
 
 #define SIM_DEBUGFS "/sys/kernel/debug/gunyah_sim"
 #define SIM_MODULE "/sys/module/gunyah_sim"
+#define GH_DEBUGFS "/sys/kernel/debug/gunyah/"
+#define GH_FAIL_HC GH_DEBUGFS "fail_hypercall/"
+#define GH_FAIL_RM GH_DEBUGFS "fail_rm_call/"
+#define GH_RM_INJECT GH_DEBUGFS "rm_inject/"
 
 /*
  * Whether the simulated platform (gunyah_sim.ko) is loaded. /dev/gunyah
@@ -353,7 +357,7 @@ out:
 	return ret;
 }
 
-#define GH_GUEST_MEM_STATS "/sys/kernel/debug/gunyah/guest_mem"
+#define GH_GUEST_MEM_STATS GH_DEBUGFS "guest_mem"
 
 /*
  * Free a VM its owner could not free (sim reap_vm), then have the driver
@@ -378,6 +382,35 @@ static inline int gh_sim_reap(int vmid)
 static inline void gh_reclaim_stuck(void)
 {
 	gh_write_file(GH_GUEST_MEM_STATS, "reclaim");
+}
+
+/* A VM the simulated RM still holds (an injected exit leaves it running) is reaped */
+static inline void gh_sim_reap_held(int vmid)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d", vmid);
+	if (vmid > 0 && access(path, F_OK) == 0)
+		gh_sim_reap(vmid);
+}
+
+/* Every fault-injection knob back to its default: nothing fires */
+static inline void gh_fault_disarm(void)
+{
+	static const char *const knobs[][2] = {
+		{ GH_FAIL_HC "probability", "0" }, { GH_FAIL_HC "interval", "1" },
+		{ GH_FAIL_HC "times", "1" }, { GH_FAIL_HC "space", "0" },
+		{ GH_FAIL_HC "verbose", "1" }, { GH_FAIL_HC "error", "31" },
+		{ GH_FAIL_HC "hypercalls", "vcpu_run" },
+		{ GH_FAIL_RM "probability", "0" }, { GH_FAIL_RM "interval", "1" },
+		{ GH_FAIL_RM "times", "1" }, { GH_FAIL_RM "space", "0" },
+		{ GH_FAIL_RM "verbose", "1" }, { GH_FAIL_RM "error", "0x4" },
+		{ GH_FAIL_RM "msg_ids", "\n" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
+		gh_write_str(knobs[i][0], knobs[i][1]);
 }
 
 /* GUNYAH_CREATE_VM, and the VM gets its memory: ready to start */

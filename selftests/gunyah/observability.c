@@ -25,9 +25,6 @@
 #include "gh_requires.h"
 
 #define GDFS		"/sys/kernel/debug/gunyah"
-#define FH		GDFS "/fail_hypercall/"
-#define FR		GDFS "/fail_rm_call/"
-#define RI		GDFS "/rm_inject/"
 #define TIME_HC		"/sys/module/gunyah_vcpu/parameters/time_hypercalls"
 #define INSTANCE	"gunyah_observability"
 #define TRACE_MAX	(8 << 20)
@@ -132,28 +129,6 @@ static long long vm_stat(int vmid, const char *key)
 	return gh_file_value(path, key, ':', -1);
 }
 
-static void disarm(void)
-{
-	wr(FH "probability", "0");
-	wr(FH "times", "1");
-	wr(FH "error", "31");
-	wr(FH "hypercalls", "vcpu_run");
-	wr(FR "probability", "0");
-	wr(FR "times", "1");
-	wr(FR "error", "0x4");
-	wr(FR "msg_ids", "\n");
-}
-
-/* A VM the simulated RM still runs (after rm_inject) is reaped */
-static void reap(int vmid)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d", vmid);
-	if (vmid > 0 && access(path, F_OK) == 0)
-		gh_sim_reap(vmid);
-}
-
 static char instance[160];	/* the tracefs instance, "" if none */
 static pid_t instance_owner;
 static char record_cmd[8];	/* the saved top-level record-cmd option */
@@ -250,7 +225,7 @@ FIXTURE_SETUP(obs)
 	/* An empty buffer for each test */
 	snprintf(path, sizeof(path), "%s/trace", self->dir);
 	ASSERT_EQ(0, wr(path, ""));
-	disarm();
+	gh_fault_disarm();
 	/* Started with the events on: the start's RM calls are traced too */
 	gh_vm_setup(_metadata, &self->gv, 2, true);
 }
@@ -260,13 +235,13 @@ FIXTURE_TEARDOWN(obs)
 	int vmid = self->gv.vmid;
 	char now[8];
 
-	disarm();
+	gh_fault_disarm();
 	/* time_hypercalls back as found, only if moved: a switch patches text */
 	if (time_hc[0] && gh_read_text(TIME_HC, now, sizeof(now)) > 0 &&
 	    strcmp(now, time_hc))
 		wr(TIME_HC, time_hc);
 	gh_vm_teardown(&self->gv);
-	reap(vmid);
+	gh_sim_reap_held(vmid);
 	gh_reclaim_stuck();
 	free(self->trace);
 }
@@ -457,12 +432,12 @@ TEST_F(obs, injected_hypercall_fault)
 
 	if (self->gv.skip)
 		return;	/* setup skipped */
-	if (access(FH, F_OK))
-		SKIP(return, "no " FH);
+	if (access(GH_FAIL_HC, F_OK))
+		SKIP(return, "no " GH_FAIL_HC);
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "mmio_write 0x20 4 1\n"));
-	ASSERT_EQ(0, wr(FH "error", "10"));
-	ASSERT_EQ(0, wr(FH "times", "1"));
-	ASSERT_EQ(0, wr(FH "probability", "100"));
+	ASSERT_EQ(0, wr(GH_FAIL_HC "error", "10"));
+	ASSERT_EQ(0, wr(GH_FAIL_HC "times", "1"));
+	ASSERT_EQ(0, wr(GH_FAIL_HC "probability", "100"));
 	EXPECT_EQ(-ENOMEM, gh_run(FD(0)));
 	ASSERT_EQ(0, gh_run(FD(0)));
 	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
@@ -508,18 +483,18 @@ TEST_F(obs, injected_rm_call_fault)
 
 	if (self->gv.skip)
 		return;	/* setup skipped */
-	if (access(FR, F_OK))
-		SKIP(return, "no " FR);
+	if (access(GH_FAIL_RM, F_OK))
+		SKIP(return, "no " GH_FAIL_RM);
 	vm2 = gh_create_vm(self->gv.dev);
 	ASSERT_LE(0, vm2);
 	snprintf(f, sizeof(f), "%#x", RM_VM_START);
-	ASSERT_EQ(0, wr(FR "msg_ids", f));
-	ASSERT_EQ(0, wr(FR "error", "5"));
-	ASSERT_EQ(0, wr(FR "times", "1"));
-	ASSERT_EQ(0, wr(FR "probability", "100"));
+	ASSERT_EQ(0, wr(GH_FAIL_RM "msg_ids", f));
+	ASSERT_EQ(0, wr(GH_FAIL_RM "error", "5"));
+	ASSERT_EQ(0, wr(GH_FAIL_RM "times", "1"));
+	ASSERT_EQ(0, wr(GH_FAIL_RM "probability", "100"));
 	EXPECT_EQ(-1, ioctl(vm2, GUNYAH_VM_START));
 	EXPECT_EQ(EBUSY, errno);
-	disarm();
+	gh_fault_disarm();
 	close(vm2);
 
 	READ_TRACE();
@@ -540,10 +515,10 @@ TEST_F(obs, injected_notification)
 
 	if (self->gv.skip)
 		return;	/* setup skipped */
-	if (access(RI, F_OK))
-		SKIP(return, "no " RI);
+	if (access(GH_RM_INJECT, F_OK))
+		SKIP(return, "no " GH_RM_INJECT);
 	snprintf(cmd, sizeof(cmd), "%d 11", VMID);	/* VM_STATUS RESET */
-	ASSERT_EQ(0, wr(RI "vm_status", cmd));
+	ASSERT_EQ(0, wr(GH_RM_INJECT "vm_status", cmd));
 	ASSERT_EQ(0, gh_run(FD(0)));
 	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, RUN(0)->exit_reason);
 	EXPECT_EQ(GUNYAH_VM_STATUS_CRASHED, RUN(0)->status.status);
