@@ -24,61 +24,10 @@
  * run under each. vcpu_v17: resume actions and the page-fault state,
  * which only v17's hypervisor has (the public one: vcpu_public.c).
  */
-#define VCPU_FIXTURE {			\
-	struct gh_vm gv;		\
-	int fd, vmid;			\
-	struct gunyah_vcpu_run *run;	\
-}
+GH_PROFILE_FIXTURE(vcpu, 1);
 
-#define VCPU_SETUP(public) do {						\
-	ASSERT_EQ(0, gh_sim_profile(public));				\
-	gh_vm_setup(_metadata, &self->gv, 1, true);			\
-	self->fd = self->gv.vcpu[0];					\
-	self->run = self->gv.run[0];					\
-	self->vmid = self->gv.vmid;					\
-} while (0)
-
-#define VCPU_TEARDOWN() do {						\
-	gh_vm_teardown(&self->gv);					\
-	gh_sim_profile(false);						\
-} while (0)
-
-FIXTURE(vcpu) VCPU_FIXTURE;
-
-FIXTURE_VARIANT(vcpu)
-{
-	bool public;
-};
-
-FIXTURE_VARIANT_ADD(vcpu, v17) {
-	.public = false,
-};
-
-FIXTURE_VARIANT_ADD(vcpu, public) {
-	.public = true,
-};
-
-FIXTURE_SETUP(vcpu)
-{
-	VCPU_SETUP(variant->public);
-}
-
-FIXTURE_TEARDOWN(vcpu)
-{
-	VCPU_TEARDOWN();
-}
-
-FIXTURE(vcpu_v17) VCPU_FIXTURE;
-
-FIXTURE_SETUP(vcpu_v17)
-{
-	VCPU_SETUP(false);
-}
-
-FIXTURE_TEARDOWN(vcpu_v17)
-{
-	VCPU_TEARDOWN();
-}
+GH_VM_FIXTURE(vcpu_v17);
+GH_VM_FIXTURE_HOOKS(vcpu_v17, 1, false)
 
 /* Load @prog into vCPU 0 of the fixture's VM */
 #define LOAD(prog) ASSERT_EQ(0, gh_sim_load(self->vmid, 0, prog))

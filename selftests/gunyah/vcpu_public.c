@@ -17,41 +17,7 @@
 #include "vcpu_util.h"
 #include "gh_requires.h"
 
-FIXTURE(hyp)
-{
-	struct gh_vm gv;
-	int fd, vmid;
-	struct gunyah_vcpu_run *run;
-};
-
-FIXTURE_VARIANT(hyp)
-{
-	bool public;	/* the public hypervisor's profile, else v17's */
-};
-
-FIXTURE_VARIANT_ADD(hyp, v17) {
-	.public = false,
-};
-
-FIXTURE_VARIANT_ADD(hyp, public) {
-	.public = true,
-};
-
-FIXTURE_SETUP(hyp)
-{
-	/* New VMs take the profile from here; the test process is alone */
-	ASSERT_EQ(0, gh_sim_profile(variant->public));
-	gh_vm_setup(_metadata, &self->gv, 2, true);
-	self->fd = self->gv.vcpu[0];
-	self->run = self->gv.run[0];
-	self->vmid = self->gv.vmid;
-}
-
-FIXTURE_TEARDOWN(hyp)
-{
-	gh_vm_teardown(&self->gv);
-	gh_sim_profile(false);
-}
+GH_PROFILE_FIXTURE(hyp, 2);
 
 #define LOAD(vcpu, prog) ASSERT_EQ(0, gh_sim_load(self->vmid, vcpu, prog))
 

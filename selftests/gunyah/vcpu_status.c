@@ -17,36 +17,8 @@
 #define RM_ERROR_INVALID "4"
 #define RM_INJECT_STATUS "/sys/kernel/debug/gunyah/rm_inject/vm_status"
 
-FIXTURE(status)
-{
-	struct gh_vm gv;
-};
-
 /* Under each of the simulator's hypervisor profiles */
-FIXTURE_VARIANT(status)
-{
-	bool public;
-};
-
-FIXTURE_VARIANT_ADD(status, v17) {
-	.public = false,
-};
-
-FIXTURE_VARIANT_ADD(status, public) {
-	.public = true,
-};
-
-FIXTURE_SETUP(status)
-{
-	ASSERT_EQ(0, gh_sim_profile(variant->public));
-	gh_vm_setup(_metadata, &self->gv, 2, true);
-}
-
-FIXTURE_TEARDOWN(status)
-{
-	gh_vm_teardown(&self->gv);
-	gh_sim_profile(false);
-}
+GH_PROFILE_FIXTURE(status, 2);
 
 /* Expect a STATUS exit EXITED with @type and the LE words @w[0..n) */
 static void expect_exited(struct __test_metadata *_metadata,

@@ -41,36 +41,8 @@ static int install(void (*handler)(int), int flags)
 	return sigaction(SIGUSR1, &sa, NULL);
 }
 
-FIXTURE(threads)
-{
-	struct gh_vm gv;
-};
-
 /* Under each of the simulator's hypervisor profiles */
-FIXTURE_VARIANT(threads)
-{
-	bool public;
-};
-
-FIXTURE_VARIANT_ADD(threads, v17) {
-	.public = false,
-};
-
-FIXTURE_VARIANT_ADD(threads, public) {
-	.public = true,
-};
-
-FIXTURE_SETUP(threads)
-{
-	ASSERT_EQ(0, gh_sim_profile(variant->public));
-	gh_vm_setup(_metadata, &self->gv, 2, true);
-}
-
-FIXTURE_TEARDOWN(threads)
-{
-	gh_vm_teardown(&self->gv);
-	gh_sim_profile(false);
-}
+GH_PROFILE_FIXTURE(threads, 2);
 
 #define VMID		(self->gv.vmid)
 #define FD(n)		(self->gv.vcpu[n])

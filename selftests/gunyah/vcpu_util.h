@@ -302,4 +302,41 @@ static inline void gh_vm_teardown(struct gh_vm *gv)
 		close(gv->dev);
 }
 
+/*
+ * Fixture @name: a started VM of @nr vCPUs under the simulator's hypervisor
+ * profile @public (self->gv; vCPU 0 also as self->fd and self->run, its
+ * vmid as self->vmid). The profile goes back to v17's after each test.
+ */
+#define GH_VM_FIXTURE(name) FIXTURE(name) {					\
+	struct gh_vm gv;							\
+	int fd, vmid;								\
+	struct gunyah_vcpu_run *run;						\
+}
+
+#define GH_VM_FIXTURE_HOOKS(name, nr, public)					\
+FIXTURE_SETUP(name)								\
+{										\
+	/* New VMs take the profile from here; the test process is alone */	\
+	ASSERT_EQ(0, gh_sim_profile(public));					\
+	gh_vm_setup(_metadata, &self->gv, nr, true);				\
+	self->fd = self->gv.vcpu[0];						\
+	self->run = self->gv.run[0];						\
+	self->vmid = self->gv.vmid;						\
+}										\
+FIXTURE_TEARDOWN(name)								\
+{										\
+	gh_vm_teardown(&self->gv);						\
+	gh_sim_profile(false);							\
+}
+
+/* The same, each test run under both profiles: variants v17 and public */
+#define GH_PROFILE_FIXTURE(name, nr)						\
+GH_VM_FIXTURE(name);								\
+FIXTURE_VARIANT(name) {								\
+	bool public;	/* the public hypervisor's profile, else v17's */	\
+};										\
+FIXTURE_VARIANT_ADD(name, v17) { .public = false, };				\
+FIXTURE_VARIANT_ADD(name, public) { .public = true, };				\
+GH_VM_FIXTURE_HOOKS(name, nr, variant->public)
+
 #endif /* GUNYAH_SELFTEST_VCPU_UTIL_H */
