@@ -393,9 +393,6 @@ static int kmsg_splat(void)
 
 static long sunreclaim_kb(void)
 {
-	char line[256];
-	long kb = -1;
-	FILE *f;
 	DIR *d;
 	struct dirent *de;
 	char path[320];
@@ -412,14 +409,7 @@ static long sunreclaim_kb(void)
 		closedir(d);
 	}
 	usleep(200000);	/* RCU-deferred frees */
-	f = fopen("/proc/meminfo", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "SUnreclaim: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
+	return gh_file_value("/proc/meminfo", "SUnreclaim", ':', -1);
 }
 
 /* ---- fault classes ---- */

@@ -260,22 +260,36 @@ static inline int gh_open_dev(void)
 	return open("/dev/gunyah", O_RDWR | O_CLOEXEC);
 }
 
-/* The VM fd's fdinfo carries "vmid:\t<n>"; -1 if absent */
-static inline int gh_vmid(int vm_fd)
+/* Value of "@key:\t<value>" in @fd's fdinfo, copied to @val; 0 or -1 */
+static inline int gh_fdinfo_field(int fd, const char *key, char *val, size_t len)
 {
-	char path[64], line[128];
-	int vmid = -1;
+	char path[64], line[256];
+	size_t klen = strlen(key);
+	int ret = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", vm_fd);
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "vmid: %d", &vmid) == 1)
-			break;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, klen) || line[klen] != ':')
+			continue;
+		snprintf(val, len, "%s", line + klen + 1 + strspn(line + klen + 1, " \t"));
+		val[strcspn(val, "\n")] = '\0';
+		ret = 0;
+		break;
+	}
 	fclose(f);
-	return vmid;
+	return ret;
+}
+
+/* The VM fd's fdinfo carries "vmid:\t<n>"; -1 if absent */
+static inline int gh_vmid(int vm_fd)
+{
+	char val[32];
+
+	return gh_fdinfo_field(vm_fd, "vmid", val, sizeof(val)) ? -1 : atoi(val);
 }
 
 /*
@@ -441,28 +455,31 @@ static inline int gh_started_vm(int dev, int *vmid)
 	return fd;
 }
 
+/* GUNYAH_VM_ADD_FUNCTION or _REMOVE_FUNCTION (@cmd) of @type and its @arg */
+static inline int gh_vm_function(int vm_fd, unsigned long cmd, __u32 type,
+				 const void *arg, __u32 arg_size)
+{
+	struct gunyah_fn_desc desc = {
+		.type = type,
+		.arg_size = arg_size,
+		.arg = (__u64)(unsigned long)arg,
+	};
+
+	return ioctl(vm_fd, cmd, &desc);
+}
+
 static inline int gh_add_vcpu(int vm_fd, __u32 id)
 {
 	struct gunyah_fn_vcpu_arg arg = { .id = id };
-	struct gunyah_fn_desc desc = {
-		.type = GUNYAH_FN_VCPU,
-		.arg_size = sizeof(arg),
-		.arg = (__u64)(unsigned long)&arg,
-	};
 
-	return ioctl(vm_fd, GUNYAH_VM_ADD_FUNCTION, &desc);
+	return gh_vm_function(vm_fd, GUNYAH_VM_ADD_FUNCTION, GUNYAH_FN_VCPU, &arg, sizeof(arg));
 }
 
 static inline int gh_remove_vcpu(int vm_fd, __u32 id)
 {
 	struct gunyah_fn_vcpu_arg arg = { .id = id };
-	struct gunyah_fn_desc desc = {
-		.type = GUNYAH_FN_VCPU,
-		.arg_size = sizeof(arg),
-		.arg = (__u64)(unsigned long)&arg,
-	};
 
-	return ioctl(vm_fd, GUNYAH_VM_REMOVE_FUNCTION, &desc);
+	return gh_vm_function(vm_fd, GUNYAH_VM_REMOVE_FUNCTION, GUNYAH_FN_VCPU, &arg, sizeof(arg));
 }
 
 static inline struct gunyah_vcpu_run *gh_map_run(int vcpu_fd)

@@ -192,18 +192,6 @@ __attribute__((destructor)) static void instance_down(void)
 	}
 }
 
-/* No fds: what gh_vm_teardown() may be given after a skip */
-static void gv_init(struct gh_vm *gv)
-{
-	int i;
-
-	memset(gv, 0, sizeof(*gv));
-	gv->dev = -1;
-	gv->vm = -1;
-	for (i = 0; i < GH_MAX_VCPUS; i++)
-		gv->vcpu[i] = -1;
-}
-
 FIXTURE(obs)
 {
 	struct gh_vm gv;
@@ -217,7 +205,7 @@ FIXTURE_SETUP(obs)
 
 	self->trace = NULL;
 	self->dir = instance;
-	gv_init(&self->gv);
+	gh_vm_init(&self->gv);
 	if (!instance[0]) {
 		self->gv.skip = true;
 		SKIP(return, "no tracefs instance with gunyah events (modules? tracefs?)");
@@ -675,7 +663,7 @@ TEST_F(obs, stats_follow_the_resource)
 
 	/* Gone with the VM */
 	gh_vm_teardown(&self->gv);
-	gv_init(&self->gv);
+	gh_vm_init(&self->gv);
 	snprintf(path, sizeof(path), GDFS "/vm%d", vmid);
 	EXPECT_NE(0, access(path, F_OK));
 }

@@ -242,6 +242,18 @@ static inline int gh_runner_start(struct gh_runner *r, int fd)
 	EXPECT_STREQ(expected, __log);						\
 } while (0)
 
+/* No fds: what gh_vm_teardown() may be given after a skip */
+static inline void gh_vm_init(struct gh_vm *gv)
+{
+	int i;
+
+	memset(gv, 0, sizeof(*gv));
+	gv->dev = -1;
+	gv->vm = -1;
+	for (i = 0; i < GH_MAX_VCPUS; i++)
+		gv->vcpu[i] = -1;
+}
+
 /*
  * Create a VM with vCPUs 0..nr-1 (each mapped), start it if @start, find
  * its vmid. Skips (gv->skip) when /dev/gunyah or the simulator is missing;
@@ -252,11 +264,7 @@ static inline void gh_vm_setup(struct __test_metadata *_metadata,
 {
 	int i;
 
-	memset(gv, 0, sizeof(*gv));
-	gv->dev = -1;
-	gv->vm = -1;
-	for (i = 0; i < GH_MAX_VCPUS; i++)
-		gv->vcpu[i] = -1;
+	gh_vm_init(gv);
 	gv->nr = nr;
 	gv->dev = gh_open_dev();
 	if (gv->dev < 0 && errno == ENOENT) {
