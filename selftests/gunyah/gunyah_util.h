@@ -482,6 +482,17 @@ static inline int gh_remove_vcpu(int vm_fd, __u32 id)
 	return gh_vm_function(vm_fd, GUNYAH_VM_REMOVE_FUNCTION, GUNYAH_FN_VCPU, &arg, sizeof(arg));
 }
 
+/* GUNYAH_VCPU_RUN until an exit: a signal or EAGAIN runs it again; 0, or -1 and errno */
+static inline int gh_run_to_exit(int vcpu_fd)
+{
+	int ret;
+
+	do
+		ret = ioctl(vcpu_fd, GUNYAH_VCPU_RUN, 0);
+	while (ret && (errno == EINTR || errno == EAGAIN));
+	return ret;
+}
+
 static inline struct gunyah_vcpu_run *gh_map_run(int vcpu_fd)
 {
 	void *p = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE,
