@@ -54,12 +54,7 @@ FIXTURE_SETUP(vm)
 		SKIP(return, GH_NEEDS_SIM "starts a VM and loads its guest program");
 	}
 	gh_fault_disarm();
-	self->dev = gh_open_dev();
-	if (self->dev < 0 && errno == ENOENT) {
-		self->skip = true;
-		SKIP(return, "/dev/gunyah missing: load gunyah_rsc_mgr and gunyah_sim");
-	}
-	ASSERT_LE(0, self->dev);
+	GH_OPEN_DEV(self->dev, self->skip = true);
 	self->vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->vm);
 	self->vcpu = gh_add_vcpu(self->vm, 0);
@@ -372,12 +367,7 @@ FIXTURE_SETUP(rm_call)
 		SKIP(return, GH_NEEDS_SIM "starts VMs");
 	}
 	gh_fault_disarm();
-	self->dev = gh_open_dev();
-	if (self->dev < 0 && errno == ENOENT) {
-		self->skip = true;
-		SKIP(return, "/dev/gunyah missing");
-	}
-	ASSERT_LE(0, self->dev) TH_LOG("open /dev/gunyah: %s", strerror(errno));
+	GH_OPEN_DEV(self->dev, self->skip = true);
 }
 
 FIXTURE_TEARDOWN(rm_call)

@@ -45,10 +45,7 @@ FIXTURE_SETUP(mem)
 	self->mem = -1;
 	self->vcpu = -1;
 	self->p = MAP_FAILED;
-	self->dev = gh_open_dev();
-	if (self->dev < 0 && errno == ENOENT)
-		SKIP(return, "/dev/gunyah missing: load gunyah_rsc_mgr");
-	ASSERT_LE(0, self->dev) TH_LOG("open /dev/gunyah: %s", strerror(errno));
+	GH_OPEN_DEV(self->dev, );
 	self->sim = gh_on_simulator();
 	self->pages = mem_stat("pages");
 	self->held = mem_stat("held");

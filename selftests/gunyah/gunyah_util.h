@@ -58,6 +58,19 @@ static inline bool gh_on_simulator(void)
 		SKIP(statement, GH_NEEDS_SIM fmt, ##__VA_ARGS__);		\
 } while (0)
 
+/*
+ * @fd = /dev/gunyah, or SKIP() (kselftest_harness.h) after @on_skip (e.g.
+ * "self->skip = true") when the node does not exist; other errors fail.
+ */
+#define GH_OPEN_DEV(fd, on_skip) do {						\
+	(fd) = gh_open_dev();							\
+	if ((fd) < 0 && errno == ENOENT) {					\
+		on_skip;							\
+		SKIP(return, "/dev/gunyah missing: load gunyah_rsc_mgr");	\
+	}									\
+	ASSERT_LE(0, (fd)) TH_LOG("open /dev/gunyah: %s", strerror(errno));	\
+} while (0)
+
 /* open(@path, O_WRONLY | @flags, @mode), one write(2) of @len bytes; 0 or -errno */
 static inline int gh_write_buf(const char *path, int flags, mode_t mode,
 			       const void *buf, size_t len)

@@ -246,10 +246,7 @@ TEST_F_TIMEOUT(hammer, rounds, 180)
 	long vms0, slab0, slab1;
 	struct round rd;
 
-	rd.dev = gh_open_dev();
-	if (rd.dev < 0 && errno == ENOENT)
-		SKIP(return, "/dev/gunyah missing");
-	ASSERT_LE(0, rd.dev);
+	GH_OPEN_DEV(rd.dev, );
 	if (!gh_sim_present() || access(FR "probability", W_OK))
 		SKIP(return, GH_NEEDS_SIM "guest programs and fail_rm_call");
 	sigemptyset(&sa.sa_mask);

@@ -42,10 +42,7 @@ TEST(vcpu_ids_are_capped)
 	char buf[32];
 	int dev, vm, fd;
 
-	dev = gh_open_dev();
-	if (dev < 0 && errno == ENOENT)
-		SKIP(return, "/dev/gunyah missing");
-	ASSERT_LE(0, dev);
+	GH_OPEN_DEV(dev, );
 	vm = ioctl(dev, GUNYAH_CREATE_VM, 0);
 	ASSERT_LE(0, vm);
 	/* The first vCPU loads gunyah_vcpu */
@@ -142,10 +139,7 @@ TEST(memcg_limit_holds)
 	int status, dev;
 	pid_t pid;
 
-	dev = gh_open_dev();
-	if (dev < 0 && errno == ENOENT)
-		SKIP(return, "/dev/gunyah missing");
-	ASSERT_LE(0, dev);
+	GH_OPEN_DEV(dev, );
 	close(dev);
 	if (!memcg_ready())
 		SKIP(return, "no cgroup v2 memory controller");

@@ -345,12 +345,7 @@ FIXTURE_SETUP(rm)
 	self->stop_timeout[0] = '\0';
 	self->nbefore = -1;
 	getrlimit(RLIMIT_NOFILE, &self->nofile);
-	self->dev = gh_open_dev();
-	if (self->dev < 0 && errno == ENOENT) {
-		self->skip = true;
-		SKIP(return, "/dev/gunyah does not exist (driver or simulator not loaded)");
-	}
-	ASSERT_LE(0, self->dev) TH_LOG("open /dev/gunyah: %s", strerror(errno));
+	GH_OPEN_DEV(self->dev, self->skip = true);
 	if (stat(SIM "rm_rx", &st) || stat(GH_DEBUGFS, &st)) {
 		self->skip = true;
 		SKIP(return, "not on the simulator with rm_rx, or debugfs not mounted");

@@ -25,12 +25,7 @@ FIXTURE_SETUP(sim)
 	self->vcpu = -1;
 	self->run = NULL;
 	self->vm = -1;
-	self->dev = gh_open_dev();
-	if (self->dev < 0 && errno == ENOENT) {
-		self->skip = true;
-		SKIP(return, "/dev/gunyah missing: load gunyah_rsc_mgr and gunyah_sim");
-	}
-	ASSERT_LE(0, self->dev);
+	GH_OPEN_DEV(self->dev, self->skip = true);
 	if (access(SIM_DEBUGFS, F_OK)) {
 		self->skip = true;
 		SKIP(return, "%s missing: not on the simulator, or no debugfs", SIM_DEBUGFS);

@@ -525,11 +525,9 @@ TEST_F(vcpu, unknown_vcpu_ioctl_is_enotty)
 
 TEST(run_before_start_is_enodev)
 {
-	int dev = gh_open_dev(), vm, vcpu;
+	int dev, vm, vcpu;
 
-	if (dev < 0 && errno == ENOENT)
-		SKIP(return, "/dev/gunyah missing");
-	ASSERT_LE(0, dev);
+	GH_OPEN_DEV(dev, );
 	vm = gh_create_vm(dev);
 	ASSERT_LE(0, vm);
 	vcpu = gh_add_vcpu(vm, 0);

@@ -48,12 +48,7 @@ FIXTURE_SETUP(page)
 {
 	self->vm = -1;
 	self->fd = -1;
-	self->dev = gh_open_dev();
-	if (self->dev < 0 && errno == ENOENT) {
-		self->skip = true;
-		SKIP(return, "/dev/gunyah missing");
-	}
-	ASSERT_LE(0, self->dev);
+	GH_OPEN_DEV(self->dev, self->skip = true);
 	self->vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->vm);
 	self->fd = gh_add_vcpu(self->vm, 0);
@@ -216,10 +211,7 @@ TEST(ioctl_arguments)
 {
 	int dev, vm, vcpu;
 
-	dev = gh_open_dev();
-	if (dev < 0 && errno == ENOENT)
-		SKIP(return, "/dev/gunyah missing");
-	ASSERT_LE(0, dev);
+	GH_OPEN_DEV(dev, );
 	EXPECT_EQ(-1, ioctl(dev, GUNYAH_CREATE_VM, 1UL));
 	EXPECT_EQ(EINVAL, errno);
 	vm = gh_create_vm(dev);

@@ -451,10 +451,7 @@ TEST(load_failed)
 	int dev, vm, vcpu, ret, err;
 	char status[64];
 
-	dev = gh_open_dev();
-	if (dev < 0 && errno == ENOENT)
-		SKIP(return, "/dev/gunyah missing");
-	ASSERT_LE(0, dev);
+	GH_OPEN_DEV(dev, );
 	if (access(FAIL_RM_CALL, F_OK))
 		SKIP(return, "%s missing: no RM fault injection", FAIL_RM_CALL);
 	vm = gh_create_vm(dev);

@@ -266,12 +266,7 @@ static inline void gh_vm_setup(struct __test_metadata *_metadata,
 
 	gh_vm_init(gv);
 	gv->nr = nr;
-	gv->dev = gh_open_dev();
-	if (gv->dev < 0 && errno == ENOENT) {
-		gv->skip = true;
-		SKIP(return, "/dev/gunyah missing: load gunyah_rsc_mgr and gunyah_sim");
-	}
-	ASSERT_LE(0, gv->dev) TH_LOG("open /dev/gunyah: %s", strerror(errno));
+	GH_OPEN_DEV(gv->dev, gv->skip = true);
 	if (!gh_sim_present()) {
 		gv->skip = true;
 		SKIP(return, "%s missing: needs the simulator", SIM_DEBUGFS);

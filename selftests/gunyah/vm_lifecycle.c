@@ -199,12 +199,7 @@ FIXTURE_SETUP(vm)
 	self->fd[0] = -1;
 	self->fd[1] = -1;
 	self->saved_nr_vcpus = -1;
-	self->dev = gh_open_dev();
-	if (self->dev < 0 && errno == ENOENT) {
-		self->skip = true;
-		SKIP(return, "/dev/gunyah does not exist (driver or simulator not loaded)");
-	}
-	ASSERT_LE(0, self->dev) TH_LOG("open /dev/gunyah: %s", strerror(errno));
+	GH_OPEN_DEV(self->dev, self->skip = true);
 }
 
 FIXTURE_TEARDOWN(vm)
