@@ -69,14 +69,7 @@ FIXTURE_SETUP(vm)
 FIXTURE_TEARDOWN(vm)
 {
 	gh_fault_disarm();
-	if (self->run)
-		munmap(self->run, (size_t)sysconf(_SC_PAGESIZE));
-	if (self->vcpu >= 0)
-		close(self->vcpu);
-	if (self->vm >= 0)
-		close(self->vm);
-	if (self->dev >= 0)
-		close(self->dev);
+	gh_vm_close(self->dev, self->vm, self->vcpu, self->run);
 	/* An injected exit leaves the simulated RM's VM running */
 	gh_sim_reap_held(self->vmid);
 	gh_reclaim_stuck();
@@ -374,10 +367,7 @@ FIXTURE_TEARDOWN(rm_call)
 {
 	/* Disarmed first: closing a started VM makes RM calls too */
 	gh_fault_disarm();
-	if (self->vm >= 0)
-		close(self->vm);
-	if (self->dev >= 0)
-		close(self->dev);
+	gh_vm_close(self->dev, self->vm, -1, NULL);
 	gh_reclaim_stuck();
 }
 

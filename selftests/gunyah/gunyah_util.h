@@ -514,6 +514,19 @@ static inline struct gunyah_vcpu_run *gh_map_run(int vcpu_fd)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* Unmap @run, close @vcpu, @vm, @dev: each only if it is there (fd >= 0) */
+static inline void gh_vm_close(int dev, int vm, int vcpu, struct gunyah_vcpu_run *run)
+{
+	if (run)
+		munmap(run, (size_t)sysconf(_SC_PAGESIZE));
+	if (vcpu >= 0)
+		close(vcpu);
+	if (vm >= 0)
+		close(vm);
+	if (dev >= 0)
+		close(dev);
+}
+
 static inline int gh_sim_path(char *buf, size_t len, int vmid, int vcpu,
 			      const char *file)
 {

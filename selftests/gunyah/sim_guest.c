@@ -45,14 +45,7 @@ FIXTURE_SETUP(sim)
 
 FIXTURE_TEARDOWN(sim)
 {
-	if (self->run)
-		munmap(self->run, (size_t)sysconf(_SC_PAGESIZE));
-	if (self->vcpu >= 0)
-		close(self->vcpu);
-	if (self->vm >= 0)
-		close(self->vm);
-	if (self->dev >= 0)
-		close(self->dev);
+	gh_vm_close(self->dev, self->vm, self->vcpu, self->run);
 }
 
 /* write(2) @len bytes of @text to vcpu0's program; 0 or -errno */

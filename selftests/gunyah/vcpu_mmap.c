@@ -57,12 +57,7 @@ FIXTURE_SETUP(page)
 
 FIXTURE_TEARDOWN(page)
 {
-	if (self->fd >= 0)
-		close(self->fd);
-	if (self->vm >= 0)
-		close(self->vm);
-	if (self->dev >= 0)
-		close(self->dev);
+	gh_vm_close(self->dev, self->vm, self->fd, NULL);
 }
 
 TEST_F(page, mmap_size_is_one_page)

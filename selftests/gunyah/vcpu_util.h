@@ -293,16 +293,9 @@ static inline void gh_vm_teardown(struct gh_vm *gv)
 {
 	int i;
 
-	for (i = 0; i < GH_MAX_VCPUS; i++) {
-		if (gv->run[i])
-			munmap(gv->run[i], gh_page_size());
-		if (gv->vcpu[i] >= 0)
-			close(gv->vcpu[i]);
-	}
-	if (gv->vm >= 0)
-		close(gv->vm);
-	if (gv->dev >= 0)
-		close(gv->dev);
+	for (i = 0; i < GH_MAX_VCPUS; i++)
+		gh_vm_close(-1, -1, gv->vcpu[i], gv->run[i]);
+	gh_vm_close(gv->dev, gv->vm, -1, NULL);
 }
 
 /*
