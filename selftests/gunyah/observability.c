@@ -306,11 +306,9 @@ TEST_F(obs, mmio_exits_and_resume)
 	if (self->gv.skip)
 		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "mmio_read 0x1000 4\nmmio_write 0x2000 2 last\n"));
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 	gh_set_mmio_data(RUN(0), 0xabcd1234);
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 
 	READ_TRACE();
 	FIND(p, self->trace, "gunyah_vcpu_run_enter", "vm=%d vcpu=0 resume=0x0,0x0,0x0", VMID);
@@ -336,11 +334,9 @@ TEST_F(obs, page_fault_exit_and_resume)
 	if (self->gv.skip)
 		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 1, "page_fault 0x5000 w\nmmio_write 0x20 4 7\n"));
-	ASSERT_EQ(0, gh_run(FD(1)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_PAGE_FAULT, RUN(1)->exit_reason);
+	GH_RUN_EXIT(FD(1), RUN(1), GUNYAH_VCPU_EXIT_PAGE_FAULT);
 	RUN(1)->page_fault.resume_action = GUNYAH_VCPU_RESUME_HANDLED;
-	ASSERT_EQ(0, gh_run(FD(1)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(1)->exit_reason);
+	GH_RUN_EXIT(FD(1), RUN(1), GUNYAH_VCPU_EXIT_MMIO);
 
 	READ_TRACE();
 	FIND(p, self->trace, "gunyah_vcpu_run_return",
@@ -363,8 +359,7 @@ TEST_F(obs, status_exit_and_vm_exited)
 		return;	/* setup skipped */
 	EXPECT_EQ(0, vm_stat(VMID, "notifications_vm_exited"));
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "system_off 1 0x10001\n"));
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_STATUS);
 	ASSERT_EQ(0, gh_run(FD(0)));	/* said again, from the kernel's copy */
 	ASSERT_EQ(0, gh_run(FD(1)));	/* and to a vCPU that never ran */
 
@@ -427,8 +422,7 @@ TEST_F(obs, injected_hypercall_fault)
 	ASSERT_EQ(0, wr(GH_FAIL_HC "times", "1"));
 	ASSERT_EQ(0, wr(GH_FAIL_HC "probability", "100"));
 	EXPECT_EQ(-ENOMEM, gh_run(FD(0)));
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 
 	READ_TRACE();
 	FIND(p, self->trace, "gunyah_vcpu_run_enter", "vm=%d vcpu=0", VMID);
@@ -451,8 +445,7 @@ TEST_F(obs, failed_run_traces_no_response)
 		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 0,
 				 "state 0 0x55 0x66\nhyp_error -2\nmmio_write 0x20 4 1\n"));
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 
 	READ_TRACE();
 	FIND(p, self->trace, "gunyah_vcpu_run_return",
@@ -507,8 +500,7 @@ TEST_F(obs, injected_notification)
 		SKIP(return, "no " GH_RM_INJECT);
 	snprintf(cmd, sizeof(cmd), "%d 11", VMID);	/* VM_STATUS RESET */
 	ASSERT_EQ(0, wr(GH_RM_INJECT "vm_status", cmd));
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_STATUS);
 	EXPECT_EQ(GUNYAH_VM_STATUS_CRASHED, RUN(0)->status.status);
 
 	READ_TRACE();
@@ -546,11 +538,9 @@ TEST_F(obs, counters_count_exactly)
 				 "hyp_error 10\npage_fault 0x3000 r\nstate 99\nwfi\n"
 				 "mmio_read 0x40 8\nmmio_write 0x50 4 2\n"));
 	/* READY, BLOCKED, RETRY, READY after 2 ms inside, MMIO: 5 hypercalls */
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 	EXPECT_EQ(-ENOMEM, gh_run(FD(0)));
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_PAGE_FAULT, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_PAGE_FAULT);
 	EXPECT_EQ(-EINVAL, gh_run(FD(0)));	/* state 99 */
 	/* Sleep in wfi, woken by the interrupt, on to the MMIO read */
 	ASSERT_EQ(0, gh_runner_start(&r, FD(0)));
@@ -565,8 +555,7 @@ TEST_F(obs, counters_count_exactly)
 	RUN(0)->immediate_exit = 1;
 	EXPECT_EQ(-EINTR, gh_run(FD(0)));
 	RUN(0)->immediate_exit = 0;
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 	EXPECT_EQ(0x50, RUN(0)->mmio.phys_addr);
 
 	for (i = 0; i < ARRAY_SIZE(want); i++)
@@ -610,23 +599,20 @@ TEST_F(obs, hypercall_ns_only_when_timed)
 				 "delay 2\nmmio_write 0x20 4 3\n"));
 
 	/* Off: the hypercalls are counted, their time is not */
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 	EXPECT_EQ(2, vcpu_stat(VMID, 0, "hypercalls"));
 	EXPECT_EQ(0, vcpu_stat(VMID, 0, "hypercall_ns"));
 
 	/* On: both hypercalls of the next run are timed */
 	ASSERT_EQ(0, wr(TIME_HC, "1"));
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 	EXPECT_EQ(4, vcpu_stat(VMID, 0, "hypercalls"));
 	ns = vcpu_stat(VMID, 0, "hypercall_ns");
 	EXPECT_LT(0, ns);
 
 	/* Off again: the counter keeps its value through two more */
 	ASSERT_EQ(0, wr(TIME_HC, "0"));
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 	EXPECT_EQ(3, gh_mmio_data(RUN(0)));	/* the third write */
 	EXPECT_EQ(6, vcpu_stat(VMID, 0, "hypercalls"));
 	EXPECT_EQ(ns, vcpu_stat(VMID, 0, "hypercall_ns"));

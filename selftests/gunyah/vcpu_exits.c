@@ -34,8 +34,7 @@ GH_VM_FIXTURE_HOOKS(vcpu_v17, 1, false)
 
 /* Run and expect an MMIO exit at @addr */
 #define RUN_MMIO(_addr, _len, _write) do {					\
-	ASSERT_EQ(0, gh_run(self->fd));						\
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);		\
+	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_MMIO);		\
 	EXPECT_EQ(_addr, self->run->mmio.phys_addr);				\
 	EXPECT_EQ(_len, self->run->mmio.len);					\
 	EXPECT_EQ(_write, self->run->mmio.is_write);				\
@@ -247,8 +246,7 @@ TEST_F(vcpu_v17, page_fault_write)
 		return;	/* setup skipped */
 	LOAD("page_fault 0x80000 w\nmmio_write 0x10 1 7\n");
 	self->run->page_fault.attempt = 12345;
-	ASSERT_EQ(0, gh_run(self->fd));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_PAGE_FAULT, self->run->exit_reason);
+	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_PAGE_FAULT);
 	EXPECT_EQ(0x80000, self->run->page_fault.phys_addr);
 	/* No memory is mapped by the driver: nothing was there */
 	EXPECT_EQ(-ENOENT, self->run->page_fault.attempt);
@@ -266,8 +264,7 @@ TEST_F(vcpu_v17, page_fault_read)
 	if (self->gv.skip)
 		return;	/* setup skipped */
 	LOAD("page_fault 0x90000 r\nmmio_write 0x10 1 7\n");
-	ASSERT_EQ(0, gh_run(self->fd));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_PAGE_FAULT, self->run->exit_reason);
+	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_PAGE_FAULT);
 	EXPECT_EQ(0x90000, self->run->page_fault.phys_addr);
 	EXPECT_EQ(-ENOENT, self->run->page_fault.attempt);
 	EXPECT_EQ(GUNYAH_VCPU_RESUME_FAULT, self->run->page_fault.resume_action);
@@ -288,8 +285,7 @@ TEST_F(vcpu_v17, page_fault_resume_actions)
 	LOAD("page_fault 0x1000 w\npage_fault 0x2000 r\npage_fault 0x3000 w\n"
 	     "mmio_read 0x10 1\n");
 	for (i = 0; i < ARRAY_SIZE(actions); i++) {
-		ASSERT_EQ(0, gh_run(self->fd));
-		ASSERT_EQ(GUNYAH_VCPU_EXIT_PAGE_FAULT, self->run->exit_reason);
+		GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_PAGE_FAULT);
 		EXPECT_EQ(0x1000 * (i + 1), self->run->page_fault.phys_addr);
 		self->run->page_fault.resume_action = actions[i];
 	}
@@ -304,8 +300,7 @@ TEST_F(vcpu_v17, page_fault_invalid_resume_action)
 	if (self->gv.skip)
 		return;	/* setup skipped */
 	LOAD("page_fault 0x1000 w\nmmio_read 0x10 1\n");
-	ASSERT_EQ(0, gh_run(self->fd));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_PAGE_FAULT, self->run->exit_reason);
+	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_PAGE_FAULT);
 	self->run->page_fault.resume_action = 3;
 	EXPECT_EQ(-EINVAL, gh_run(self->fd));
 	GH_EXPECT_LOG(self->vmid, 0, "load 2\n");
@@ -601,8 +596,7 @@ TEST_F(vcpu, remove_and_readd)
 	ASSERT_NE(NULL, run);
 	ASSERT_EQ(0, gh_sim_clear_log(self->vmid, 0));
 	LOAD("mmio_write 0x30 4 3\n");
-	ASSERT_EQ(0, gh_run(fd));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, run->exit_reason);
+	GH_RUN_EXIT(fd, run, GUNYAH_VCPU_EXIT_MMIO);
 	EXPECT_EQ(0x30, run->mmio.phys_addr);
 	EXPECT_EQ(3, gh_mmio_data(run));
 	GH_EXPECT_LOG(self->vmid, 0, "load 1\n");

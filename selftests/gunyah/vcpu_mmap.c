@@ -187,8 +187,7 @@ TEST(exit_visible_in_both_mappings)
 	second = gh_map_run(gv.vcpu[0]);
 	ASSERT_NE(NULL, second);
 	ASSERT_EQ(0, gh_sim_load(gv.vmid, 0, "mmio_read 0x1000 4\nmmio_write 0x2000 4 last\n"));
-	ASSERT_EQ(0, gh_run(gv.vcpu[0]));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, second->exit_reason);
+	GH_RUN_EXIT(gv.vcpu[0], second, GUNYAH_VCPU_EXIT_MMIO);
 	EXPECT_EQ(0x1000, second->mmio.phys_addr);
 	EXPECT_EQ(0x1000, gv.run[0]->mmio.phys_addr);
 	/* The answer written through the second mapping reaches the guest */

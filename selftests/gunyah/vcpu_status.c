@@ -156,8 +156,7 @@ TEST_F(status, exit_reason_truncated)
 		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(self->gv.vmid, 0,
 				 "system_off 3 0x11223344 0x55667788 0x99aabbcc 0xddeeff00\n"));
-	ASSERT_EQ(0, gh_run(self->gv.vcpu[0]));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, run->exit_reason);
+	GH_RUN_EXIT(self->gv.vcpu[0], run, GUNYAH_VCPU_EXIT_STATUS);
 	EXPECT_EQ(GUNYAH_VM_STATUS_EXITED, run->status.status);
 	EXPECT_EQ(GUNYAH_VM_EXIT_TYPE_PSCI_SYSTEM_RESET2, run->status.exit_info.type);
 	EXPECT_EQ(0, run->status.exit_info.padding);
@@ -180,8 +179,7 @@ TEST_F(status, exit_reason_longest)
 		n += snprintf(prog + n, sizeof(prog) - n, " %d", i + 1);
 	snprintf(prog + n, sizeof(prog) - n, "\n");
 	ASSERT_EQ(0, gh_sim_load(self->gv.vmid, 0, prog));
-	ASSERT_EQ(0, gh_run(self->gv.vcpu[0]));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, run->exit_reason);
+	GH_RUN_EXIT(self->gv.vcpu[0], run, GUNYAH_VCPU_EXIT_STATUS);
 	EXPECT_EQ(GUNYAH_VM_STATUS_EXITED, run->status.status);
 	EXPECT_EQ(5, run->status.exit_info.type);
 	EXPECT_EQ(256, run->status.exit_info.reason_size);
@@ -195,19 +193,16 @@ TEST_F(status, vm_crashed)
 	if (self->gv.skip)
 		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(self->gv.vmid, 0, "crash\nmmio_read 0x10 4\n"));
-	ASSERT_EQ(0, gh_run(self->gv.vcpu[0]));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, run->exit_reason);
+	GH_RUN_EXIT(self->gv.vcpu[0], run, GUNYAH_VCPU_EXIT_STATUS);
 	EXPECT_EQ(GUNYAH_VM_STATUS_CRASHED, run->status.status);
 	GH_EXPECT_LOG(self->gv.vmid, 0, "load 2\ncrash\n");
 
 	memset(run, 0x5a, sizeof(*run));
 	run->immediate_exit = 0;
-	ASSERT_EQ(0, gh_run(self->gv.vcpu[0]));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, run->exit_reason);
+	GH_RUN_EXIT(self->gv.vcpu[0], run, GUNYAH_VCPU_EXIT_STATUS);
 	EXPECT_EQ(GUNYAH_VM_STATUS_CRASHED, run->status.status);
 
-	ASSERT_EQ(0, gh_run(self->gv.vcpu[1]));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, self->gv.run[1]->exit_reason);
+	GH_RUN_EXIT(self->gv.vcpu[1], self->gv.run[1], GUNYAH_VCPU_EXIT_STATUS);
 	EXPECT_EQ(GUNYAH_VM_STATUS_CRASHED, self->gv.run[1]->status.status);
 	GH_EXPECT_LOG(self->gv.vmid, 0, "load 2\ncrash\n");
 }
@@ -236,8 +231,7 @@ TEST_F(status, powered_off_vm_gone_on_resume)
 	if (self->gv.skip)
 		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(self->gv.vmid, 1, "mmio_read 0x10 4\nmmio_read 0x20 4\n"));
-	ASSERT_EQ(0, gh_run(self->gv.vcpu[1]));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, run1->exit_reason);
+	GH_RUN_EXIT(self->gv.vcpu[1], run1, GUNYAH_VCPU_EXIT_MMIO);
 	EXPECT_EQ(0x10, run1->mmio.phys_addr);
 
 	ASSERT_EQ(0, gh_sim_load(self->gv.vmid, 0, "system_off 2 0x42\n"));
@@ -475,8 +469,7 @@ TEST(load_failed)
 
 	memset(run, 0xff, sizeof(*run));
 	run->immediate_exit = 0;
-	ASSERT_EQ(0, gh_run(vcpu));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, run->exit_reason);
+	GH_RUN_EXIT(vcpu, run, GUNYAH_VCPU_EXIT_STATUS);
 	EXPECT_EQ(GUNYAH_VM_STATUS_LOAD_FAILED, run->status.status)
 		TH_LOG("VM fd says %s", fdinfo_status(vm, status, sizeof(status)));
 	/* Again: the VM cannot be started any more */

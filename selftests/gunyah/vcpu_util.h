@@ -235,6 +235,12 @@ static inline int gh_runner_start(struct gh_runner *r, int fd)
 	return 0;
 }
 
+/* GUNYAH_VCPU_RUN on @fd must succeed, with exit @reason in @run */
+#define GH_RUN_EXIT(fd, run, reason) do {					\
+	ASSERT_EQ(0, gh_run(fd));						\
+	ASSERT_EQ(reason, (run)->exit_reason);					\
+} while (0)
+
 /* Read the guest's log of @vcpu and compare it with @expected */
 #define GH_EXPECT_LOG(vmid, vcpu, expected) do {				\
 	char __log[16384];							\
