@@ -38,23 +38,32 @@ FIXTURE(vm)
 	struct gunyah_vcpu_run *run;
 };
 
+/*
+ * Both fixtures' start: skipped without the knobs in @dir (module @mod
+ * not loaded) or without the simulator (@why); knobs at their defaults,
+ * /dev/gunyah open
+ */
+#define KNOBS_SETUP(dir, mod, why) do {						\
+	struct stat st;								\
+										\
+	self->dev = -1;								\
+	self->vm = -1;								\
+	if (stat(dir, &st)) {							\
+		self->skip = true;						\
+		SKIP(return, "no " dir ": load " mod " with debugfs mounted");	\
+	}									\
+	if (!gh_on_simulator()) {						\
+		self->skip = true;						\
+		SKIP(return, GH_NEEDS_SIM why);					\
+	}									\
+	gh_fault_disarm();							\
+	GH_OPEN_DEV(self->dev, self->skip = true);				\
+} while (0)
+
 FIXTURE_SETUP(vm)
 {
-	struct stat st;
-
-	self->dev = -1;
-	self->vm = -1;
 	self->vcpu = -1;
-	if (stat(GH_FAIL_HC, &st)) {
-		self->skip = true;
-		SKIP(return, "no " GH_FAIL_HC ": load gunyah.ko with debugfs mounted");
-	}
-	if (!gh_on_simulator()) {
-		self->skip = true;
-		SKIP(return, GH_NEEDS_SIM "starts a VM and loads its guest program");
-	}
-	gh_fault_disarm();
-	GH_OPEN_DEV(self->dev, self->skip = true);
+	KNOBS_SETUP(GH_FAIL_HC, "gunyah.ko", "starts a VM and loads its guest program");
 	self->vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->vm);
 	self->vcpu = gh_add_vcpu(self->vm, 0);
@@ -346,21 +355,8 @@ FIXTURE(rm_call)
 
 FIXTURE_SETUP(rm_call)
 {
-	struct stat st;
-
-	self->dev = -1;
-	self->vm = -1;
-	if (stat(GH_FAIL_RM, &st)) {
-		self->skip = true;
-		SKIP(return, "no " GH_FAIL_RM ": load gunyah_rsc_mgr.ko with debugfs mounted");
-	}
 	/* Real Gunyah refuses the empty VM before the call the fault is for */
-	if (!gh_on_simulator()) {
-		self->skip = true;
-		SKIP(return, GH_NEEDS_SIM "starts VMs");
-	}
-	gh_fault_disarm();
-	GH_OPEN_DEV(self->dev, self->skip = true);
+	KNOBS_SETUP(GH_FAIL_RM, "gunyah_rsc_mgr.ko", "starts VMs");
 }
 
 FIXTURE_TEARDOWN(rm_call)
