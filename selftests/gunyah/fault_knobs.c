@@ -57,7 +57,7 @@ FIXTURE(vm)
 		SKIP(return, GH_NEEDS_SIM why);					\
 	}									\
 	gh_fault_disarm();							\
-	GH_OPEN_DEV(self->dev, self->skip = true);				\
+	GH_OPEN_DEV(self->dev, &self->skip);				\
 } while (0)
 
 FIXTURE_SETUP(vm)

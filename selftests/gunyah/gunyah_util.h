@@ -59,13 +59,17 @@ static inline bool gh_on_simulator(void)
 } while (0)
 
 /*
- * @fd = /dev/gunyah, or SKIP() (kselftest_harness.h) after @on_skip (e.g.
- * "self->skip = true") when the node does not exist; other errors fail.
+ * @fd = /dev/gunyah, or SKIP() (kselftest_harness.h) when the node does not
+ * exist, first setting *@skipped (a fixture's self->skip) unless NULL;
+ * other errors fail the test.
  */
-#define GH_OPEN_DEV(fd, on_skip) do {						\
+#define GH_OPEN_DEV(fd, skipped) do {						\
+	bool *__skipped = (skipped);						\
+										\
 	(fd) = gh_open_dev();							\
 	if ((fd) < 0 && errno == ENOENT) {					\
-		on_skip;							\
+		if (__skipped)							\
+			*__skipped = true;					\
 		SKIP(return, "/dev/gunyah missing: load gunyah_rsc_mgr");	\
 	}									\
 	ASSERT_LE(0, (fd)) TH_LOG("open /dev/gunyah: %s", strerror(errno));	\
@@ -432,11 +436,11 @@ static inline void gh_fault_disarm(void)
 		{ GH_FAIL_RM "probability", "0" }, { GH_FAIL_RM "interval", "1" },
 		{ GH_FAIL_RM "times", "1" }, { GH_FAIL_RM "space", "0" },
 		{ GH_FAIL_RM "verbose", "1" }, { GH_FAIL_RM "error", "0x4" },
-		{ GH_FAIL_RM "msg_ids", "\n" },
+		{ GH_FAIL_RM "msg_ids", "\n" }, { NULL },
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
+	for (i = 0; knobs[i][0]; i++)
 		gh_write_str(knobs[i][0], knobs[i][1]);
 }
 

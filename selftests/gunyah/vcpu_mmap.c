@@ -48,7 +48,7 @@ FIXTURE_SETUP(page)
 {
 	self->vm = -1;
 	self->fd = -1;
-	GH_OPEN_DEV(self->dev, self->skip = true);
+	GH_OPEN_DEV(self->dev, &self->skip);
 	self->vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->vm);
 	self->fd = gh_add_vcpu(self->vm, 0);
@@ -205,7 +205,7 @@ TEST(ioctl_arguments)
 {
 	int dev, vm, vcpu;
 
-	GH_OPEN_DEV(dev, );
+	GH_OPEN_DEV(dev, NULL);
 	EXPECT_EQ(-1, ioctl(dev, GUNYAH_CREATE_VM, 1UL));
 	EXPECT_EQ(EINVAL, errno);
 	vm = gh_create_vm(dev);
