@@ -381,8 +381,7 @@ TEST_F(rm_call, completes_with_chosen_error)
 	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "msg_ids", "0x56000004"));
 	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "error", "0x5"));
 	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "probability", "100"));
-	EXPECT_EQ(-1, ioctl(self->vm, GUNYAH_VM_START));
-	EXPECT_EQ(EBUSY, errno);
+	GH_EXPECT_ERRNO(EBUSY, ioctl(self->vm, GUNYAH_VM_START));
 	EXPECT_EQ(inj0 < 0 ? 1 : inj0 + 1, counter(GH_FAIL_RM "injected", "0x56000004"));
 	EXPECT_EQ(tot0 + 1, counter(GH_FAIL_RM "injected", "total"));
 	EXPECT_EQ(0, gh_vmid(self->vm));	/* the start was rolled back */
@@ -395,8 +394,7 @@ TEST_F(rm_call, completes_with_chosen_error)
 	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "times", "1"));
 	self->vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->vm);
-	EXPECT_EQ(-1, ioctl(self->vm, GUNYAH_VM_START));
-	EXPECT_EQ(ENOMEM, errno);
+	GH_EXPECT_ERRNO(ENOMEM, ioctl(self->vm, GUNYAH_VM_START));
 	EXPECT_EQ(0, ioctl(self->vm, GUNYAH_VM_START));
 }
 

@@ -75,6 +75,12 @@ static inline bool gh_on_simulator(void)
 	ASSERT_LE(0, (fd)) TH_LOG("open /dev/gunyah: %s", strerror(errno));	\
 } while (0)
 
+/* @call must fail with errno @err (EXPECTs: the test goes on) */
+#define GH_EXPECT_ERRNO(err, call) do {						\
+	EXPECT_EQ(-1, (call));							\
+	EXPECT_EQ(err, errno);							\
+} while (0)
+
 /* open(@path, O_WRONLY | @flags, @mode), one write(2) of @len bytes; 0 or -errno */
 static inline int gh_write_buf(const char *path, int flags, mode_t mode,
 			       const void *buf, size_t len)

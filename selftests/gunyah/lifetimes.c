@@ -219,8 +219,7 @@ TEST_F_TIMEOUT(lt, failed_start_rollback_vs_remove_function, 120)
 	EXPECT_EQ(-1, start.ret);
 	EXPECT_EQ(0, remove.ret) TH_LOG("REMOVE_FUNCTION: %s", strerror(remove.err));
 	/* Nothing is left of vCPU 0 */
-	EXPECT_EQ(-1, gh_remove_vcpu(vm, 0));
-	EXPECT_EQ(ENOENT, errno);
+	GH_EXPECT_ERRNO(ENOENT, gh_remove_vcpu(vm, 0));
 
 	close(vm);
 	close(dev);

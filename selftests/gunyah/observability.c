@@ -473,8 +473,7 @@ TEST_F(obs, injected_rm_call_fault)
 	ASSERT_EQ(0, wr(GH_FAIL_RM "error", "5"));
 	ASSERT_EQ(0, wr(GH_FAIL_RM "times", "1"));
 	ASSERT_EQ(0, wr(GH_FAIL_RM "probability", "100"));
-	EXPECT_EQ(-1, ioctl(vm2, GUNYAH_VM_START));
-	EXPECT_EQ(EBUSY, errno);
+	GH_EXPECT_ERRNO(EBUSY, ioctl(vm2, GUNYAH_VM_START));
 	gh_fault_disarm();
 	close(vm2);
 

@@ -572,8 +572,7 @@ TEST_F(rm, reply_for_another_call_dropped)
 	ASSERT_EQ(0, gh_write_file(RPC_TIMEOUT, "500"));
 	/* ALLOC_VMID is answered with a reply that says DEALLOC_VMID */
 	ASSERT_EQ(0, gh_write_file(SIM "rm_fake_reply", "%#x 0 - %#x", ALLOC_VMID, DEALLOC_VMID));
-	EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_START));
-	EXPECT_EQ(ETIMEDOUT, errno);
+	GH_EXPECT_ERRNO(ETIMEDOUT, ioctl(fd, GUNYAH_VM_START));
 	EXPECT_STREQ("none", gh_read_file(SIM "rm_fake_reply", buf, sizeof(buf)));
 	EXPECT_TRUE(klog_has(&self->log, ": the call was 0x56000001"));
 	EXPECT_TRUE(klog_has(&self->log, "dropping reply 0x56000002 seq"));
@@ -610,8 +609,7 @@ TEST_F(rm, late_reply_does_not_complete_a_reused_seq)
 	ASSERT_EQ(0, gh_write_file(SIM "rm_pause_before", "%#x", ALLOC_VMID));
 	fd = gh_create_vm(self->dev);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_START));
-	EXPECT_EQ(ETIMEDOUT, errno);
+	GH_EXPECT_ERRNO(ETIMEDOUT, ioctl(fd, GUNYAH_VM_START));
 	close(fd);
 
 	inj0 = keyval(GH_FAIL_RM "injected", "total");
@@ -756,8 +754,7 @@ TEST_F(rm, malformed_replies)
 			EXPECT_EQ(0, ioctl(fd, GUNYAH_VM_START))
 				TH_LOG("case %u: restart: %s", i, strerror(errno));
 		} else {
-			EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_START));
-			EXPECT_EQ(EINVAL, errno);
+			GH_EXPECT_ERRNO(EINVAL, ioctl(fd, GUNYAH_VM_START));
 		}
 		EXPECT_EQ(0, close(fd));
 		EXPECT_EQ(self->nvms, sim_stat("vms"));
@@ -910,8 +907,7 @@ TEST_F(rm, rollback_calls_fail)
 		ASSERT_EQ(0, gh_write_file(GH_FAIL_RM "probability", "100"));
 		fd = gh_create_vm(self->dev);
 		ASSERT_LE(0, fd);
-		EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_START));
-		EXPECT_EQ(EINVAL, errno);
+		GH_EXPECT_ERRNO(EINVAL, ioctl(fd, GUNYAH_VM_START));
 		gh_write_file(GH_FAIL_RM "probability", "0");
 		EXPECT_EQ(inj0 + 2, keyval(GH_FAIL_RM "injected", "total"));
 		EXPECT_TRUE(klog_has(&self->log, cases[i].log)) TH_LOG("no \"%s\"", cases[i].log);
@@ -1011,10 +1007,8 @@ TEST_F(rm, no_free_fd)
 		fill[n++] = fd;
 	ASSERT_EQ(EMFILE, errno);
 
-	EXPECT_EQ(-1, gh_create_vm(self->dev));
-	EXPECT_EQ(EMFILE, errno);
-	EXPECT_EQ(-1, gh_add_vcpu(vm, 0));
-	EXPECT_EQ(EMFILE, errno);
+	GH_EXPECT_ERRNO(EMFILE, gh_create_vm(self->dev));
+	GH_EXPECT_ERRNO(EMFILE, gh_add_vcpu(vm, 0));
 
 	while (n)
 		close(fill[--n]);
@@ -1148,8 +1142,7 @@ TEST_F(rm, rx_receive_error_that_lasts)
 	ASSERT_EQ(0, gh_write_file(RPC_TIMEOUT, "500"));
 	inj0 = keyval(GH_FAIL_HC "injected", "msgq_recv");
 	ASSERT_EQ(0, arm_recv(31, -1));
-	EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_START));
-	EXPECT_EQ(ETIMEDOUT, errno);
+	GH_EXPECT_ERRNO(ETIMEDOUT, ioctl(fd, GUNYAH_VM_START));
 	gh_write_file(GH_FAIL_HC "probability", "0");
 	inj = keyval(GH_FAIL_HC "injected", "msgq_recv");
 	EXPECT_EQ(inj0 + 9, inj) TH_LOG("1 receive and 8 retries, then it waits");
@@ -1448,8 +1441,7 @@ TEST_F(rm, rx_reply_copy_fails)
 	ASSERT_LE(0, fd);
 	/* The RX thread's next allocation: the ALLOC_VMID reply's payload */
 	EXPECT_EQ(0, slab_fault_arm(&f, path, 1));
-	EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_START));
-	EXPECT_EQ(ENOMEM, errno);
+	GH_EXPECT_ERRNO(ENOMEM, ioctl(fd, GUNYAH_VM_START));
 	EXPECT_EQ(0, slab_fault_disarm(&f));
 	EXPECT_TRUE(klog_has(&self->log, "RM call 0x56000001 seq "));
 	EXPECT_TRUE(klog_has(&self->log, " failed: -12"));

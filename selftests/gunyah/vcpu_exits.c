@@ -502,8 +502,7 @@ TEST_F(vcpu, run_arg_must_be_zero)
 	if (self->gv.skip)
 		return;	/* setup skipped */
 	LOAD("mmio_write 0x20 4 5\n");
-	EXPECT_EQ(-1, ioctl(self->fd, GUNYAH_VCPU_RUN, 1UL));
-	EXPECT_EQ(EINVAL, errno);
+	GH_EXPECT_ERRNO(EINVAL, ioctl(self->fd, GUNYAH_VCPU_RUN, 1UL));
 	GH_EXPECT_LOG(self->vmid, 0, "load 1\n");
 }
 
@@ -511,11 +510,9 @@ TEST_F(vcpu, unknown_vcpu_ioctl_is_enotty)
 {
 	if (self->gv.skip)
 		return;	/* setup skipped */
-	EXPECT_EQ(-1, ioctl(self->fd, _IO(GUNYAH_IOCTL_TYPE, 0x7f), 0));
-	EXPECT_EQ(ENOTTY, errno);
+	GH_EXPECT_ERRNO(ENOTTY, ioctl(self->fd, _IO(GUNYAH_IOCTL_TYPE, 0x7f), 0));
 	/* VM ioctls are not vCPU ioctls */
-	EXPECT_EQ(-1, ioctl(self->fd, GUNYAH_VM_START, 0));
-	EXPECT_EQ(ENOTTY, errno);
+	GH_EXPECT_ERRNO(ENOTTY, ioctl(self->fd, GUNYAH_VM_START, 0));
 }
 
 TEST(run_before_start_is_enodev)
@@ -566,8 +563,7 @@ TEST_F(vcpu, same_id_twice_is_eexist)
 {
 	if (self->gv.skip)
 		return;	/* setup skipped */
-	EXPECT_EQ(-1, gh_add_vcpu(self->gv.vm, 0));
-	EXPECT_EQ(EEXIST, errno);
+	GH_EXPECT_ERRNO(EEXIST, gh_add_vcpu(self->gv.vm, 0));
 	/* The first one is unharmed */
 	LOAD("mmio_write 0x20 4 5\n");
 	RUN_MMIO(0x20, 4, 1);
@@ -583,8 +579,7 @@ TEST_F(vcpu, remove_and_readd)
 	LOAD("mmio_read 0x1000 4\nmmio_write 0x20 4 last\n");
 	RUN_MMIO(0x1000, 4, 0);
 	ASSERT_EQ(0, gh_remove_vcpu(self->gv.vm, 0));
-	EXPECT_EQ(-1, gh_remove_vcpu(self->gv.vm, 0));
-	EXPECT_EQ(ENOENT, errno);
+	GH_EXPECT_ERRNO(ENOENT, gh_remove_vcpu(self->gv.vm, 0));
 	/* The removed vCPU's fd stays valid but can never run again */
 	EXPECT_EQ(-ENODEV, gh_run(self->fd));
 	EXPECT_EQ(gh_page_size(), ioctl(self->fd, GUNYAH_VCPU_MMAP_SIZE));

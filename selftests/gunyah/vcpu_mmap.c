@@ -68,10 +68,8 @@ TEST_F(page, mmap_size_is_one_page)
 	/* The argument is not used */
 	EXPECT_EQ(gh_page_size(), ioctl(self->fd, GUNYAH_VCPU_MMAP_SIZE, 0x1234UL));
 	/* Not a VM ioctl, nor a /dev/gunyah one */
-	EXPECT_EQ(-1, ioctl(self->vm, GUNYAH_VCPU_MMAP_SIZE));
-	EXPECT_EQ(ENOTTY, errno);
-	EXPECT_EQ(-1, ioctl(self->dev, GUNYAH_VCPU_MMAP_SIZE));
-	EXPECT_EQ(ENOTTY, errno);
+	GH_EXPECT_ERRNO(ENOTTY, ioctl(self->vm, GUNYAH_VCPU_MMAP_SIZE));
+	GH_EXPECT_ERRNO(ENOTTY, ioctl(self->dev, GUNYAH_VCPU_MMAP_SIZE));
 }
 
 TEST_F(page, fresh_page_is_zero)
@@ -206,16 +204,14 @@ TEST(ioctl_arguments)
 	int dev, vm, vcpu;
 
 	GH_OPEN_DEV(dev, NULL);
-	EXPECT_EQ(-1, ioctl(dev, GUNYAH_CREATE_VM, 1UL));
-	EXPECT_EQ(EINVAL, errno);
+	GH_EXPECT_ERRNO(EINVAL, ioctl(dev, GUNYAH_CREATE_VM, 1UL));
 	vm = gh_create_vm(dev);
 	ASSERT_LE(0, vm);
 	vcpu = gh_add_vcpu(vm, 0);
 	ASSERT_LE(0, vcpu);
 	/* v17 ignored these two arguments; VMMs pass none */
 	EXPECT_EQ(gh_page_size(), ioctl(vcpu, GUNYAH_VCPU_MMAP_SIZE, 0xdeadbeefUL));
-	EXPECT_EQ(-1, ioctl(vcpu, GUNYAH_VCPU_RUN, 1UL));
-	EXPECT_EQ(EINVAL, errno);
+	GH_EXPECT_ERRNO(EINVAL, ioctl(vcpu, GUNYAH_VCPU_RUN, 1UL));
 	if (gh_sim_present())
 		EXPECT_EQ(0, ioctl(vm, GUNYAH_VM_START, 0xdeadbeefUL))
 			TH_LOG("VM_START: %s", strerror(errno));

@@ -475,8 +475,7 @@ TEST(load_failed)
 	/* Again: the VM cannot be started any more */
 	ASSERT_EQ(0, gh_run(vcpu));
 	EXPECT_EQ(GUNYAH_VM_STATUS_LOAD_FAILED, run->status.status);
-	EXPECT_EQ(-1, ioctl(vm, GUNYAH_VM_START));
-	EXPECT_EQ(EINVAL, errno);
+	GH_EXPECT_ERRNO(EINVAL, ioctl(vm, GUNYAH_VM_START));
 
 	munmap(run, gh_page_size());
 	close(vcpu);

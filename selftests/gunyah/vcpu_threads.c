@@ -500,11 +500,9 @@ TEST_F(threads, close_vcpu_fd_while_other_thread_runs)
 	EXPECT_MMIO(RUN(0), 0x30, 1);
 	EXPECT_EQ(3, gh_mmio_data(RUN(0)));
 	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");
-	EXPECT_EQ(-1, ioctl(fd, GUNYAH_VCPU_RUN, 0));
-	EXPECT_EQ(EBADF, errno);
+	GH_EXPECT_ERRNO(EBADF, ioctl(fd, GUNYAH_VCPU_RUN, 0));
 	/* Closing the fd did not remove the function: id 0 is still taken */
-	EXPECT_EQ(-1, gh_add_vcpu(self->gv.vm, 0));
-	EXPECT_EQ(EEXIST, errno);
+	GH_EXPECT_ERRNO(EEXIST, gh_add_vcpu(self->gv.vm, 0));
 }
 
 TEST_F(threads, two_threads_run_same_vcpu)

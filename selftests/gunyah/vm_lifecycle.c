@@ -231,9 +231,14 @@ TEST_F(vm, create_vm_arg_must_be_zero)
 		return;	/* setup skipped */
 
 	self->fd[0] = ioctl(self->dev, GUNYAH_CREATE_VM, 1);
-	EXPECT_EQ(-1, self->fd[0]);
-	EXPECT_EQ(EINVAL, errno);
+	GH_EXPECT_ERRNO(EINVAL, self->fd[0]);
 }
+
+/* VM fd @i: a new VM, or the test fails */
+#define NEW_VM(i) do {								\
+	self->fd[i] = gh_create_vm(self->dev);					\
+	ASSERT_LE(0, self->fd[i]) TH_LOG("GUNYAH_CREATE_VM: %s", strerror(errno));	\
+} while (0)
 
 /* Runs on real Gunyah too */
 TEST_F(vm, vm_fd_is_cloexec)
@@ -241,8 +246,7 @@ TEST_F(vm, vm_fd_is_cloexec)
 	if (self->skip)
 		return;	/* setup skipped */
 
-	self->fd[0] = gh_create_vm(self->dev);
-	ASSERT_LE(0, self->fd[0]) TH_LOG("GUNYAH_CREATE_VM: %s", strerror(errno));
+	NEW_VM(0);
 	EXPECT_EQ(FD_CLOEXEC, fcntl(self->fd[0], F_GETFD) & FD_CLOEXEC);
 	EXPECT_EQ(0, close_vm(self, 0));
 }
@@ -253,8 +257,7 @@ TEST_F(vm, create_start_close)
 		return;	/* setup skipped */
 	GH_SKIP_UNLESS_SIM(return, "starts a VM");
 
-	self->fd[0] = gh_create_vm(self->dev);
-	ASSERT_LE(0, self->fd[0]) TH_LOG("GUNYAH_CREATE_VM: %s", strerror(errno));
+	NEW_VM(0);
 	EXPECT_EQ(0, ioctl(self->fd[0], GUNYAH_VM_START)) TH_LOG("start: %s", strerror(errno));
 	EXPECT_EQ(0, close_vm(self, 0));
 }
@@ -265,8 +268,7 @@ TEST_F(vm, start_twice)
 		return;	/* setup skipped */
 	GH_SKIP_UNLESS_SIM(return, "starts a VM");
 
-	self->fd[0] = gh_create_vm(self->dev);
-	ASSERT_LE(0, self->fd[0]);
+	NEW_VM(0);
 	ASSERT_EQ(0, ioctl(self->fd[0], GUNYAH_VM_START)) TH_LOG("start: %s", strerror(errno));
 	EXPECT_EQ(0, ioctl(self->fd[0], GUNYAH_VM_START))
 		TH_LOG("second start of a running VM: %s", strerror(errno));
@@ -281,8 +283,7 @@ TEST_F(vm, fdinfo_before_start)
 	if (self->skip)
 		return;	/* setup skipped */
 
-	self->fd[0] = gh_create_vm(self->dev);
-	ASSERT_LE(0, self->fd[0]);
+	NEW_VM(0);
 	ASSERT_EQ(0, gh_fdinfo_field(self->fd[0], "vmid", val, sizeof(val)));
 	EXPECT_STREQ("0", val);
 	ASSERT_EQ(0, gh_fdinfo_field(self->fd[0], "status", val, sizeof(val)));
@@ -297,8 +298,7 @@ TEST_F(vm, fdinfo_vmid_and_status)
 		return;	/* setup skipped */
 	GH_SKIP_UNLESS_SIM(return, "starts a VM");
 
-	self->fd[0] = gh_create_vm(self->dev);
-	ASSERT_LE(0, self->fd[0]);
+	NEW_VM(0);
 	ASSERT_EQ(0, ioctl(self->fd[0], GUNYAH_VM_START));
 	ASSERT_EQ(0, gh_fdinfo_field(self->fd[0], "vmid", val, sizeof(val)));
 	EXPECT_LT(0, atoi(val)) TH_LOG("vmid after start: '%s'", val);
@@ -334,8 +334,7 @@ TEST_F(vm, add_function_arg_too_large)
 	if (self->skip)
 		return;	/* setup skipped */
 
-	self->fd[0] = gh_create_vm(self->dev);
-	ASSERT_LE(0, self->fd[0]);
+	NEW_VM(0);
 	EXPECT_EQ(-1, gh_vm_function(self->fd[0], GUNYAH_VM_ADD_FUNCTION,
 				     GUNYAH_FN_VCPU, arg, sizeof(arg)));
 	EXPECT_EQ(EINVAL, errno);
@@ -350,13 +349,11 @@ TEST_F(vm, add_function_bad_pointer)
 	if (self->skip)
 		return;	/* setup skipped */
 
-	self->fd[0] = gh_create_vm(self->dev);
-	ASSERT_LE(0, self->fd[0]);
+	NEW_VM(0);
 	EXPECT_EQ(-1, gh_vm_function(self->fd[0], GUNYAH_VM_ADD_FUNCTION, GUNYAH_FN_VCPU,
 				     (void *)8 /* unmapped */, sizeof(struct gunyah_fn_vcpu_arg)));
 	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ(-1, ioctl(self->fd[0], GUNYAH_VM_ADD_FUNCTION, (void *)8));
-	EXPECT_EQ(EFAULT, errno);
+	GH_EXPECT_ERRNO(EFAULT, ioctl(self->fd[0], GUNYAH_VM_ADD_FUNCTION, (void *)8));
 }
 
 /* Runs on real Gunyah too */
@@ -367,8 +364,7 @@ TEST_F(vm, add_unknown_function_type)
 	if (self->skip)
 		return;	/* setup skipped */
 
-	self->fd[0] = gh_create_vm(self->dev);
-	ASSERT_LE(0, self->fd[0]);
+	NEW_VM(0);
 	EXPECT_EQ(-1, gh_vm_function(self->fd[0], GUNYAH_VM_ADD_FUNCTION, 0x7fff,
 				     &arg, sizeof(arg)));
 	EXPECT_EQ(ENOENT, errno);
@@ -398,8 +394,7 @@ TEST_F(vm, modprobe_only_for_defined_types)
 	snprintf(log, sizeof(log), "%s/calls", dir);
 	ASSERT_EQ(0, gh_write_file_mode(script, 0755,
 					"#!/bin/sh\necho \"$*\" >> %s\n", log));
-	self->fd[0] = gh_create_vm(self->dev);
-	ASSERT_LE(0, self->fd[0]);
+	NEW_VM(0);
 
 	ASSERT_EQ(0, gh_write_file(mp, "%s", script));
 	unknown_err = gh_vm_function(self->fd[0], GUNYAH_VM_ADD_FUNCTION, 0x7fff,
@@ -425,10 +420,8 @@ TEST_F(vm, remove_missing_function)
 	if (self->skip)
 		return;	/* setup skipped */
 
-	self->fd[0] = gh_create_vm(self->dev);
-	ASSERT_LE(0, self->fd[0]);
-	EXPECT_EQ(-1, gh_remove_vcpu(self->fd[0], 99));
-	EXPECT_EQ(ENOENT, errno);
+	NEW_VM(0);
+	GH_EXPECT_ERRNO(ENOENT, gh_remove_vcpu(self->fd[0], 99));
 }
 
 /* Runs on real Gunyah too: VM_START on /dev/gunyah itself is not an ioctl there */
@@ -437,12 +430,9 @@ TEST_F(vm, unknown_ioctls)
 	if (self->skip)
 		return;	/* setup skipped */
 
-	self->fd[0] = gh_create_vm(self->dev);
-	ASSERT_LE(0, self->fd[0]);
-	EXPECT_EQ(-1, ioctl(self->fd[0], _IO(GUNYAH_IOCTL_TYPE, 0x7f)));
-	EXPECT_EQ(ENOTTY, errno);
-	EXPECT_EQ(-1, ioctl(self->dev, GUNYAH_VM_START));
-	EXPECT_EQ(ENOTTY, errno);
+	NEW_VM(0);
+	GH_EXPECT_ERRNO(ENOTTY, ioctl(self->fd[0], _IO(GUNYAH_IOCTL_TYPE, 0x7f)));
+	GH_EXPECT_ERRNO(ENOTTY, ioctl(self->dev, GUNYAH_VM_START));
 }
 
 static int cycle(int dev)
