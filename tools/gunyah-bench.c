@@ -176,26 +176,8 @@ static struct row *new_row(const char *group, const char *name,
 
 static void write_str(const char *path, const char *s)
 {
-	int fd = open(path, O_WRONLY);
-
-	if (fd < 0 || write(fd, s, strlen(s)) < 0)
+	if (gh_write_str(path, s))
 		die(path);
-	close(fd);
-}
-
-static int read_file(const char *path, char *buf, size_t len)
-{
-	ssize_t n, total = 0;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	while (total < (ssize_t)len - 1 &&
-	       (n = read(fd, buf + total, len - 1 - total)) > 0)
-		total += n;
-	buf[total] = '\0';
-	close(fd);
-	return (int)total;
 }
 
 static void set_nr_vcpus(int n)
@@ -269,7 +251,7 @@ static long sim_runs(int vmid, int vcpu)
 	char path[128], buf[4096], key[16], *p;
 
 	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d/status", vmid);
-	if (read_file(path, buf, sizeof(buf)) < 0)
+	if (gh_read_text(path, buf, sizeof(buf)) < 0)
 		return -1;
 	snprintf(key, sizeof(key), "vcpu%d:", vcpu);
 	p = strstr(buf, key);
@@ -282,7 +264,7 @@ static long rm_stat(const char *key)
 {
 	char buf[4096], k[64], *p;
 
-	if (read_file(SIM_DEBUGFS "/rm_stats", buf, sizeof(buf)) < 0)
+	if (gh_read_text(SIM_DEBUGFS "/rm_stats", buf, sizeof(buf)) < 0)
 		die(SIM_DEBUGFS "/rm_stats");
 	snprintf(k, sizeof(k), "\n%s: ", key);
 	p = strstr(buf, k);
@@ -313,7 +295,7 @@ static double time_backend(int vmid, long calls)
 	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d/bench_backend", vmid);
 	snprintf(n, sizeof(n), "%ld", calls);
 	write_str(path, n);
-	if (read_file(path, buf, sizeof(buf)) <= 0 ||
+	if (gh_read_text(path, buf, sizeof(buf)) <= 0 ||
 	    sscanf(buf, "calls %llu ns %llu", &c, &ns) != 2 || !c) {
 		fprintf(stderr, "gunyah-bench: %s: '%s'\n", path, buf);
 		exit(1);
@@ -583,7 +565,7 @@ static void wait_sleeping(int tid)
 
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
 	for (;;) {
-		if (read_file(path, buf, sizeof(buf)) <= 0)
+		if (gh_read_text(path, buf, sizeof(buf)) <= 0)
 			die(path);
 		p = strrchr(buf, ')');
 		if (p && p[1] == ' ' && p[2] == 'S')
@@ -875,15 +857,15 @@ static void mem_snap(struct memsnap *m)
 
 	usleep(20000);
 	slab_shrink_all();
-	if (read_file("/proc/vmstat", buf, sizeof(buf)) < 0)
+	if (gh_read_text("/proc/vmstat", buf, sizeof(buf)) < 0)
 		die("/proc/vmstat");
 	m->pages = vmstat_net_pages(buf);
-	if (read_file("/proc/meminfo", buf, sizeof(buf)) < 0)
+	if (gh_read_text("/proc/meminfo", buf, sizeof(buf)) < 0)
 		die("/proc/meminfo");
 	m->memfree_kb = meminfo_kb(buf, "MemFree:");
 	m->slab_kb = meminfo_kb(buf, "\nSlab:");
 	m->nr = 0;
-	if (read_file("/proc/slabinfo", buf, sizeof(buf)) < 0)
+	if (gh_read_text("/proc/slabinfo", buf, sizeof(buf)) < 0)
 		return;
 	for (line = strtok_r(buf, "\n", &save); line && m->nr < 512;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -1014,7 +996,7 @@ static void read_loadavg(char *buf, size_t len)
 {
 	char *nl;
 
-	if (read_file("/proc/loadavg", buf, len) <= 0) {
+	if (gh_read_text("/proc/loadavg", buf, len) <= 0) {
 		snprintf(buf, len, "?");
 		return;
 	}
@@ -1179,7 +1161,7 @@ int main(int argc, char **argv)
 	dev_fd = gh_open_dev();
 	if (dev_fd < 0)
 		die("/dev/gunyah");
-	read_file(NR_VCPUS_PARAM, saved, sizeof(saved));
+	gh_read_text(NR_VCPUS_PARAM, saved, sizeof(saved));
 	if (profile > 0 && tracing_on) {
 		profile_exits(profile, tracing_on);
 		write_str(NR_VCPUS_PARAM, saved);

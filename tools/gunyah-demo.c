@@ -22,6 +22,9 @@
 
 #include <linux/gunyah.h>
 
+/* The selftests' helpers: one way to make vCPUs, find vmids, load programs */
+#include "../selftests/gunyah/gunyah_util.h"
+
 #define UART	0x09000000ULL
 #define COUNTER	0x09001000ULL
 #define SYNC	0x09002000ULL
@@ -102,13 +105,7 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 
-	for (;;) {
-		if (ioctl(v->fd, GUNYAH_VCPU_RUN, 0)) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			printf("vcpu%d: run failed: %s\n", v->id, strerror(errno));
-			return NULL;
-		}
+	while (!gh_run_to_exit(v->fd)) {
 		switch (v->run->exit_reason) {
 		case GUNYAH_VCPU_EXIT_MMIO:
 			emulate_mmio(v);
@@ -131,17 +128,8 @@ static void *vcpu_thread(void *arg)
 			return NULL;
 		}
 	}
-}
-
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0 || write(fd, text, strlen(text)) < 0)
-		ret = -1;
-	if (fd >= 0)
-		close(fd);
-	return ret;
+	printf("vcpu%d: run failed: %s\n", v->id, strerror(errno));
+	return NULL;
 }
 
 /*
@@ -152,28 +140,16 @@ static int write_file(const char *path, const char *text)
 #define MEM_BASE	0x40000000ULL
 #define MEM_SIZE	0x10000ULL
 #define DTB_OFFSET	0x8000ULL
-#define FDT_WORDS	18
 
 static int give_memory(int dev, int vm)
 {
-	static const uint32_t fdt[FDT_WORDS] = {
-		0xd00dfeed, 72, 56, 72, 40, 17, 16, 0, 0, 16,	/* header */
-		0, 0, 0, 0,			/* empty reservation map */
-		1, 0, 2, 9,			/* root node, end */
-	};
-	struct gunyah_create_mem_args create = { .size = MEM_SIZE };
-	struct gunyah_map_mem_args map = {
-		.guest_addr = MEM_BASE, .flags = GUNYAH_MEM_ALLOW_RWX,
-		.size = MEM_SIZE,
-	};
 	struct gunyah_vm_dtb_config dtb = {
 		.guest_phys_addr = MEM_BASE + DTB_OFFSET, .size = 0x1000,
 	};
-	uint32_t *p;
+	char *p;
 	int mem;
-	size_t i;
 
-	mem = ioctl(dev, GUNYAH_CREATE_GUEST_MEM, &create);
+	mem = gh_create_guest_mem(dev, MEM_SIZE, 0);
 	if (mem < 0) {
 		perror("GUNYAH_CREATE_GUEST_MEM");
 		return -1;
@@ -183,11 +159,9 @@ static int give_memory(int dev, int vm)
 		perror("mmap guest memory");
 		return -1;
 	}
-	for (i = 0; i < FDT_WORDS; i++)
-		p[DTB_OFFSET / 4 + i] = htobe32(fdt[i]);
+	gh_write_fdt(p + DTB_OFFSET);	/* an empty one */
 	munmap(p, MEM_SIZE);
-	map.guest_mem_fd = mem;
-	if (ioctl(vm, GUNYAH_VM_MAP_MEM, &map)) {
+	if (gh_map_mem(vm, mem, MEM_BASE, 0, MEM_SIZE, GUNYAH_MEM_ALLOW_RWX)) {
 		perror("GUNYAH_VM_MAP_MEM");
 		return -1;
 	}
@@ -206,11 +180,11 @@ int main(void)
 	struct vcpu vcpus[2];
 	pthread_t threads[2];
 	char path[128], line[128];
-	int dev, vm, vmid = -1, i;
+	int dev, vm, vmid, i;
 	FILE *f;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	dev = open("/dev/gunyah", O_RDWR | O_CLOEXEC);
+	dev = gh_open_dev();
 	if (dev < 0) {
 		perror("/dev/gunyah");
 		return 1;
@@ -223,14 +197,8 @@ int main(void)
 	if (give_memory(dev, vm))
 		return 1;
 	for (i = 0; i < 2; i++) {
-		struct gunyah_fn_vcpu_arg arg = { .id = i };
-		struct gunyah_fn_desc desc = {
-			.type = GUNYAH_FN_VCPU, .arg_size = sizeof(arg),
-			.arg = (uintptr_t)&arg,
-		};
-
 		vcpus[i].id = i;
-		vcpus[i].fd = ioctl(vm, GUNYAH_VM_ADD_FUNCTION, &desc);
+		vcpus[i].fd = gh_add_vcpu(vm, i);
 		if (vcpus[i].fd < 0) {
 			perror("GUNYAH_VM_ADD_FUNCTION");
 			return 1;
@@ -246,20 +214,13 @@ int main(void)
 		perror("GUNYAH_VM_START");
 		return 1;
 	}
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", vm);
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "vmid: %d", &vmid) == 1)
-			break;
-	if (f)
-		fclose(f);
+	vmid = gh_vmid(vm);
 	printf("VM started: vmid %d, 2 vCPUs\n", vmid);
 
 	/* The simulated guests' code, loaded the way firmware would be */
 	for (i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path),
-			 "/sys/kernel/debug/gunyah_sim/vm%d/vcpu%d/program", vmid, i);
-		if (write_file(path, programs[i])) {
+		if (gh_sim_load(vmid, i, programs[i])) {
+			gh_sim_path(path, sizeof(path), vmid, i, "program");
 			perror(path);
 			return 1;
 		}
@@ -272,8 +233,7 @@ int main(void)
 
 	/* What each guest observed, from the simulator's per-vCPU log */
 	for (i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path),
-			 "/sys/kernel/debug/gunyah_sim/vm%d/vcpu%d/log", vmid, i);
+		gh_sim_path(path, sizeof(path), vmid, i, "log");
 		f = fopen(path, "r");
 		while (f && fgets(line, sizeof(line), f))
 			printf("guest vcpu%d saw: %s", i, line);

@@ -27,6 +27,9 @@
 
 #include <linux/gunyah.h>
 
+/* The selftests' helpers: one way to make vCPUs, find vmids, load programs */
+#include "../selftests/gunyah/gunyah_util.h"
+
 #define UART_BASE	0x09000000ULL
 #define UART_SIZE	0x1000ULL
 #define UARTDR		0x00
@@ -235,9 +238,7 @@ static void *vcpu_thread(void *arg)
 	struct vcpu *v = arg;
 
 	for (;;) {
-		if (ioctl(v->fd, GUNYAH_VCPU_RUN, 0)) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
+		if (gh_run_to_exit(v->fd)) {
 			fprintf(stderr, "vcpu%d: GUNYAH_VCPU_RUN: %s\n", v->id, strerror(errno));
 			return NULL;
 		}
@@ -282,27 +283,9 @@ static void load_sim_program(int vmid, const char *file)
 	if (n < 0)
 		die(file);
 	close(fd);
-	snprintf(path, sizeof(path), "/sys/kernel/debug/gunyah_sim/vm%d/vcpu0/program", vmid);
-	fd = open(path, O_WRONLY);
-	if (fd < 0 || write(fd, text, n) != n)
+	gh_sim_path(path, sizeof(path), vmid, 0, "program");
+	if (gh_write_buf(path, 0, 0, text, n))
 		die(path);
-	close(fd);
-}
-
-static int vm_vmid(int vm)
-{
-	char path[64], line[128];
-	int vmid = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", vm);
-	f = fopen(path, "r");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "vmid: %d", &vmid) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return vmid;
 }
 
 static void print_usage(void)
@@ -347,7 +330,7 @@ int main(int argc, char **argv)
 		print_usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
-	dev = open("/dev/gunyah", O_RDWR | O_CLOEXEC);
+	dev = gh_open_dev();
 	if (dev < 0)
 		die("/dev/gunyah");
 	vm = ioctl(dev, GUNYAH_CREATE_VM, 0);
@@ -387,14 +370,8 @@ int main(int argc, char **argv)
 		die("GUNYAH_VM_SET_DTB_CONFIG");
 
 	for (i = 0; i < nr; i++) {
-		struct gunyah_fn_vcpu_arg arg = { .id = i };
-		struct gunyah_fn_desc desc = {
-			.type = GUNYAH_FN_VCPU, .arg_size = sizeof(arg),
-			.arg = (uintptr_t)&arg,
-		};
-
 		vcpus[i].id = i;
-		vcpus[i].fd = ioctl(vm, GUNYAH_VM_ADD_FUNCTION, &desc);
+		vcpus[i].fd = gh_add_vcpu(vm, i);
 		if (vcpus[i].fd < 0)
 			die("GUNYAH_VM_ADD_FUNCTION");
 		vcpus[i].run = mmap(NULL, ioctl(vcpus[i].fd, GUNYAH_VCPU_MMAP_SIZE),
@@ -404,13 +381,13 @@ int main(int argc, char **argv)
 	}
 	if (ioctl(vm, GUNYAH_VM_START))
 		die("GUNYAH_VM_START");
-	printf("VM %d started: %s (%lld bytes) at %#llx, ", vm_vmid(vm), argv[optind],
+	printf("VM %d started: %s (%lld bytes) at %#llx, ", gh_vmid(vm), argv[optind],
 	       (long long)st.st_size, (unsigned long long)base);
 	printf("device tree at %#llx (%llu bytes), %d vCPU%s\n",
 	       (unsigned long long)dtb.guest_phys_addr, (unsigned long long)dtb.size, nr,
 	       nr > 1 ? "s" : "");
 	if (sim_program)
-		load_sim_program(vm_vmid(vm), sim_program);
+		load_sim_program(gh_vmid(vm), sim_program);
 
 	for (i = 0; i < nr; i++)
 		if (pthread_create(&threads[i], NULL, vcpu_thread, &vcpus[i]))

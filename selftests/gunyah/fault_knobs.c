@@ -14,56 +14,13 @@
 #include "gunyah_util.h"
 #include "gh_requires.h"
 
-#define GDFS	"/sys/kernel/debug/gunyah/"
-#define FH	GDFS "fail_hypercall/"
-#define FR	GDFS "fail_rm_call/"
-#define RI	GDFS "rm_inject/"
 #define HC_PARAM "/sys/module/gunyah/parameters/fail_hypercall"
 #define RM_PARAM "/sys/module/gunyah_rsc_mgr/parameters/fail_rm_call"
-
-static int wr(const char *path, const char *text)
-{
-	ssize_t n;
-	int fd = open(path, O_WRONLY);
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
-}
-
-/* Whole file into @buf, trailing newline removed */
-static const char *rd(const char *path, char *buf, size_t len)
-{
-	ssize_t n, total = 0;
-	int fd = open(path, O_RDONLY);
-
-	buf[0] = '\0';
-	if (fd < 0)
-		return buf;
-	while (total < (ssize_t)len - 1 &&
-	       (n = read(fd, buf + total, len - 1 - total)) > 0)
-		total += n;
-	buf[total] = '\0';
-	close(fd);
-	if (total && buf[total - 1] == '\n')
-		buf[total - 1] = '\0';
-	return buf;
-}
 
 /* Value N of a "KEY N" line; -1 if absent */
 static long counter(const char *path, const char *key)
 {
-	char buf[4096], *line, *save = NULL;
-	size_t klen = strlen(key);
-
-	rd(path, buf, sizeof(buf));
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, key, klen) && line[klen] == ' ')
-			return strtol(line + klen + 1, NULL, 0);
-	return -1;
+	return gh_file_value(path, key, ' ', -1);
 }
 
 static int kernel_fault_attr(void)
@@ -71,35 +28,7 @@ static int kernel_fault_attr(void)
 	struct stat st;
 
 	/* The kernel's fault_attr brings knobs the module's own lacks */
-	return stat(FH "task-filter", &st) == 0;
-}
-
-static void disarm(void)
-{
-	wr(FH "probability", "0");
-	wr(FH "interval", "1");
-	wr(FH "times", "1");
-	wr(FH "space", "0");
-	wr(FH "verbose", "1");
-	wr(FH "error", "31");
-	wr(FH "hypercalls", "vcpu_run");
-	wr(FR "probability", "0");
-	wr(FR "interval", "1");
-	wr(FR "times", "1");
-	wr(FR "space", "0");
-	wr(FR "verbose", "1");
-	wr(FR "error", "0x4");
-	wr(FR "msg_ids", "\n");
-}
-
-static void reap(int vmid)
-{
-	char path[128];
-	struct stat st;
-
-	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d", vmid);
-	if (vmid > 0 && stat(path, &st) == 0)
-		gh_sim_reap(vmid);
+	return stat(GH_FAIL_HC "task-filter", &st) == 0;
 }
 
 FIXTURE(vm)
@@ -109,28 +38,32 @@ FIXTURE(vm)
 	struct gunyah_vcpu_run *run;
 };
 
+/*
+ * Both fixtures' start: skipped without the knobs in @dir (module @mod
+ * not loaded) or without the simulator (@why); knobs at their defaults,
+ * /dev/gunyah open
+ */
+#define KNOBS_SETUP(dir, mod, why) do {						\
+	struct stat st;								\
+										\
+	self->dev = -1;								\
+	self->vm = -1;								\
+	if (stat(dir, &st)) {							\
+		self->skip = true;						\
+		SKIP(return, "no " dir ": load " mod " with debugfs mounted");	\
+	}									\
+	if (!gh_on_simulator()) {						\
+		self->skip = true;						\
+		SKIP(return, GH_NEEDS_SIM why);					\
+	}									\
+	gh_fault_disarm();							\
+	GH_OPEN_DEV(self->dev, &self->skip);				\
+} while (0)
+
 FIXTURE_SETUP(vm)
 {
-	struct stat st;
-
-	self->dev = -1;
-	self->vm = -1;
 	self->vcpu = -1;
-	if (stat(FH, &st)) {
-		self->skip = true;
-		SKIP(return, "no " FH ": load gunyah.ko with debugfs mounted");
-	}
-	if (!gh_on_simulator()) {
-		self->skip = true;
-		SKIP(return, GH_NEEDS_SIM "starts a VM and loads its guest program");
-	}
-	disarm();
-	self->dev = gh_open_dev();
-	if (self->dev < 0 && errno == ENOENT) {
-		self->skip = true;
-		SKIP(return, "/dev/gunyah missing: load gunyah_rsc_mgr and gunyah_sim");
-	}
-	ASSERT_LE(0, self->dev);
+	KNOBS_SETUP(GH_FAIL_HC, "gunyah.ko", "starts a VM and loads its guest program");
 	self->vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->vm);
 	self->vcpu = gh_add_vcpu(self->vm, 0);
@@ -144,17 +77,10 @@ FIXTURE_SETUP(vm)
 
 FIXTURE_TEARDOWN(vm)
 {
-	disarm();
-	if (self->run)
-		munmap(self->run, (size_t)sysconf(_SC_PAGESIZE));
-	if (self->vcpu >= 0)
-		close(self->vcpu);
-	if (self->vm >= 0)
-		close(self->vm);
-	if (self->dev >= 0)
-		close(self->dev);
+	gh_fault_disarm();
+	gh_vm_close(self->dev, self->vm, self->vcpu, self->run);
 	/* An injected exit leaves the simulated RM's VM running */
-	reap(self->vmid);
+	gh_sim_reap_held(self->vmid);
 	gh_reclaim_stuck();
 }
 
@@ -175,22 +101,22 @@ TEST(hypercall_defaults)
 	char buf[256];
 	struct stat st;
 
-	if (stat(FH, &st))
-		SKIP(return, "no " FH);
-	disarm();
-	EXPECT_STREQ("0", rd(FH "probability", buf, sizeof(buf)));
-	EXPECT_STREQ("1", rd(FH "interval", buf, sizeof(buf)));
-	EXPECT_STREQ("1", rd(FH "times", buf, sizeof(buf)));
-	EXPECT_STREQ("0", rd(FH "space", buf, sizeof(buf)));
-	EXPECT_STREQ("1", rd(FH "verbose", buf, sizeof(buf)));
-	EXPECT_STREQ("31", rd(FH "error", buf, sizeof(buf)));
-	EXPECT_STREQ("vcpu_run", rd(FH "hypercalls", buf, sizeof(buf)));
-	EXPECT_LE(0, counter(FH "injected", "identify"));
-	EXPECT_LE(0, counter(FH "injected", "msgq_send"));
-	EXPECT_LE(0, counter(FH "injected", "msgq_recv"));
-	EXPECT_LE(0, counter(FH "injected", "vcpu_run"));
-	EXPECT_LE(0, counter(FH "injected", "total"));
-	EXPECT_STREQ("1,0,0,1", rd(HC_PARAM, buf, sizeof(buf)));
+	if (stat(GH_FAIL_HC, &st))
+		SKIP(return, "no " GH_FAIL_HC);
+	gh_fault_disarm();
+	EXPECT_STREQ("0", gh_read_file(GH_FAIL_HC "probability", buf, sizeof(buf)));
+	EXPECT_STREQ("1", gh_read_file(GH_FAIL_HC "interval", buf, sizeof(buf)));
+	EXPECT_STREQ("1", gh_read_file(GH_FAIL_HC "times", buf, sizeof(buf)));
+	EXPECT_STREQ("0", gh_read_file(GH_FAIL_HC "space", buf, sizeof(buf)));
+	EXPECT_STREQ("1", gh_read_file(GH_FAIL_HC "verbose", buf, sizeof(buf)));
+	EXPECT_STREQ("31", gh_read_file(GH_FAIL_HC "error", buf, sizeof(buf)));
+	EXPECT_STREQ("vcpu_run", gh_read_file(GH_FAIL_HC "hypercalls", buf, sizeof(buf)));
+	EXPECT_LE(0, counter(GH_FAIL_HC "injected", "identify"));
+	EXPECT_LE(0, counter(GH_FAIL_HC "injected", "msgq_send"));
+	EXPECT_LE(0, counter(GH_FAIL_HC "injected", "msgq_recv"));
+	EXPECT_LE(0, counter(GH_FAIL_HC "injected", "vcpu_run"));
+	EXPECT_LE(0, counter(GH_FAIL_HC "injected", "total"));
+	EXPECT_STREQ("1,0,0,1", gh_read_file(HC_PARAM, buf, sizeof(buf)));
 }
 
 /* Runs on real Gunyah too */
@@ -199,17 +125,17 @@ TEST(rm_defaults)
 	char buf[256];
 	struct stat st;
 
-	if (stat(FR, &st))
-		SKIP(return, "no " FR ": load gunyah_rsc_mgr.ko");
-	disarm();
-	EXPECT_STREQ("0", rd(FR "probability", buf, sizeof(buf)));
-	EXPECT_STREQ("1", rd(FR "times", buf, sizeof(buf)));
-	EXPECT_STREQ("0x4", rd(FR "error", buf, sizeof(buf)));
-	EXPECT_STREQ("", rd(FR "msg_ids", buf, sizeof(buf)));
-	EXPECT_LE(0, counter(FR "injected", "total"));
-	EXPECT_LE(0, counter(RI "injected", "vm_exited"));
-	EXPECT_LE(0, counter(RI "injected", "vm_status"));
-	EXPECT_STREQ("1,0,0,1", rd(RM_PARAM, buf, sizeof(buf)));
+	if (stat(GH_FAIL_RM, &st))
+		SKIP(return, "no " GH_FAIL_RM ": load gunyah_rsc_mgr.ko");
+	gh_fault_disarm();
+	EXPECT_STREQ("0", gh_read_file(GH_FAIL_RM "probability", buf, sizeof(buf)));
+	EXPECT_STREQ("1", gh_read_file(GH_FAIL_RM "times", buf, sizeof(buf)));
+	EXPECT_STREQ("0x4", gh_read_file(GH_FAIL_RM "error", buf, sizeof(buf)));
+	EXPECT_STREQ("", gh_read_file(GH_FAIL_RM "msg_ids", buf, sizeof(buf)));
+	EXPECT_LE(0, counter(GH_FAIL_RM "injected", "total"));
+	EXPECT_LE(0, counter(GH_RM_INJECT "injected", "vm_exited"));
+	EXPECT_LE(0, counter(GH_RM_INJECT "injected", "vm_status"));
+	EXPECT_STREQ("1,0,0,1", gh_read_file(RM_PARAM, buf, sizeof(buf)));
 }
 
 /* Runs on real Gunyah too */
@@ -220,29 +146,29 @@ TEST(payload_knobs_accept)
 	unsigned int i;
 	struct stat st;
 
-	if (stat(FR, &st))
-		SKIP(return, "no " FR);
+	if (stat(GH_FAIL_RM, &st))
+		SKIP(return, "no " GH_FAIL_RM);
 	for (i = 0; i < ARRAY_SIZE(errs); i++) {
-		ASSERT_EQ(0, wr(FH "error", errs[i]));
-		EXPECT_STREQ(errs[i], rd(FH "error", buf, sizeof(buf)));
+		ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "error", errs[i]));
+		EXPECT_STREQ(errs[i], gh_read_file(GH_FAIL_HC "error", buf, sizeof(buf)));
 	}
-	ASSERT_EQ(0, wr(FH "hypercalls", "vcpu_run  identify\tmsgq_recv\n"));
-	EXPECT_STREQ("identify msgq_recv vcpu_run", rd(FH "hypercalls", buf, sizeof(buf)));
-	ASSERT_EQ(0, wr(FH "hypercalls", "\n"));
-	EXPECT_STREQ("", rd(FH "hypercalls", buf, sizeof(buf)));
-	ASSERT_EQ(0, wr(FR "error", "0xffffffff"));
-	EXPECT_STREQ("0xffffffff", rd(FR "error", buf, sizeof(buf)));
-	ASSERT_EQ(0, wr(FR "error", "5"));
-	EXPECT_STREQ("0x5", rd(FR "error", buf, sizeof(buf)));
-	ASSERT_EQ(0, wr(FR "msg_ids", "0x56000001 56000005\n"));
-	EXPECT_STREQ("0x56000001 0x56000005", rd(FR "msg_ids", buf, sizeof(buf)));
-	ASSERT_EQ(0, wr(HC_PARAM, "2,50,7,3"));
-	EXPECT_STREQ("50", rd(FH "probability", buf, sizeof(buf)));
-	EXPECT_STREQ("2", rd(FH "interval", buf, sizeof(buf)));
-	EXPECT_STREQ("7", rd(FH "space", buf, sizeof(buf)));
-	EXPECT_STREQ("3", rd(FH "times", buf, sizeof(buf)));
-	EXPECT_STREQ("2,50,7,3", rd(HC_PARAM, buf, sizeof(buf)));
-	disarm();
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "hypercalls", "vcpu_run  identify\tmsgq_recv\n"));
+	EXPECT_STREQ("identify msgq_recv vcpu_run", gh_read_file(GH_FAIL_HC "hypercalls", buf, sizeof(buf)));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "hypercalls", "\n"));
+	EXPECT_STREQ("", gh_read_file(GH_FAIL_HC "hypercalls", buf, sizeof(buf)));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "error", "0xffffffff"));
+	EXPECT_STREQ("0xffffffff", gh_read_file(GH_FAIL_RM "error", buf, sizeof(buf)));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "error", "5"));
+	EXPECT_STREQ("0x5", gh_read_file(GH_FAIL_RM "error", buf, sizeof(buf)));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "msg_ids", "0x56000001 56000005\n"));
+	EXPECT_STREQ("0x56000001 0x56000005", gh_read_file(GH_FAIL_RM "msg_ids", buf, sizeof(buf)));
+	ASSERT_EQ(0, gh_write_str(HC_PARAM, "2,50,7,3"));
+	EXPECT_STREQ("50", gh_read_file(GH_FAIL_HC "probability", buf, sizeof(buf)));
+	EXPECT_STREQ("2", gh_read_file(GH_FAIL_HC "interval", buf, sizeof(buf)));
+	EXPECT_STREQ("7", gh_read_file(GH_FAIL_HC "space", buf, sizeof(buf)));
+	EXPECT_STREQ("3", gh_read_file(GH_FAIL_HC "times", buf, sizeof(buf)));
+	EXPECT_STREQ("2,50,7,3", gh_read_file(HC_PARAM, buf, sizeof(buf)));
+	gh_fault_disarm();
 }
 
 /* Each write must fail with EINVAL and leave @path (and the counters) as they were */
@@ -251,11 +177,11 @@ static void expect_refused(struct __test_metadata *_metadata, const char *path,
 {
 	char before[512], after[512], inj0[512], inj1[512];
 
-	rd(check, before, sizeof(before));
-	rd(RI "injected", inj0, sizeof(inj0));
-	EXPECT_EQ(-EINVAL, wr(path, text)) TH_LOG("%s <- \"%s\"", path, text);
-	EXPECT_STREQ(before, rd(check, after, sizeof(after))) TH_LOG("%s changed", check);
-	EXPECT_STREQ(inj0, rd(RI "injected", inj1, sizeof(inj1)));
+	gh_read_file(check, before, sizeof(before));
+	gh_read_file(GH_RM_INJECT "injected", inj0, sizeof(inj0));
+	EXPECT_EQ(-EINVAL, gh_write_str(path, text)) TH_LOG("%s <- \"%s\"", path, text);
+	EXPECT_STREQ(before, gh_read_file(check, after, sizeof(after))) TH_LOG("%s changed", check);
+	EXPECT_STREQ(inj0, gh_read_file(GH_RM_INJECT "injected", inj1, sizeof(inj1)));
 }
 
 /* Runs on real Gunyah too: every write is refused, no VM is started */
@@ -277,79 +203,79 @@ TEST(malformed_writes_change_nothing)
 	unsigned int i;
 	struct stat st;
 
-	if (stat(FR, &st) || stat(RI, &st))
-		SKIP(return, "no " FR " or " RI);
+	if (stat(GH_FAIL_RM, &st) || stat(GH_RM_INJECT, &st))
+		SKIP(return, "no " GH_FAIL_RM " or " GH_RM_INJECT);
 	ASSERT_NE(NULL, huge);
-	disarm();
+	gh_fault_disarm();
 	for (i = 0; i < ARRAY_SIZE(hc_errors); i++)
-		expect_refused(_metadata, FH "error", hc_errors[i], FH "error");
-	expect_refused(_metadata, FH "hypercalls", "vcpu_run bogus", FH "hypercalls");
-	expect_refused(_metadata, FH "hypercalls", "VCPU_RUN", FH "hypercalls");
+		expect_refused(_metadata, GH_FAIL_HC "error", hc_errors[i], GH_FAIL_HC "error");
+	expect_refused(_metadata, GH_FAIL_HC "hypercalls", "vcpu_run bogus", GH_FAIL_HC "hypercalls");
+	expect_refused(_metadata, GH_FAIL_HC "hypercalls", "VCPU_RUN", GH_FAIL_HC "hypercalls");
 	if (!kernel_fault_attr()) {
 		/* The module's own knobs check their range */
-		expect_refused(_metadata, FH "probability", "101", FH "probability");
-		expect_refused(_metadata, FH "verbose", "3", FH "verbose");
-		expect_refused(_metadata, FH "times", "-2", FH "times");
-		expect_refused(_metadata, FR "probability", "1000", FR "probability");
+		expect_refused(_metadata, GH_FAIL_HC "probability", "101", GH_FAIL_HC "probability");
+		expect_refused(_metadata, GH_FAIL_HC "verbose", "3", GH_FAIL_HC "verbose");
+		expect_refused(_metadata, GH_FAIL_HC "times", "-2", GH_FAIL_HC "times");
+		expect_refused(_metadata, GH_FAIL_RM "probability", "1000", GH_FAIL_RM "probability");
 	}
-	expect_refused(_metadata, HC_PARAM, "1,101,0,1", FH "probability");
-	expect_refused(_metadata, HC_PARAM, "1,50", FH "probability");
-	expect_refused(_metadata, RM_PARAM, "x", FR "probability");
+	expect_refused(_metadata, HC_PARAM, "1,101,0,1", GH_FAIL_HC "probability");
+	expect_refused(_metadata, HC_PARAM, "1,50", GH_FAIL_HC "probability");
+	expect_refused(_metadata, RM_PARAM, "x", GH_FAIL_RM "probability");
 	for (i = 0; i < ARRAY_SIZE(rm_errors); i++)
-		expect_refused(_metadata, FR "error", rm_errors[i], FR "error");
-	expect_refused(_metadata, FR "msg_ids", "0x56000001 nothex", FR "msg_ids");
-	expect_refused(_metadata, FR "msg_ids", "0x123456789", FR "msg_ids");
-	expect_refused(_metadata, FR "msg_ids",
-		       "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17", FR "msg_ids");
+		expect_refused(_metadata, GH_FAIL_RM "error", rm_errors[i], GH_FAIL_RM "error");
+	expect_refused(_metadata, GH_FAIL_RM "msg_ids", "0x56000001 nothex", GH_FAIL_RM "msg_ids");
+	expect_refused(_metadata, GH_FAIL_RM "msg_ids", "0x123456789", GH_FAIL_RM "msg_ids");
+	expect_refused(_metadata, GH_FAIL_RM "msg_ids",
+		       "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17", GH_FAIL_RM "msg_ids");
 	for (i = 0; i < ARRAY_SIZE(exited); i++)
-		expect_refused(_metadata, RI "vm_exited", exited[i], RI "injected");
+		expect_refused(_metadata, GH_RM_INJECT "vm_exited", exited[i], GH_RM_INJECT "injected");
 	for (i = 0; i < ARRAY_SIZE(status); i++)
-		expect_refused(_metadata, RI "vm_status", status[i], RI "injected");
+		expect_refused(_metadata, GH_RM_INJECT "vm_status", status[i], GH_RM_INJECT "injected");
 	/* A reason longer than one RM message chain carries */
 	memcpy(huge, "9999 1 ", 7);
 	memset(huge + 7, 'a', big - 7);
 	huge[big - (big - 7) % 2] = '\0';
-	expect_refused(_metadata, RI "vm_exited", huge, RI "injected");
+	expect_refused(_metadata, GH_RM_INJECT "vm_exited", huge, GH_RM_INJECT "injected");
 	free(huge);
 }
 
 TEST_F(vm, times_and_counters)
 {
-	long inj0 = counter(FH "injected", "vcpu_run");
-	long tot0 = counter(FH "injected", "total");
+	long inj0 = counter(GH_FAIL_HC "injected", "vcpu_run");
+	long tot0 = counter(GH_FAIL_HC "injected", "total");
 	char buf[32];
 
 	if (self->skip)
 		return;	/* setup skipped */
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
-	ASSERT_EQ(0, wr(FH "error", "10"));
-	ASSERT_EQ(0, wr(FH "times", "2"));
-	ASSERT_EQ(0, wr(FH "probability", "100"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "error", "10"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "times", "2"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "probability", "100"));
 	EXPECT_EQ(-ENOMEM, run_vcpu(self->vcpu));
 	EXPECT_EQ(-ENOMEM, run_vcpu(self->vcpu));
-	EXPECT_STREQ("0", rd(FH "times", buf, sizeof(buf)));
+	EXPECT_STREQ("0", gh_read_file(GH_FAIL_HC "times", buf, sizeof(buf)));
 	/* times ran out: the run goes on where it stopped */
 	ASSERT_EQ(0, run_vcpu(self->vcpu));
 	EXPECT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
 	EXPECT_EQ(0x100, self->run->mmio.phys_addr);
-	EXPECT_EQ(inj0 + 2, counter(FH "injected", "vcpu_run"));
-	EXPECT_EQ(tot0 + 2, counter(FH "injected", "total"));
+	EXPECT_EQ(inj0 + 2, counter(GH_FAIL_HC "injected", "vcpu_run"));
+	EXPECT_EQ(tot0 + 2, counter(GH_FAIL_HC "injected", "total"));
 }
 
 TEST_F(vm, interval_every_third_call)
 {
 	int i, fails = 0, last = -10, gap_ok = 1, addr = 0x100;
-	long inj0 = counter(FH "injected", "vcpu_run");
+	long inj0 = counter(GH_FAIL_HC "injected", "vcpu_run");
 
 	if (self->skip)
 		return;	/* setup skipped */
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
-	ASSERT_EQ(0, wr(FH "error", "31"));
-	ASSERT_EQ(0, wr(FH "times", "-1"));
-	ASSERT_EQ(0, wr(FH "interval", "3"));
-	ASSERT_EQ(0, wr(FH "probability", "100"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "error", "31"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "times", "-1"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "interval", "3"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "probability", "100"));
 	for (i = 0; i < 9; i++) {
 		int r = run_vcpu(self->vcpu);
 
@@ -367,7 +293,7 @@ TEST_F(vm, interval_every_third_call)
 	}
 	EXPECT_EQ(3, fails);
 	EXPECT_TRUE(gap_ok);
-	EXPECT_EQ(inj0 + 3, counter(FH "injected", "vcpu_run"));
+	EXPECT_EQ(inj0 + 3, counter(GH_FAIL_HC "injected", "vcpu_run"));
 }
 
 TEST_F(vm, space_lets_calls_through)
@@ -378,9 +304,9 @@ TEST_F(vm, space_lets_calls_through)
 		return;	/* setup skipped */
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
-	ASSERT_EQ(0, wr(FH "error", "1"));
-	ASSERT_EQ(0, wr(FH "space", "5"));
-	ASSERT_EQ(0, wr(FH "probability", "100"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "error", "1"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "space", "5"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "probability", "100"));
 	/* vcpu_run counts 1 byte: 4 calls pass, the 5th fails */
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, run_vcpu(self->vcpu));
@@ -391,18 +317,18 @@ TEST_F(vm, space_lets_calls_through)
 
 TEST_F(vm, probability_zero_never_fires)
 {
-	long inj0 = counter(FH "injected", "total");
+	long inj0 = counter(GH_FAIL_HC "injected", "total");
 	int i;
 
 	if (self->skip)
 		return;	/* setup skipped */
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
-	ASSERT_EQ(0, wr(FH "times", "-1"));
-	ASSERT_EQ(0, wr(FH "hypercalls", "identify msgq_send msgq_recv vcpu_run"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "times", "-1"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "hypercalls", "identify msgq_send msgq_recv vcpu_run"));
 	for (i = 0; i < 6; i++)
 		ASSERT_EQ(0, run_vcpu(self->vcpu));
-	EXPECT_EQ(inj0, counter(FH "injected", "total"));
+	EXPECT_EQ(inj0, counter(GH_FAIL_HC "injected", "total"));
 }
 
 TEST_F(vm, retry_is_retried_transparently)
@@ -413,12 +339,12 @@ TEST_F(vm, retry_is_retried_transparently)
 		return;	/* setup skipped */
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
-	ASSERT_EQ(0, wr(FH "error", "-2"));
-	ASSERT_EQ(0, wr(FH "times", "3"));
-	ASSERT_EQ(0, wr(FH "probability", "100"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "error", "-2"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "times", "3"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "probability", "100"));
 	ASSERT_EQ(0, run_vcpu(self->vcpu));
 	EXPECT_EQ(0x100, self->run->mmio.phys_addr);
-	EXPECT_STREQ("0", rd(FH "times", buf, sizeof(buf)));
+	EXPECT_STREQ("0", gh_read_file(GH_FAIL_HC "times", buf, sizeof(buf)));
 }
 
 FIXTURE(rm_call)
@@ -429,36 +355,15 @@ FIXTURE(rm_call)
 
 FIXTURE_SETUP(rm_call)
 {
-	struct stat st;
-
-	self->dev = -1;
-	self->vm = -1;
-	if (stat(FR, &st)) {
-		self->skip = true;
-		SKIP(return, "no " FR ": load gunyah_rsc_mgr.ko with debugfs mounted");
-	}
 	/* Real Gunyah refuses the empty VM before the call the fault is for */
-	if (!gh_on_simulator()) {
-		self->skip = true;
-		SKIP(return, GH_NEEDS_SIM "starts VMs");
-	}
-	disarm();
-	self->dev = gh_open_dev();
-	if (self->dev < 0 && errno == ENOENT) {
-		self->skip = true;
-		SKIP(return, "/dev/gunyah missing");
-	}
-	ASSERT_LE(0, self->dev) TH_LOG("open /dev/gunyah: %s", strerror(errno));
+	KNOBS_SETUP(GH_FAIL_RM, "gunyah_rsc_mgr.ko", "starts VMs");
 }
 
 FIXTURE_TEARDOWN(rm_call)
 {
 	/* Disarmed first: closing a started VM makes RM calls too */
-	disarm();
-	if (self->vm >= 0)
-		close(self->vm);
-	if (self->dev >= 0)
-		close(self->dev);
+	gh_fault_disarm();
+	gh_vm_close(self->dev, self->vm, -1, NULL);
 	gh_reclaim_stuck();
 }
 
@@ -469,29 +374,27 @@ TEST_F(rm_call, completes_with_chosen_error)
 	if (self->skip)
 		return;	/* setup skipped */
 
-	inj0 = counter(FR "injected", "0x56000004");
-	tot0 = counter(FR "injected", "total");
+	inj0 = counter(GH_FAIL_RM "injected", "0x56000004");
+	tot0 = counter(GH_FAIL_RM "injected", "total");
 	self->vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->vm);
-	ASSERT_EQ(0, wr(FR "msg_ids", "0x56000004"));
-	ASSERT_EQ(0, wr(FR "error", "0x5"));
-	ASSERT_EQ(0, wr(FR "probability", "100"));
-	EXPECT_EQ(-1, ioctl(self->vm, GUNYAH_VM_START));
-	EXPECT_EQ(EBUSY, errno);
-	EXPECT_EQ(inj0 < 0 ? 1 : inj0 + 1, counter(FR "injected", "0x56000004"));
-	EXPECT_EQ(tot0 + 1, counter(FR "injected", "total"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "msg_ids", "0x56000004"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "error", "0x5"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "probability", "100"));
+	GH_EXPECT_ERRNO(EBUSY, ioctl(self->vm, GUNYAH_VM_START));
+	EXPECT_EQ(inj0 < 0 ? 1 : inj0 + 1, counter(GH_FAIL_RM "injected", "0x56000004"));
+	EXPECT_EQ(tot0 + 1, counter(GH_FAIL_RM "injected", "total"));
 	EXPECT_EQ(0, gh_vmid(self->vm));	/* the start was rolled back */
 	close(self->vm);
 	self->vm = -1;
 
 	/* ALLOC_VMID failing leaves the VM startable again */
-	ASSERT_EQ(0, wr(FR "msg_ids", "0x56000001"));
-	ASSERT_EQ(0, wr(FR "error", "1"));
-	ASSERT_EQ(0, wr(FR "times", "1"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "msg_ids", "0x56000001"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "error", "1"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "times", "1"));
 	self->vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->vm);
-	EXPECT_EQ(-1, ioctl(self->vm, GUNYAH_VM_START));
-	EXPECT_EQ(ENOMEM, errno);
+	GH_EXPECT_ERRNO(ENOMEM, ioctl(self->vm, GUNYAH_VM_START));
 	EXPECT_EQ(0, ioctl(self->vm, GUNYAH_VM_START));
 }
 
@@ -514,7 +417,7 @@ static void inject_exit_check(struct __test_metadata *_metadata,
 			      unsigned int size)
 {
 	struct runner r = { .fd = self->vcpu };
-	long inj0 = counter(RI "injected", "vm_exited");
+	long inj0 = counter(GH_RM_INJECT "injected", "vm_exited");
 	char cmd[128];
 	unsigned int n = size < 8 ? size : 8;
 
@@ -522,7 +425,7 @@ static void inject_exit_check(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, pthread_create(&r.thread, NULL, runner_fn, &r));
 	/* Either order is correct: a run that starts after it reports it too */
 	snprintf(cmd, sizeof(cmd), "%d %d %s\n", self->vmid, type, hex);
-	ASSERT_EQ(0, wr(RI "vm_exited", cmd));
+	ASSERT_EQ(0, gh_write_str(GH_RM_INJECT "vm_exited", cmd));
 	ASSERT_EQ(0, pthread_join(r.thread, NULL));
 	ASSERT_EQ(0, r.ret);
 	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, self->run->exit_reason);
@@ -530,7 +433,7 @@ static void inject_exit_check(struct __test_metadata *_metadata,
 	EXPECT_EQ(type, self->run->status.exit_info.type);
 	EXPECT_EQ(size, self->run->status.exit_info.reason_size);
 	EXPECT_EQ(0, memcmp(self->run->status.exit_info.reason, reason, n));
-	EXPECT_EQ(inj0 + 1, counter(RI "injected", "vm_exited"));
+	EXPECT_EQ(inj0 + 1, counter(GH_RM_INJECT "injected", "vm_exited"));
 	/* Gone for good: the next run says so again */
 	EXPECT_EQ(0, run_vcpu(self->vcpu));
 	EXPECT_EQ(GUNYAH_VCPU_EXIT_STATUS, self->run->exit_reason);
@@ -572,7 +475,7 @@ TEST_F(vm, inject_exited_system_reset2_16_bytes)
 TEST_F(vm, inject_status_reset_is_crashed)
 {
 	struct runner r = { .fd = self->vcpu };
-	long inj0 = counter(RI "injected", "vm_status");
+	long inj0 = counter(GH_RM_INJECT "injected", "vm_status");
 	char cmd[64];
 
 	if (self->skip)
@@ -582,12 +485,12 @@ TEST_F(vm, inject_status_reset_is_crashed)
 	ASSERT_EQ(0, pthread_create(&r.thread, NULL, runner_fn, &r));
 	/* Either order is correct: a run that starts after it reports it too */
 	snprintf(cmd, sizeof(cmd), "%d 11 0 0\n", self->vmid);
-	ASSERT_EQ(0, wr(RI "vm_status", cmd));
+	ASSERT_EQ(0, gh_write_str(GH_RM_INJECT "vm_status", cmd));
 	ASSERT_EQ(0, pthread_join(r.thread, NULL));
 	ASSERT_EQ(0, r.ret);
 	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, self->run->exit_reason);
 	EXPECT_EQ(GUNYAH_VM_STATUS_CRASHED, self->run->status.status);
-	EXPECT_EQ(inj0 + 1, counter(RI "injected", "vm_status"));
+	EXPECT_EQ(inj0 + 1, counter(GH_RM_INJECT "injected", "vm_status"));
 }
 
 TEST_F(vm, inject_for_another_vmid_is_ignored)
@@ -599,7 +502,7 @@ TEST_F(vm, inject_for_another_vmid_is_ignored)
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
 	snprintf(cmd, sizeof(cmd), "%d 0 00000000", self->vmid + 1000);
-	ASSERT_EQ(0, wr(RI "vm_exited", cmd));
+	ASSERT_EQ(0, gh_write_str(GH_RM_INJECT "vm_exited", cmd));
 	ASSERT_EQ(0, run_vcpu(self->vcpu));
 	EXPECT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
 }

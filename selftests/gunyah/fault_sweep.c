@@ -32,10 +32,6 @@
 #include "gunyah_util.h"
 #include "gh_requires.h"
 
-#define GDFS	"/sys/kernel/debug/gunyah/"
-#define FH	GDFS "fail_hypercall/"
-#define FR	GDFS "fail_rm_call/"
-#define RI	GDFS "rm_inject/"
 #define RPC_TIMEOUT "/sys/module/gunyah_rsc_mgr/parameters/rpc_timeout_ms"
 #define MAX_VMID 1024
 
@@ -58,56 +54,33 @@ static int kmsg_fd = -1;
 
 static long counter(const char *path, const char *key)
 {
-	char buf[4096], *line, *save = NULL;
-	size_t klen = strlen(key);
-
-	gh_read_file(path, buf, sizeof(buf));
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, key, klen) && line[klen] == ' ')
-			return strtol(line + klen + 1, NULL, 0);
-	return 0;
-}
-
-static void disarm(void)
-{
-	gh_write_file(FH "probability", "0");
-	gh_write_file(FH "interval", "1");
-	gh_write_file(FH "times", "1");
-	gh_write_file(FH "space", "0");
-	gh_write_file(FH "error", "31");
-	gh_write_file(FH "hypercalls", "vcpu_run");
-	gh_write_file(FR "probability", "0");
-	gh_write_file(FR "interval", "1");
-	gh_write_file(FR "times", "1");
-	gh_write_file(FR "space", "0");
-	gh_write_file(FR "error", "0x4");
-	gh_write_file(FR "msg_ids", "\n");
+	return gh_file_value(path, key, ' ', 0);
 }
 
 static void arm_hc(const char *calls, int err, int times, int probability)
 {
-	gh_write_file(FH "hypercalls", "%s", calls);
-	gh_write_file(FH "error", "%d", err);
-	gh_write_file(FH "times", "%d", times);
-	gh_write_file(FH "probability", "%d", probability);
+	gh_write_file(GH_FAIL_HC "hypercalls", "%s", calls);
+	gh_write_file(GH_FAIL_HC "error", "%d", err);
+	gh_write_file(GH_FAIL_HC "times", "%d", times);
+	gh_write_file(GH_FAIL_HC "probability", "%d", probability);
 }
 
 static void arm_rm(const char *ids, unsigned int err, int times, int probability)
 {
-	gh_write_file(FR "msg_ids", "%s", ids);
-	gh_write_file(FR "error", "%#x", err);
-	gh_write_file(FR "times", "%d", times);
-	gh_write_file(FR "probability", "%d", probability);
+	gh_write_file(GH_FAIL_RM "msg_ids", "%s", ids);
+	gh_write_file(GH_FAIL_RM "error", "%#x", err);
+	gh_write_file(GH_FAIL_RM "times", "%d", times);
+	gh_write_file(GH_FAIL_RM "probability", "%d", probability);
 }
 
 static long hc_fired(void)
 {
-	return counter(FH "injected", "total");
+	return counter(GH_FAIL_HC "injected", "total");
 }
 
 static long rm_fired(void)
 {
-	return counter(FR "injected", "total");
+	return counter(GH_FAIL_RM "injected", "total");
 }
 
 /* ---- errno tables (the ABI's mappings) ---- */
@@ -256,7 +229,7 @@ static void sc_end(struct scenario *sc, long expect_min_fired)
 	unsigned char now[MAX_VMID];
 	int id, i, left = 0;
 
-	disarm();
+	gh_fault_disarm();
 	/*
 	 * Whatever the RM still holds that was not there before. The RM
 	 * removes a VM's files just after its DEALLOC_VMID reply: give it
@@ -351,7 +324,7 @@ static void vm_destroy(struct scenario *sc, struct vm *v)
 	if (v->dev > 0)
 		close(v->dev);
 	if (v->vmid > 0) {
-		snprintf(path, sizeof(path), GDFS "vm%d", v->vmid);
+		snprintf(path, sizeof(path), GH_DEBUGFS "vm%d", v->vmid);
 		if (stat(path, &st) == 0)
 			sc_fail(sc, "%s still there after close", path);
 	}
@@ -420,9 +393,6 @@ static int kmsg_splat(void)
 
 static long sunreclaim_kb(void)
 {
-	char line[256];
-	long kb = -1;
-	FILE *f;
 	DIR *d;
 	struct dirent *de;
 	char path[320];
@@ -439,14 +409,7 @@ static long sunreclaim_kb(void)
 		closedir(d);
 	}
 	usleep(200000);	/* RCU-deferred frees */
-	f = fopen("/proc/meminfo", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "SUnreclaim: %ld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb;
+	return gh_file_value("/proc/meminfo", "SUnreclaim", ':', -1);
 }
 
 /* ---- fault classes ---- */
@@ -492,11 +455,11 @@ static void vcpu_run_errors(void)
 					sc_fail(&sc, "run: %d, expected -%s", r, strerror(want));
 				else
 					sc_note(&sc, "errno %s", strerror(want));
-				disarm();
+				gh_fault_disarm();
 				/* Nothing lost: the run resumes where it was */
 				expect_mmio(&sc, &v, 0x100);
 			}
-			disarm();
+			gh_fault_disarm();
 			expect_mmio(&sc, &v, 0x104);
 		} else if (!sc.outcome[0]) {
 			sc_fail(&sc, "VM_START: %s", strerror(v.start_err));
@@ -525,7 +488,7 @@ static void vcpu_run_errors(void)
 			if (k.ret != -EINTR)
 				sc_fail(&sc, "run: %d, expected -EINTR", k.ret);
 			v.run->immediate_exit = 0;
-			disarm();
+			gh_fault_disarm();
 			expect_mmio(&sc, &v, 0x100);
 			sc_note(&sc, "EINTR after kick");
 		}
@@ -711,7 +674,7 @@ static void notification_faults(void)
 			unsigned char reason[128];
 			char hex[2 * sizeof(reason) + 1];
 			unsigned int delay_us = rand() % 30000;
-			long f0 = counter(RI "injected", "vm_exited");
+			long f0 = counter(GH_RM_INJECT "injected", "vm_exited");
 			struct runner r;
 
 			for (i = 0; i < size; i++) {
@@ -727,7 +690,7 @@ static void notification_faults(void)
 				r.v = &v;
 				pthread_create(&r.thread, NULL, runner_fn, &r);
 				usleep(delay_us);
-				if (gh_write_file(RI "vm_exited", "%d %u %s", v.vmid, type, hex))
+				if (gh_write_file(GH_RM_INJECT "vm_exited", "%d %u %s", v.vmid, type, hex))
 					sc_fail(&sc, "write vm_exited refused");
 				pthread_join(r.thread, NULL);
 				if (r.ret)
@@ -746,13 +709,13 @@ static void notification_faults(void)
 					sc_note(&sc, "STATUS exit after %d MMIO exits", r.runs);
 			}
 			vm_destroy(&sc, &v);
-			sc.fired = counter(RI "injected", "vm_exited") - f0;
+			sc.fired = counter(GH_RM_INJECT "injected", "vm_exited") - f0;
 			sc_end(&sc, 1);
 		}
 	}
 
 	for (i = 0; i < ARRAY_SIZE(statuses); i++) {
-		long f0 = counter(RI "injected", "vm_status");
+		long f0 = counter(GH_RM_INJECT "injected", "vm_status");
 		struct runner r;
 
 		sc_begin(&sc, "VM_STATUS %d", statuses[i].status);
@@ -762,7 +725,7 @@ static void notification_faults(void)
 			r.v = &v;
 			pthread_create(&r.thread, NULL, runner_fn, &r);
 			usleep(rand() % 20000);
-			gh_write_file(RI "vm_status", "%d %d", v.vmid, statuses[i].status);
+			gh_write_file(GH_RM_INJECT "vm_status", "%d %d", v.vmid, statuses[i].status);
 			pthread_join(r.thread, NULL);
 			if (r.ret || v.run->exit_reason != GUNYAH_VCPU_EXIT_STATUS ||
 			    (int)v.run->status.status != statuses[i].want)
@@ -772,7 +735,7 @@ static void notification_faults(void)
 				sc_note(&sc, "STATUS exit, status %d", statuses[i].want);
 		}
 		vm_destroy(&sc, &v);
-		sc.fired = counter(RI "injected", "vm_status") - f0;
+		sc.fired = counter(GH_RM_INJECT "injected", "vm_status") - f0;
 		sc_end(&sc, 1);
 	}
 }
@@ -806,7 +769,7 @@ static void probability_sweeps(void)
 					fails++;
 					/* At 100% nothing gets through: let it go */
 					if (++streak == 10)
-						disarm();
+						gh_fault_disarm();
 					continue;
 				}
 				streak = 0;
@@ -816,7 +779,7 @@ static void probability_sweeps(void)
 						0x100 + exits);
 				exits++;
 			}
-			disarm();
+			gh_fault_disarm();
 			sc.fired = hc_fired() - f0;
 			if (sc.fired != fails)
 				sc_fail(&sc, "%d EBUSY seen, %ld injected", fails, sc.fired);
@@ -843,12 +806,12 @@ static void probability_sweeps(void)
 					sc_fail(&sc, "VM_START: %s", strerror(v.start_err));
 				failed += !!v.start_err;
 				if (!v.start_err) {
-					disarm();
+					gh_fault_disarm();
 					gh_sim_load(v.vmid, 0, single_mmio);
 					expect_mmio(&sc, &v, 0x10);
 				}
 			}
-			disarm();
+			gh_fault_disarm();
 			vm_destroy(&sc, &v);
 		}
 		sc.fired = rm_fired() - f0;
@@ -911,14 +874,14 @@ int main(int argc, char **argv)
 	srand(seed);
 
 	printf("TAP version 13\n");
-	if (stat(FH, &st) || stat(FR, &st) || stat(RI, &st) || stat(SIM_DEBUGFS, &st) ||
+	if (stat(GH_FAIL_HC, &st) || stat(GH_FAIL_RM, &st) || stat(GH_RM_INJECT, &st) || stat(SIM_DEBUGFS, &st) ||
 	    access("/dev/gunyah", R_OK)) {
 		printf("1..0 # SKIP needs gunyah_rsc_mgr, gunyah_sim and debugfs\n");
 		return 4;
 	}
 	printf("1..6\n# fault_sweep: %s mode, seed %u\n", long_mode ? "long" : "short",
 	       seed);
-	disarm();
+	gh_fault_disarm();
 	kmsg_open();
 
 	/* Warm up: loads gunyah_vcpu, fills the caches a VM needs */
@@ -948,7 +911,7 @@ int main(int argc, char **argv)
 	} else {
 		printf("ok %d no_slab_leak\n", ++tap_n);
 	}
-	disarm();
+	gh_fault_disarm();
 	printf("# fault_sweep: %s: %d scenarios, %ld faults fired, %d failed\n",
 	       total_failed ? "FAIL" : "PASS", total_scenarios, total_fired, total_failed);
 	return total_failed ? 1 : 0;

@@ -45,10 +45,7 @@ FIXTURE_SETUP(mem)
 	self->mem = -1;
 	self->vcpu = -1;
 	self->p = MAP_FAILED;
-	self->dev = gh_open_dev();
-	if (self->dev < 0 && errno == ENOENT)
-		SKIP(return, "/dev/gunyah missing: load gunyah_rsc_mgr");
-	ASSERT_LE(0, self->dev) TH_LOG("open /dev/gunyah: %s", strerror(errno));
+	GH_OPEN_DEV(self->dev, NULL);
 	self->sim = gh_on_simulator();
 	self->pages = mem_stat("pages");
 	self->held = mem_stat("held");
@@ -145,24 +142,18 @@ TEST_F(mem, create_args)
 	int fd;
 
 	a.reserved[3] = 1;
-	EXPECT_EQ(-1, ioctl(self->dev, GUNYAH_CREATE_GUEST_MEM, &a));
-	EXPECT_EQ(EINVAL, errno);
+	GH_EXPECT_ERRNO(EINVAL, ioctl(self->dev, GUNYAH_CREATE_GUEST_MEM, &a));
 	a.reserved[3] = 0;
 	a.flags = 1ULL << 5;
-	EXPECT_EQ(-1, ioctl(self->dev, GUNYAH_CREATE_GUEST_MEM, &a));
-	EXPECT_EQ(EINVAL, errno);
+	GH_EXPECT_ERRNO(EINVAL, ioctl(self->dev, GUNYAH_CREATE_GUEST_MEM, &a));
 	a.flags = 0;
 	a.size = 0;
-	EXPECT_EQ(-1, ioctl(self->dev, GUNYAH_CREATE_GUEST_MEM, &a));
-	EXPECT_EQ(EINVAL, errno);
+	GH_EXPECT_ERRNO(EINVAL, ioctl(self->dev, GUNYAH_CREATE_GUEST_MEM, &a));
 	a.size = 100;
-	EXPECT_EQ(-1, ioctl(self->dev, GUNYAH_CREATE_GUEST_MEM, &a));
-	EXPECT_EQ(EINVAL, errno);
+	GH_EXPECT_ERRNO(EINVAL, ioctl(self->dev, GUNYAH_CREATE_GUEST_MEM, &a));
 	a.size = 1ULL << 60;
-	EXPECT_EQ(-1, ioctl(self->dev, GUNYAH_CREATE_GUEST_MEM, &a));
-	EXPECT_EQ(E2BIG, errno);
-	EXPECT_EQ(-1, ioctl(self->dev, GUNYAH_CREATE_GUEST_MEM, NULL));
-	EXPECT_EQ(EFAULT, errno);
+	GH_EXPECT_ERRNO(E2BIG, ioctl(self->dev, GUNYAH_CREATE_GUEST_MEM, &a));
+	GH_EXPECT_ERRNO(EFAULT, ioctl(self->dev, GUNYAH_CREATE_GUEST_MEM, NULL));
 
 	fd = gh_create_guest_mem(self->dev, 4096, 0);
 	ASSERT_LE(0, fd);
@@ -247,12 +238,10 @@ TEST_F(mem, dtb_and_boot_context_args)
 	EXPECT_EQ(0, set_dtb(self->vm, BASE, 4096));
 	EXPECT_EQ(EFAULT, ioctl(self->vm, GUNYAH_VM_SET_DTB_CONFIG, NULL) ? errno : 0);
 
-	EXPECT_EQ(-1, ioctl(self->vm, GUNYAH_VM_SET_BOOT_CONTEXT, &b));
-	EXPECT_EQ(EINVAL, errno);
+	GH_EXPECT_ERRNO(EINVAL, ioctl(self->vm, GUNYAH_VM_SET_BOOT_CONTEXT, &b));
 	b.reserved = 0;
 	b.reg = 1 << 16;
-	EXPECT_EQ(-1, ioctl(self->vm, GUNYAH_VM_SET_BOOT_CONTEXT, &b));
-	EXPECT_EQ(EINVAL, errno);
+	GH_EXPECT_ERRNO(EINVAL, ioctl(self->vm, GUNYAH_VM_SET_BOOT_CONTEXT, &b));
 	EXPECT_EQ(EINVAL, set_reg(self->vm, 3, 0, 0));
 	EXPECT_EQ(EINVAL, set_reg(self->vm, GUNYAH_VM_BOOT_CONTEXT_REG_SET_X, 32, 0));
 	EXPECT_EQ(EINVAL, set_reg(self->vm, GUNYAH_VM_BOOT_CONTEXT_REG_SET_PC, 1, 0));
@@ -267,14 +256,11 @@ TEST_F(mem, start_needs_memory_and_device_tree)
 {
 	long requests = self->sim ? gh_sim_file_value(RM_STATS, "requests") : 0;
 
-	EXPECT_EQ(-1, ioctl(self->vm, GUNYAH_VM_START));
-	EXPECT_EQ(EINVAL, errno);
+	GH_EXPECT_ERRNO(EINVAL, ioctl(self->vm, GUNYAH_VM_START));
 	ASSERT_EQ(0, map(self, BASE, 0, SIZE, GUNYAH_MEM_ALLOW_RWX));
-	EXPECT_EQ(-1, ioctl(self->vm, GUNYAH_VM_START));
-	EXPECT_EQ(EINVAL, errno);
+	GH_EXPECT_ERRNO(EINVAL, ioctl(self->vm, GUNYAH_VM_START));
 	ASSERT_EQ(0, set_dtb(self->vm, BASE + SIZE - 4096, 8192));	/* runs out */
-	EXPECT_EQ(-1, ioctl(self->vm, GUNYAH_VM_START));
-	EXPECT_EQ(EINVAL, errno);
+	GH_EXPECT_ERRNO(EINVAL, ioctl(self->vm, GUNYAH_VM_START));
 	EXPECT_EQ(0, gh_vmid(self->vm));
 	if (self->sim)
 		EXPECT_EQ(requests, gh_sim_file_value(RM_STATS, "requests"));

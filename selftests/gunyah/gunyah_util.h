@@ -28,6 +28,10 @@
 
 #define SIM_DEBUGFS "/sys/kernel/debug/gunyah_sim"
 #define SIM_MODULE "/sys/module/gunyah_sim"
+#define GH_DEBUGFS "/sys/kernel/debug/gunyah/"
+#define GH_FAIL_HC GH_DEBUGFS "fail_hypercall/"
+#define GH_FAIL_RM GH_DEBUGFS "fail_rm_call/"
+#define GH_RM_INJECT GH_DEBUGFS "rm_inject/"
 
 /*
  * Whether the simulated platform (gunyah_sim.ko) is loaded. /dev/gunyah
@@ -54,22 +58,57 @@ static inline bool gh_on_simulator(void)
 		SKIP(statement, GH_NEEDS_SIM fmt, ##__VA_ARGS__);		\
 } while (0)
 
-/* open(@path, @flags, @mode), one write(2) of the formatted string; 0 or -errno */
+/*
+ * @fd = /dev/gunyah, or SKIP() (kselftest_harness.h) when the node does not
+ * exist, first setting *@skipped (a fixture's self->skip) unless NULL;
+ * other errors fail the test.
+ */
+#define GH_OPEN_DEV(fd, skipped) do {						\
+	bool *__skipped = (skipped);						\
+										\
+	(fd) = gh_open_dev();							\
+	if ((fd) < 0 && errno == ENOENT) {					\
+		if (__skipped)							\
+			*__skipped = true;					\
+		SKIP(return, "/dev/gunyah missing: load gunyah_rsc_mgr");	\
+	}									\
+	ASSERT_LE(0, (fd)) TH_LOG("open /dev/gunyah: %s", strerror(errno));	\
+} while (0)
+
+/* @call must fail with errno @err (EXPECTs: the test goes on) */
+#define GH_EXPECT_ERRNO(err, call) do {						\
+	EXPECT_EQ(-1, (call));							\
+	EXPECT_EQ(err, errno);							\
+} while (0)
+
+/* open(@path, O_WRONLY | @flags, @mode), one write(2) of @len bytes; 0 or -errno */
+static inline int gh_write_buf(const char *path, int flags, mode_t mode,
+			       const void *buf, size_t len)
+{
+	ssize_t n;
+	int fd = open(path, O_WRONLY | O_CLOEXEC | flags, mode);
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, len);
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return (int)n;
+}
+
+/* @text with one write(2), unformatted (any length); 0 or -errno */
+static inline int gh_write_str(const char *path, const char *text)
+{
+	return gh_write_buf(path, 0, 0, text, strlen(text));
+}
+
 static inline int gh_vwrite(const char *path, int flags, mode_t mode,
 			    const char *fmt, va_list ap)
 {
 	char buf[8192];
-	ssize_t n;
-	int fd;
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	fd = open(path, flags, mode);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, buf, strlen(buf));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
+	return gh_write_buf(path, flags, mode, buf, strlen(buf));
 }
 
 /* Write one formatted string with one write(2) (a debugfs knob); 0 or -errno */
@@ -79,7 +118,7 @@ static inline int gh_write_file(const char *path, const char *fmt, ...)
 	int ret;
 
 	va_start(ap, fmt);
-	ret = gh_vwrite(path, O_WRONLY, 0, fmt, ap);
+	ret = gh_vwrite(path, 0, 0, fmt, ap);
 	va_end(ap);
 	return ret;
 }
@@ -92,28 +131,55 @@ static inline int gh_write_file_mode(const char *path, mode_t mode,
 	int ret;
 
 	va_start(ap, fmt);
-	ret = gh_vwrite(path, O_WRONLY | O_CREAT | O_TRUNC, mode, fmt, ap);
+	ret = gh_vwrite(path, O_CREAT | O_TRUNC, mode, fmt, ap);
 	va_end(ap);
 	return ret;
 }
 
-/* Whole file into @buf, trailing newline removed; "" if unreadable */
-static inline const char *gh_read_file(const char *path, char *buf, size_t len)
+/* Whole file into @buf (NUL-terminated); its length or -errno */
+static inline int gh_read_text(const char *path, char *buf, size_t len)
 {
 	ssize_t n, total = 0;
-	int fd = open(path, O_RDONLY);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	buf[0] = '\0';
 	if (fd < 0)
-		return buf;
+		return -errno;
 	while (total < (ssize_t)len - 1 &&
 	       (n = read(fd, buf + total, len - 1 - total)) > 0)
 		total += n;
 	buf[total] = '\0';
 	close(fd);
-	if (total && buf[total - 1] == '\n')
+	return (int)total;
+}
+
+/* Whole file into @buf, trailing newline removed; "" if unreadable */
+static inline const char *gh_read_file(const char *path, char *buf, size_t len)
+{
+	int total = gh_read_text(path, buf, len);
+
+	if (total < 0)
+		buf[0] = '\0';
+	else if (total && buf[total - 1] == '\n')
 		buf[total - 1] = '\0';
 	return buf;
+}
+
+/*
+ * N of the first "@key@sep N" line of a file (sim and driver stats files:
+ * ':', fault knobs' counters: ' '); @absent without one
+ */
+static inline long long gh_file_value(const char *path, const char *key,
+				      char sep, long long absent)
+{
+	char buf[4096], *p;
+	size_t klen = strlen(key);
+
+	if (gh_read_text(path, buf, sizeof(buf)) < 0)
+		return absent;
+	for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, key, klen) && p[klen] == sep)
+			return strtoll(p + klen + 1, NULL, 0);
+	return absent;
 }
 
 /*
@@ -217,22 +283,36 @@ static inline int gh_open_dev(void)
 	return open("/dev/gunyah", O_RDWR | O_CLOEXEC);
 }
 
-/* The VM fd's fdinfo carries "vmid:\t<n>"; -1 if absent */
-static inline int gh_vmid(int vm_fd)
+/* Value of "@key:\t<value>" in @fd's fdinfo, copied to @val; 0 or -1 */
+static inline int gh_fdinfo_field(int fd, const char *key, char *val, size_t len)
 {
-	char path[64], line[128];
-	int vmid = -1;
+	char path[64], line[256];
+	size_t klen = strlen(key);
+	int ret = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", vm_fd);
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "vmid: %d", &vmid) == 1)
-			break;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, klen) || line[klen] != ':')
+			continue;
+		snprintf(val, len, "%s", line + klen + 1 + strspn(line + klen + 1, " \t"));
+		val[strcspn(val, "\n")] = '\0';
+		ret = 0;
+		break;
+	}
 	fclose(f);
-	return vmid;
+	return ret;
+}
+
+/* The VM fd's fdinfo carries "vmid:\t<n>"; -1 if absent */
+static inline int gh_vmid(int vm_fd)
+{
+	char val[32];
+
+	return gh_fdinfo_field(vm_fd, "vmid", val, sizeof(val)) ? -1 : atoi(val);
 }
 
 /*
@@ -314,7 +394,7 @@ out:
 	return ret;
 }
 
-#define GH_GUEST_MEM_STATS "/sys/kernel/debug/gunyah/guest_mem"
+#define GH_GUEST_MEM_STATS GH_DEBUGFS "guest_mem"
 
 /*
  * Free a VM its owner could not free (sim reap_vm), then have the driver
@@ -339,6 +419,35 @@ static inline int gh_sim_reap(int vmid)
 static inline void gh_reclaim_stuck(void)
 {
 	gh_write_file(GH_GUEST_MEM_STATS, "reclaim");
+}
+
+/* A VM the simulated RM still holds (an injected exit leaves it running) is reaped */
+static inline void gh_sim_reap_held(int vmid)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d", vmid);
+	if (vmid > 0 && access(path, F_OK) == 0)
+		gh_sim_reap(vmid);
+}
+
+/* Every fault-injection knob back to its default: nothing fires */
+static inline void gh_fault_disarm(void)
+{
+	static const char *const knobs[][2] = {
+		{ GH_FAIL_HC "probability", "0" }, { GH_FAIL_HC "interval", "1" },
+		{ GH_FAIL_HC "times", "1" }, { GH_FAIL_HC "space", "0" },
+		{ GH_FAIL_HC "verbose", "1" }, { GH_FAIL_HC "error", "31" },
+		{ GH_FAIL_HC "hypercalls", "vcpu_run" },
+		{ GH_FAIL_RM "probability", "0" }, { GH_FAIL_RM "interval", "1" },
+		{ GH_FAIL_RM "times", "1" }, { GH_FAIL_RM "space", "0" },
+		{ GH_FAIL_RM "verbose", "1" }, { GH_FAIL_RM "error", "0x4" },
+		{ GH_FAIL_RM "msg_ids", "\n" }, { NULL },
+	};
+	size_t i;
+
+	for (i = 0; knobs[i][0]; i++)
+		gh_write_str(knobs[i][0], knobs[i][1]);
 }
 
 /* GUNYAH_CREATE_VM, and the VM gets its memory: ready to start */
@@ -369,28 +478,42 @@ static inline int gh_started_vm(int dev, int *vmid)
 	return fd;
 }
 
+/* GUNYAH_VM_ADD_FUNCTION or _REMOVE_FUNCTION (@cmd) of @type and its @arg */
+static inline int gh_vm_function(int vm_fd, unsigned long cmd, __u32 type,
+				 const void *arg, __u32 arg_size)
+{
+	struct gunyah_fn_desc desc = {
+		.type = type,
+		.arg_size = arg_size,
+		.arg = (__u64)(unsigned long)arg,
+	};
+
+	return ioctl(vm_fd, cmd, &desc);
+}
+
 static inline int gh_add_vcpu(int vm_fd, __u32 id)
 {
 	struct gunyah_fn_vcpu_arg arg = { .id = id };
-	struct gunyah_fn_desc desc = {
-		.type = GUNYAH_FN_VCPU,
-		.arg_size = sizeof(arg),
-		.arg = (__u64)(unsigned long)&arg,
-	};
 
-	return ioctl(vm_fd, GUNYAH_VM_ADD_FUNCTION, &desc);
+	return gh_vm_function(vm_fd, GUNYAH_VM_ADD_FUNCTION, GUNYAH_FN_VCPU, &arg, sizeof(arg));
 }
 
 static inline int gh_remove_vcpu(int vm_fd, __u32 id)
 {
 	struct gunyah_fn_vcpu_arg arg = { .id = id };
-	struct gunyah_fn_desc desc = {
-		.type = GUNYAH_FN_VCPU,
-		.arg_size = sizeof(arg),
-		.arg = (__u64)(unsigned long)&arg,
-	};
 
-	return ioctl(vm_fd, GUNYAH_VM_REMOVE_FUNCTION, &desc);
+	return gh_vm_function(vm_fd, GUNYAH_VM_REMOVE_FUNCTION, GUNYAH_FN_VCPU, &arg, sizeof(arg));
+}
+
+/* GUNYAH_VCPU_RUN until an exit: a signal or EAGAIN runs it again; 0, or -1 and errno */
+static inline int gh_run_to_exit(int vcpu_fd)
+{
+	int ret;
+
+	do
+		ret = ioctl(vcpu_fd, GUNYAH_VCPU_RUN, 0);
+	while (ret && (errno == EINTR || errno == EAGAIN));
+	return ret;
 }
 
 static inline struct gunyah_vcpu_run *gh_map_run(int vcpu_fd)
@@ -399,6 +522,19 @@ static inline struct gunyah_vcpu_run *gh_map_run(int vcpu_fd)
 		       MAP_SHARED, vcpu_fd, 0);
 
 	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Unmap @run, close @vcpu, @vm, @dev: each only if it is there (fd >= 0) */
+static inline void gh_vm_close(int dev, int vm, int vcpu, struct gunyah_vcpu_run *run)
+{
+	if (run)
+		munmap(run, (size_t)sysconf(_SC_PAGESIZE));
+	if (vcpu >= 0)
+		close(vcpu);
+	if (vm >= 0)
+		close(vm);
+	if (dev >= 0)
+		close(dev);
 }
 
 static inline int gh_sim_path(char *buf, size_t len, int vmid, int vcpu,
@@ -412,17 +548,9 @@ static inline int gh_sim_write(int vmid, int vcpu, const char *file,
 			       const char *text)
 {
 	char path[128];
-	ssize_t n;
-	int fd;
 
 	gh_sim_path(path, sizeof(path), vmid, vcpu, file);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
+	return gh_write_str(path, text);
 }
 
 static inline int gh_sim_load(int vmid, int vcpu, const char *program)
@@ -434,19 +562,9 @@ static inline int gh_sim_load(int vmid, int vcpu, const char *program)
 static inline int gh_sim_log(int vmid, int vcpu, char *buf, size_t len)
 {
 	char path[128];
-	ssize_t n, total = 0;
-	int fd;
 
 	gh_sim_path(path, sizeof(path), vmid, vcpu, "log");
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	while (total < (ssize_t)len - 1 &&
-	       (n = read(fd, buf + total, len - 1 - total)) > 0)
-		total += n;
-	buf[total] = '\0';
-	close(fd);
-	return (int)total;
+	return gh_read_text(path, buf, len);
 }
 
 #endif /* GUNYAH_SELFTEST_UTIL_H */

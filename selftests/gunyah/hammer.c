@@ -246,10 +246,7 @@ TEST_F_TIMEOUT(hammer, rounds, 180)
 	long vms0, slab0, slab1;
 	struct round rd;
 
-	rd.dev = gh_open_dev();
-	if (rd.dev < 0 && errno == ENOENT)
-		SKIP(return, "/dev/gunyah missing");
-	ASSERT_LE(0, rd.dev);
+	GH_OPEN_DEV(rd.dev, NULL);
 	if (!gh_sim_present() || access(FR "probability", W_OK))
 		SKIP(return, GH_NEEDS_SIM "guest programs and fail_rm_call");
 	sigemptyset(&sa.sa_mask);
@@ -283,8 +280,7 @@ TEST_F_TIMEOUT(hammer, rounds, 180)
 			ASSERT_EQ(0, round_runners(&rd));
 			fail_next(start_calls[(rounds / NR_KINDS) % ARRAY_SIZE(start_calls)]);
 			pthread_create(&remover, NULL, remove_fn, (void *)(long)rd.vm);
-			EXPECT_EQ(-1, ioctl(rd.vm, GUNYAH_VM_START));
-			EXPECT_EQ(EINVAL, errno);
+			GH_EXPECT_ERRNO(EINVAL, ioctl(rd.vm, GUNYAH_VM_START));
 			pthread_join(remover, NULL);
 			fail_none();
 		} else if (kind == TWO_STARTERS) {

@@ -261,8 +261,7 @@ TEST_F_TIMEOUT(hostile, page_rewritten_during_status_exits, 300)
 	if (self->gv.skip)
 		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(self->gv.vmid, 0, "system_off 6 0xabcdef01 0x2345\n"));
-	ASSERT_EQ(0, gh_run(fd));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, run->exit_reason);
+	GH_RUN_EXIT(fd, run, GUNYAH_VCPU_EXIT_STATUS);
 	ASSERT_EQ(0, scribbler_start(&s, run, rng()));
 	/* Every run reports the VM's end again; the page's kick does not matter */
 	for (i = 0; i < SCRIBBLE_RUNS; i++) {
@@ -274,8 +273,7 @@ TEST_F_TIMEOUT(hostile, page_rewritten_during_status_exits, 300)
 	ASSERT_EQ(SCRIBBLE_RUNS, i) TH_LOG("run %d returned %d", i, ret);
 
 	run->immediate_exit = 0;
-	ASSERT_EQ(0, gh_run(fd));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, run->exit_reason);
+	GH_RUN_EXIT(fd, run, GUNYAH_VCPU_EXIT_STATUS);
 	EXPECT_EQ(GUNYAH_VM_STATUS_EXITED, run->status.status);
 	EXPECT_EQ(GUNYAH_VM_EXIT_TYPE_ASYNC_HW_ERROR, run->status.exit_info.type);
 	EXPECT_EQ(0, run->status.exit_info.padding);
@@ -420,8 +418,7 @@ static void check_new_vm_runs(struct __test_metadata *_metadata)
 
 	gh_vm_setup(_metadata, &gv, 1, true);
 	ASSERT_EQ(0, gh_sim_load(gv.vmid, 0, "mmio_read 0x1000 4\nmmio_write 0x2000 4 last\n"));
-	ASSERT_EQ(0, gh_run(gv.vcpu[0]));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, gv.run[0]->exit_reason);
+	GH_RUN_EXIT(gv.vcpu[0], gv.run[0], GUNYAH_VCPU_EXIT_MMIO);
 	gh_set_mmio_data(gv.run[0], 0x600d);
 	ASSERT_EQ(0, gh_run(gv.vcpu[0]));
 	EXPECT_EQ(0x2000, gv.run[0]->mmio.phys_addr);

@@ -163,10 +163,7 @@ TEST_F_TIMEOUT(lt, failed_start_rollback_vs_remove_function, 120)
 	glob_t g = { 0 };
 	int dev, vm, vcpu;
 
-	dev = gh_open_dev();
-	if (dev < 0 && errno == ENOENT)
-		SKIP(return, "/dev/gunyah missing");
-	ASSERT_LE(0, dev);
+	GH_OPEN_DEV(dev, NULL);
 	if (!gh_sim_present())
 		SKIP(return, GH_NEEDS_SIM "the RM is paused before VM_START");
 	if (access("/proc/self/stack", R_OK))
@@ -222,8 +219,7 @@ TEST_F_TIMEOUT(lt, failed_start_rollback_vs_remove_function, 120)
 	EXPECT_EQ(-1, start.ret);
 	EXPECT_EQ(0, remove.ret) TH_LOG("REMOVE_FUNCTION: %s", strerror(remove.err));
 	/* Nothing is left of vCPU 0 */
-	EXPECT_EQ(-1, gh_remove_vcpu(vm, 0));
-	EXPECT_EQ(ENOENT, errno);
+	GH_EXPECT_ERRNO(ENOENT, gh_remove_vcpu(vm, 0));
 
 	close(vm);
 	close(dev);

@@ -42,10 +42,7 @@ TEST(vcpu_ids_are_capped)
 	char buf[32];
 	int dev, vm, fd;
 
-	dev = gh_open_dev();
-	if (dev < 0 && errno == ENOENT)
-		SKIP(return, "/dev/gunyah missing");
-	ASSERT_LE(0, dev);
+	GH_OPEN_DEV(dev, NULL);
 	vm = ioctl(dev, GUNYAH_CREATE_VM, 0);
 	ASSERT_LE(0, vm);
 	/* The first vCPU loads gunyah_vcpu */
@@ -57,10 +54,8 @@ TEST(vcpu_ids_are_capped)
 	fd = gh_add_vcpu(vm, 511);
 	EXPECT_LE(0, fd);
 	close(fd);
-	EXPECT_EQ(-1, gh_add_vcpu(vm, 512));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, gh_add_vcpu(vm, 0xffffffffu));
-	EXPECT_EQ(EINVAL, errno);
+	GH_EXPECT_ERRNO(EINVAL, gh_add_vcpu(vm, 512));
+	GH_EXPECT_ERRNO(EINVAL, gh_add_vcpu(vm, 0xffffffffu));
 
 	/* Bounded: 1 to 65536 */
 	EXPECT_NE(0, gh_write_file(MAX_IDS_PARAM, "0"));
@@ -69,8 +64,7 @@ TEST(vcpu_ids_are_capped)
 	fd = gh_add_vcpu(vm, 3);
 	EXPECT_LE(0, fd);
 	close(fd);
-	EXPECT_EQ(-1, gh_add_vcpu(vm, 4));
-	EXPECT_EQ(EINVAL, errno);
+	GH_EXPECT_ERRNO(EINVAL, gh_add_vcpu(vm, 4));
 	ASSERT_EQ(0, gh_write_file(MAX_IDS_PARAM, "512"));
 	close(vm);
 	close(dev);
@@ -142,10 +136,7 @@ TEST(memcg_limit_holds)
 	int status, dev;
 	pid_t pid;
 
-	dev = gh_open_dev();
-	if (dev < 0 && errno == ENOENT)
-		SKIP(return, "/dev/gunyah missing");
-	ASSERT_LE(0, dev);
+	GH_OPEN_DEV(dev, NULL);
 	close(dev);
 	if (!memcg_ready())
 		SKIP(return, "no cgroup v2 memory controller");

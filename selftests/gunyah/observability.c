@@ -25,9 +25,6 @@
 #include "gh_requires.h"
 
 #define GDFS		"/sys/kernel/debug/gunyah"
-#define FH		GDFS "/fail_hypercall/"
-#define FR		GDFS "/fail_rm_call/"
-#define RI		GDFS "/rm_inject/"
 #define TIME_HC		"/sys/module/gunyah_vcpu/parameters/time_hypercalls"
 #define INSTANCE	"gunyah_observability"
 #define TRACE_MAX	(8 << 20)
@@ -47,17 +44,10 @@ static const char * const events[] = {
 	"gunyah_fault_rm_inject",
 };
 
+/* O_TRUNC: an empty write then clears a tracefs "trace" file */
 static int wr(const char *path, const char *text)
 {
-	ssize_t n;
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
+	return gh_write_buf(path, O_TRUNC, 0, text, strlen(text));
 }
 
 /* tracefs: where the rig mounts it, else debugfs's automount */
@@ -123,26 +113,12 @@ static const char *find_event(const char *from, const char *event,
 	return NULL;
 }
 
-/* Counter @key of a "key: value" debugfs file; -1 if absent */
-static long long stat_value(const char *path, const char *key)
-{
-	char buf[4096], *p;
-	size_t klen = strlen(key);
-
-	if (gh_read_text(path, buf, sizeof(buf)) < 0)
-		return -1;
-	for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (!strncmp(p, key, klen) && p[klen] == ':')
-			return strtoll(p + klen + 1, NULL, 0);
-	return -1;
-}
-
 static long long vcpu_stat(int vmid, int vcpu, const char *key)
 {
 	char path[128];
 
 	snprintf(path, sizeof(path), GDFS "/vm%d/vcpu%d/stats", vmid, vcpu);
-	return stat_value(path, key);
+	return gh_file_value(path, key, ':', -1);
 }
 
 static long long vm_stat(int vmid, const char *key)
@@ -150,29 +126,7 @@ static long long vm_stat(int vmid, const char *key)
 	char path[128];
 
 	snprintf(path, sizeof(path), GDFS "/vm%d/stats", vmid);
-	return stat_value(path, key);
-}
-
-static void disarm(void)
-{
-	wr(FH "probability", "0");
-	wr(FH "times", "1");
-	wr(FH "error", "31");
-	wr(FH "hypercalls", "vcpu_run");
-	wr(FR "probability", "0");
-	wr(FR "times", "1");
-	wr(FR "error", "0x4");
-	wr(FR "msg_ids", "\n");
-}
-
-/* A VM the simulated RM still runs (after rm_inject) is reaped */
-static void reap(int vmid)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d", vmid);
-	if (vmid > 0 && access(path, F_OK) == 0)
-		gh_sim_reap(vmid);
+	return gh_file_value(path, key, ':', -1);
 }
 
 static char instance[160];	/* the tracefs instance, "" if none */
@@ -238,18 +192,6 @@ __attribute__((destructor)) static void instance_down(void)
 	}
 }
 
-/* No fds: what gh_vm_teardown() may be given after a skip */
-static void gv_init(struct gh_vm *gv)
-{
-	int i;
-
-	memset(gv, 0, sizeof(*gv));
-	gv->dev = -1;
-	gv->vm = -1;
-	for (i = 0; i < GH_MAX_VCPUS; i++)
-		gv->vcpu[i] = -1;
-}
-
 FIXTURE(obs)
 {
 	struct gh_vm gv;
@@ -263,7 +205,7 @@ FIXTURE_SETUP(obs)
 
 	self->trace = NULL;
 	self->dir = instance;
-	gv_init(&self->gv);
+	gh_vm_init(&self->gv);
 	if (!instance[0]) {
 		self->gv.skip = true;
 		SKIP(return, "no tracefs instance with gunyah events (modules? tracefs?)");
@@ -271,7 +213,7 @@ FIXTURE_SETUP(obs)
 	/* An empty buffer for each test */
 	snprintf(path, sizeof(path), "%s/trace", self->dir);
 	ASSERT_EQ(0, wr(path, ""));
-	disarm();
+	gh_fault_disarm();
 	/* Started with the events on: the start's RM calls are traced too */
 	gh_vm_setup(_metadata, &self->gv, 2, true);
 }
@@ -281,13 +223,13 @@ FIXTURE_TEARDOWN(obs)
 	int vmid = self->gv.vmid;
 	char now[8];
 
-	disarm();
+	gh_fault_disarm();
 	/* time_hypercalls back as found, only if moved: a switch patches text */
 	if (time_hc[0] && gh_read_text(TIME_HC, now, sizeof(now)) > 0 &&
 	    strcmp(now, time_hc))
 		wr(TIME_HC, time_hc);
 	gh_vm_teardown(&self->gv);
-	reap(vmid);
+	gh_sim_reap_held(vmid);
 	gh_reclaim_stuck();
 	free(self->trace);
 }
@@ -364,11 +306,9 @@ TEST_F(obs, mmio_exits_and_resume)
 	if (self->gv.skip)
 		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "mmio_read 0x1000 4\nmmio_write 0x2000 2 last\n"));
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 	gh_set_mmio_data(RUN(0), 0xabcd1234);
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 
 	READ_TRACE();
 	FIND(p, self->trace, "gunyah_vcpu_run_enter", "vm=%d vcpu=0 resume=0x0,0x0,0x0", VMID);
@@ -394,11 +334,9 @@ TEST_F(obs, page_fault_exit_and_resume)
 	if (self->gv.skip)
 		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 1, "page_fault 0x5000 w\nmmio_write 0x20 4 7\n"));
-	ASSERT_EQ(0, gh_run(FD(1)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_PAGE_FAULT, RUN(1)->exit_reason);
+	GH_RUN_EXIT(FD(1), RUN(1), GUNYAH_VCPU_EXIT_PAGE_FAULT);
 	RUN(1)->page_fault.resume_action = GUNYAH_VCPU_RESUME_HANDLED;
-	ASSERT_EQ(0, gh_run(FD(1)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(1)->exit_reason);
+	GH_RUN_EXIT(FD(1), RUN(1), GUNYAH_VCPU_EXIT_MMIO);
 
 	READ_TRACE();
 	FIND(p, self->trace, "gunyah_vcpu_run_return",
@@ -421,8 +359,7 @@ TEST_F(obs, status_exit_and_vm_exited)
 		return;	/* setup skipped */
 	EXPECT_EQ(0, vm_stat(VMID, "notifications_vm_exited"));
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "system_off 1 0x10001\n"));
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_STATUS);
 	ASSERT_EQ(0, gh_run(FD(0)));	/* said again, from the kernel's copy */
 	ASSERT_EQ(0, gh_run(FD(1)));	/* and to a vCPU that never ran */
 
@@ -478,15 +415,14 @@ TEST_F(obs, injected_hypercall_fault)
 
 	if (self->gv.skip)
 		return;	/* setup skipped */
-	if (access(FH, F_OK))
-		SKIP(return, "no " FH);
+	if (access(GH_FAIL_HC, F_OK))
+		SKIP(return, "no " GH_FAIL_HC);
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "mmio_write 0x20 4 1\n"));
-	ASSERT_EQ(0, wr(FH "error", "10"));
-	ASSERT_EQ(0, wr(FH "times", "1"));
-	ASSERT_EQ(0, wr(FH "probability", "100"));
+	ASSERT_EQ(0, wr(GH_FAIL_HC "error", "10"));
+	ASSERT_EQ(0, wr(GH_FAIL_HC "times", "1"));
+	ASSERT_EQ(0, wr(GH_FAIL_HC "probability", "100"));
 	EXPECT_EQ(-ENOMEM, gh_run(FD(0)));
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 
 	READ_TRACE();
 	FIND(p, self->trace, "gunyah_vcpu_run_enter", "vm=%d vcpu=0", VMID);
@@ -509,8 +445,7 @@ TEST_F(obs, failed_run_traces_no_response)
 		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 0,
 				 "state 0 0x55 0x66\nhyp_error -2\nmmio_write 0x20 4 1\n"));
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 
 	READ_TRACE();
 	FIND(p, self->trace, "gunyah_vcpu_run_return",
@@ -529,18 +464,17 @@ TEST_F(obs, injected_rm_call_fault)
 
 	if (self->gv.skip)
 		return;	/* setup skipped */
-	if (access(FR, F_OK))
-		SKIP(return, "no " FR);
+	if (access(GH_FAIL_RM, F_OK))
+		SKIP(return, "no " GH_FAIL_RM);
 	vm2 = gh_create_vm(self->gv.dev);
 	ASSERT_LE(0, vm2);
 	snprintf(f, sizeof(f), "%#x", RM_VM_START);
-	ASSERT_EQ(0, wr(FR "msg_ids", f));
-	ASSERT_EQ(0, wr(FR "error", "5"));
-	ASSERT_EQ(0, wr(FR "times", "1"));
-	ASSERT_EQ(0, wr(FR "probability", "100"));
-	EXPECT_EQ(-1, ioctl(vm2, GUNYAH_VM_START));
-	EXPECT_EQ(EBUSY, errno);
-	disarm();
+	ASSERT_EQ(0, wr(GH_FAIL_RM "msg_ids", f));
+	ASSERT_EQ(0, wr(GH_FAIL_RM "error", "5"));
+	ASSERT_EQ(0, wr(GH_FAIL_RM "times", "1"));
+	ASSERT_EQ(0, wr(GH_FAIL_RM "probability", "100"));
+	GH_EXPECT_ERRNO(EBUSY, ioctl(vm2, GUNYAH_VM_START));
+	gh_fault_disarm();
 	close(vm2);
 
 	READ_TRACE();
@@ -561,12 +495,11 @@ TEST_F(obs, injected_notification)
 
 	if (self->gv.skip)
 		return;	/* setup skipped */
-	if (access(RI, F_OK))
-		SKIP(return, "no " RI);
+	if (access(GH_RM_INJECT, F_OK))
+		SKIP(return, "no " GH_RM_INJECT);
 	snprintf(cmd, sizeof(cmd), "%d 11", VMID);	/* VM_STATUS RESET */
-	ASSERT_EQ(0, wr(RI "vm_status", cmd));
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, RUN(0)->exit_reason);
+	ASSERT_EQ(0, wr(GH_RM_INJECT "vm_status", cmd));
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_STATUS);
 	EXPECT_EQ(GUNYAH_VM_STATUS_CRASHED, RUN(0)->status.status);
 
 	READ_TRACE();
@@ -604,11 +537,9 @@ TEST_F(obs, counters_count_exactly)
 				 "hyp_error 10\npage_fault 0x3000 r\nstate 99\nwfi\n"
 				 "mmio_read 0x40 8\nmmio_write 0x50 4 2\n"));
 	/* READY, BLOCKED, RETRY, READY after 2 ms inside, MMIO: 5 hypercalls */
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 	EXPECT_EQ(-ENOMEM, gh_run(FD(0)));
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_PAGE_FAULT, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_PAGE_FAULT);
 	EXPECT_EQ(-EINVAL, gh_run(FD(0)));	/* state 99 */
 	/* Sleep in wfi, woken by the interrupt, on to the MMIO read */
 	ASSERT_EQ(0, gh_runner_start(&r, FD(0)));
@@ -623,8 +554,7 @@ TEST_F(obs, counters_count_exactly)
 	RUN(0)->immediate_exit = 1;
 	EXPECT_EQ(-EINTR, gh_run(FD(0)));
 	RUN(0)->immediate_exit = 0;
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 	EXPECT_EQ(0x50, RUN(0)->mmio.phys_addr);
 
 	for (i = 0; i < ARRAY_SIZE(want); i++)
@@ -668,23 +598,20 @@ TEST_F(obs, hypercall_ns_only_when_timed)
 				 "delay 2\nmmio_write 0x20 4 3\n"));
 
 	/* Off: the hypercalls are counted, their time is not */
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 	EXPECT_EQ(2, vcpu_stat(VMID, 0, "hypercalls"));
 	EXPECT_EQ(0, vcpu_stat(VMID, 0, "hypercall_ns"));
 
 	/* On: both hypercalls of the next run are timed */
 	ASSERT_EQ(0, wr(TIME_HC, "1"));
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 	EXPECT_EQ(4, vcpu_stat(VMID, 0, "hypercalls"));
 	ns = vcpu_stat(VMID, 0, "hypercall_ns");
 	EXPECT_LT(0, ns);
 
 	/* Off again: the counter keeps its value through two more */
 	ASSERT_EQ(0, wr(TIME_HC, "0"));
-	ASSERT_EQ(0, gh_run(FD(0)));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 	EXPECT_EQ(3, gh_mmio_data(RUN(0)));	/* the third write */
 	EXPECT_EQ(6, vcpu_stat(VMID, 0, "hypercalls"));
 	EXPECT_EQ(ns, vcpu_stat(VMID, 0, "hypercall_ns"));
@@ -721,7 +648,7 @@ TEST_F(obs, stats_follow_the_resource)
 
 	/* Gone with the VM */
 	gh_vm_teardown(&self->gv);
-	gv_init(&self->gv);
+	gh_vm_init(&self->gv);
 	snprintf(path, sizeof(path), GDFS "/vm%d", vmid);
 	EXPECT_NE(0, access(path, F_OK));
 }

@@ -37,16 +37,13 @@
 #include "gunyah_util.h"
 #include "gh_requires.h"
 
-#define GDFS		"/sys/kernel/debug/gunyah/"
-#define FH		GDFS "fail_hypercall/"
-#define FR		GDFS "fail_rm_call/"
 #define FAILSLAB	"/sys/kernel/debug/failslab/"
 #define SIM		SIM_DEBUGFS "/"
 #define RPC_TIMEOUT	"/sys/module/gunyah_rsc_mgr/parameters/rpc_timeout_ms"
 #define STOP_TIMEOUT	"/sys/module/gunyah_rsc_mgr/parameters/stop_timeout_ms"
 #define RPC_SEQS	"/sys/module/gunyah_rsc_mgr/parameters/rpc_seqs"
 #define BACKLOG		"/sys/module/gunyah_rsc_mgr/parameters/notif_backlog"
-#define RM_NOTIFS	GDFS "rm_notifications"
+#define RM_NOTIFS	GH_DEBUGFS "rm_notifications"
 #define MSGQ_DEPTH	"/sys/module/gunyah_sim/parameters/msgq_depth"
 #define FAIL_NTH	"/proc/thread-self/fail-nth"
 
@@ -93,7 +90,7 @@ static long long vm_stat(int vmid, const char *name)
 {
 	char path[96];
 
-	snprintf(path, sizeof(path), GDFS "vm%d/stats", vmid);
+	snprintf(path, sizeof(path), GH_DEBUGFS "vm%d/stats", vmid);
 	return keyval(path, name);
 }
 
@@ -329,20 +326,7 @@ FIXTURE(rm) {
 
 static void disarm(void)
 {
-	gh_write_file(FH "probability", "0");
-	gh_write_file(FH "interval", "1");
-	gh_write_file(FH "times", "1");
-	gh_write_file(FH "space", "0");
-	gh_write_file(FH "verbose", "1");
-	gh_write_file(FH "error", "31");
-	gh_write_file(FH "hypercalls", "vcpu_run");
-	gh_write_file(FR "probability", "0");
-	gh_write_file(FR "interval", "1");
-	gh_write_file(FR "times", "1");
-	gh_write_file(FR "space", "0");
-	gh_write_file(FR "verbose", "1");
-	gh_write_file(FR "error", "0x4");
-	gh_write_file(FR "msg_ids", "\n");
+	gh_fault_disarm();
 	gh_write_file(SIM "rm_fake_reply", "none");
 	gh_write_file(SIM "rm_pause_before", "0");
 	gh_write_file(SIM "rm_pause", "N");
@@ -361,13 +345,8 @@ FIXTURE_SETUP(rm)
 	self->stop_timeout[0] = '\0';
 	self->nbefore = -1;
 	getrlimit(RLIMIT_NOFILE, &self->nofile);
-	self->dev = gh_open_dev();
-	if (self->dev < 0 && errno == ENOENT) {
-		self->skip = true;
-		SKIP(return, "/dev/gunyah does not exist (driver or simulator not loaded)");
-	}
-	ASSERT_LE(0, self->dev) TH_LOG("open /dev/gunyah: %s", strerror(errno));
-	if (stat(SIM "rm_rx", &st) || stat(GDFS, &st)) {
+	GH_OPEN_DEV(self->dev, &self->skip);
+	if (stat(SIM "rm_rx", &st) || stat(GH_DEBUGFS, &st)) {
 		self->skip = true;
 		SKIP(return, "not on the simulator with rm_rx, or debugfs not mounted");
 	}
@@ -514,7 +493,7 @@ TEST_F(rm, rx_malformed_messages_dropped)
 	ASSERT_LE(0, b_fd) TH_LOG("VM B: %s", strerror(errno));
 	c_fd = notification_barrier(self->dev, &c_vmid);
 	ASSERT_LE(0, c_fd) TH_LOG("barrier VM: %s", strerror(errno));
-	ASSERT_LE(0, status_count(a)) TH_LOG("no " GDFS "vm%d/stats", a);
+	ASSERT_LE(0, status_count(a)) TH_LOG("no " GH_DEBUGFS "vm%d/stats", a);
 
 	for (i = 0; rx_case_msgs(i, a, out, &c); i++) {
 		a0 = status_count(a);
@@ -593,8 +572,7 @@ TEST_F(rm, reply_for_another_call_dropped)
 	ASSERT_EQ(0, gh_write_file(RPC_TIMEOUT, "500"));
 	/* ALLOC_VMID is answered with a reply that says DEALLOC_VMID */
 	ASSERT_EQ(0, gh_write_file(SIM "rm_fake_reply", "%#x 0 - %#x", ALLOC_VMID, DEALLOC_VMID));
-	EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_START));
-	EXPECT_EQ(ETIMEDOUT, errno);
+	GH_EXPECT_ERRNO(ETIMEDOUT, ioctl(fd, GUNYAH_VM_START));
 	EXPECT_STREQ("none", gh_read_file(SIM "rm_fake_reply", buf, sizeof(buf)));
 	EXPECT_TRUE(klog_has(&self->log, ": the call was 0x56000001"));
 	EXPECT_TRUE(klog_has(&self->log, "dropping reply 0x56000002 seq"));
@@ -623,30 +601,29 @@ TEST_F(rm, late_reply_does_not_complete_a_reused_seq)
 
 	if (self->skip)
 		return;	/* setup skipped */
-	if (stat(FR, &st) || access("/proc/self/stack", R_OK))
-		SKIP(return, "no " FR " or no /proc/<pid>/stack");
+	if (stat(GH_FAIL_RM, &st) || access("/proc/self/stack", R_OK))
+		SKIP(return, "no " GH_FAIL_RM " or no /proc/<pid>/stack");
 
 	ASSERT_EQ(0, gh_write_file(RPC_SEQS, "16"));
 	ASSERT_EQ(0, gh_write_file(RPC_TIMEOUT, "300"));
 	ASSERT_EQ(0, gh_write_file(SIM "rm_pause_before", "%#x", ALLOC_VMID));
 	fd = gh_create_vm(self->dev);
 	ASSERT_LE(0, fd);
-	EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_START));
-	EXPECT_EQ(ETIMEDOUT, errno);
+	GH_EXPECT_ERRNO(ETIMEDOUT, ioctl(fd, GUNYAH_VM_START));
 	close(fd);
 
-	inj0 = keyval(FR "injected", "total");
-	ASSERT_EQ(0, gh_write_file(FR "msg_ids", "%#x", ALLOC_VMID));
-	ASSERT_EQ(0, gh_write_file(FR "times", "15"));
-	ASSERT_EQ(0, gh_write_file(FR "probability", "100"));
+	inj0 = keyval(GH_FAIL_RM "injected", "total");
+	ASSERT_EQ(0, gh_write_file(GH_FAIL_RM "msg_ids", "%#x", ALLOC_VMID));
+	ASSERT_EQ(0, gh_write_file(GH_FAIL_RM "times", "15"));
+	ASSERT_EQ(0, gh_write_file(GH_FAIL_RM "probability", "100"));
 	for (i = 0; i < 15; i++) {
 		fd = gh_create_vm(self->dev);
 		ASSERT_LE(0, fd);
 		EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_START));
 		close(fd);
 	}
-	gh_write_file(FR "probability", "0");
-	ASSERT_EQ(inj0 + 15, keyval(FR "injected", "total"));
+	gh_write_file(GH_FAIL_RM "probability", "0");
+	ASSERT_EQ(inj0 + 15, keyval(GH_FAIL_RM "injected", "total"));
 
 	ASSERT_EQ(0, gh_write_file(SIM "rm_fake_reply", "%#x 0 0000", ALLOC_VMID));
 	ASSERT_EQ(0, gh_write_file(RPC_TIMEOUT, "%s", self->rpc_timeout));
@@ -699,7 +676,7 @@ TEST_F(rm, notification_flood_is_bounded)
 
 	fd = gh_started_vm(self->dev, &vmid);
 	ASSERT_LE(0, fd);
-	snprintf(path, sizeof(path), GDFS "vm%d/stats", vmid);
+	snprintf(path, sizeof(path), GH_DEBUGFS "vm%d/stats", vmid);
 	ASSERT_EQ(0, gh_write_file(BACKLOG, "8"));
 	ASSERT_EQ(0, gh_write_file(RM_NOTIFS, "hold"));
 	got0 = keyval(path, "notifications_vm_status");
@@ -777,8 +754,7 @@ TEST_F(rm, malformed_replies)
 			EXPECT_EQ(0, ioctl(fd, GUNYAH_VM_START))
 				TH_LOG("case %u: restart: %s", i, strerror(errno));
 		} else {
-			EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_START));
-			EXPECT_EQ(EINVAL, errno);
+			GH_EXPECT_ERRNO(EINVAL, ioctl(fd, GUNYAH_VM_START));
 		}
 		EXPECT_EQ(0, close(fd));
 		EXPECT_EQ(self->nvms, sim_stat("vms"));
@@ -819,7 +795,7 @@ TEST_F(rm, resource_list_quirks)
 	for (i = 0; i < (int)ARRAY_SIZE(quirk_logs); i++)
 		EXPECT_TRUE(klog_has(&self->log, quirk_logs[i])) TH_LOG("log line %d missing", i);
 
-	snprintf(path, sizeof(path), GDFS "vm%d/resources", vmid);
+	snprintf(path, sizeof(path), GH_DEBUGFS "vm%d/resources", vmid);
 	f = fopen(path, "r");
 	ASSERT_NE(NULL, f) TH_LOG("%s: %s", path, strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
@@ -921,20 +897,19 @@ TEST_F(rm, rollback_calls_fail)
 
 	if (self->skip)
 		return;	/* setup skipped */
-	if (stat(FR, &st))
-		SKIP(return, "no " FR);
+	if (stat(GH_FAIL_RM, &st))
+		SKIP(return, "no " GH_FAIL_RM);
 
 	for (i = 0; i < 2; i++) {
-		inj0 = keyval(FR "injected", "total");
-		ASSERT_EQ(0, gh_write_file(FR "msg_ids", "%s", cases[i].ids));
-		ASSERT_EQ(0, gh_write_file(FR "times", "2"));
-		ASSERT_EQ(0, gh_write_file(FR "probability", "100"));
+		inj0 = keyval(GH_FAIL_RM "injected", "total");
+		ASSERT_EQ(0, gh_write_file(GH_FAIL_RM "msg_ids", "%s", cases[i].ids));
+		ASSERT_EQ(0, gh_write_file(GH_FAIL_RM "times", "2"));
+		ASSERT_EQ(0, gh_write_file(GH_FAIL_RM "probability", "100"));
 		fd = gh_create_vm(self->dev);
 		ASSERT_LE(0, fd);
-		EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_START));
-		EXPECT_EQ(EINVAL, errno);
-		gh_write_file(FR "probability", "0");
-		EXPECT_EQ(inj0 + 2, keyval(FR "injected", "total"));
+		GH_EXPECT_ERRNO(EINVAL, ioctl(fd, GUNYAH_VM_START));
+		gh_write_file(GH_FAIL_RM "probability", "0");
+		EXPECT_EQ(inj0 + 2, keyval(GH_FAIL_RM "injected", "total"));
 		EXPECT_TRUE(klog_has(&self->log, cases[i].log)) TH_LOG("no \"%s\"", cases[i].log);
 		EXPECT_STREQ("init_failed", vm_state(fd, buf, sizeof(buf)));
 		EXPECT_EQ(0, close(fd));
@@ -998,7 +973,7 @@ TEST_F(rm, teardown_stops_a_vm_reported_paused)
 		ASSERT_LE(0, fd);
 		n0 = status_count(vmid);
 		if (i == 0) {
-			ASSERT_EQ(0, gh_write_file(GDFS "rm_inject/vm_status", "%d 4", vmid));
+			ASSERT_EQ(0, gh_write_file(GH_DEBUGFS "rm_inject/vm_status", "%d 4", vmid));
 		} else {
 			out[0] = '\0';
 			status_payload(p, vmid, 4);
@@ -1032,10 +1007,8 @@ TEST_F(rm, no_free_fd)
 		fill[n++] = fd;
 	ASSERT_EQ(EMFILE, errno);
 
-	EXPECT_EQ(-1, gh_create_vm(self->dev));
-	EXPECT_EQ(EMFILE, errno);
-	EXPECT_EQ(-1, gh_add_vcpu(vm, 0));
-	EXPECT_EQ(EMFILE, errno);
+	GH_EXPECT_ERRNO(EMFILE, gh_create_vm(self->dev));
+	GH_EXPECT_ERRNO(EMFILE, gh_add_vcpu(vm, 0));
 
 	while (n)
 		close(fill[--n]);
@@ -1114,10 +1087,10 @@ TEST_F_TIMEOUT(rm, tx_queue_full_waits_for_space, 300)
 
 static int arm_recv(int err, int times)
 {
-	return gh_write_file(FH "hypercalls", "msgq_recv") ||
-	       gh_write_file(FH "error", "%d", err) ||
-	       gh_write_file(FH "times", "%d", times) ||
-	       gh_write_file(FH "probability", "100");
+	return gh_write_file(GH_FAIL_HC "hypercalls", "msgq_recv") ||
+	       gh_write_file(GH_FAIL_HC "error", "%d", err) ||
+	       gh_write_file(GH_FAIL_HC "times", "%d", times) ||
+	       gh_write_file(GH_FAIL_HC "probability", "100");
 }
 
 /* A receive error used to stop the RX thread: the caller timed out */
@@ -1131,23 +1104,23 @@ TEST_F(rm, rx_receive_error_retried)
 
 	if (self->skip)
 		return;	/* setup skipped */
-	if (stat(FH, &st))
-		SKIP(return, "no " FH);
+	if (stat(GH_FAIL_HC, &st))
+		SKIP(return, "no " GH_FAIL_HC);
 
 	for (i = 0; i < ARRAY_SIZE(errs); i++) {
 		fd = gh_create_vm(self->dev);
 		ASSERT_LE(0, fd);
-		inj0 = keyval(FH "injected", "msgq_recv");
+		inj0 = keyval(GH_FAIL_HC "injected", "msgq_recv");
 		ASSERT_EQ(0, arm_recv(errs[i], 1));
 		EXPECT_EQ(0, ioctl(fd, GUNYAH_VM_START))
 			TH_LOG("error %d: start: %s", errs[i], strerror(errno));
-		gh_write_file(FH "probability", "0");
+		gh_write_file(GH_FAIL_HC "probability", "0");
 		/*
 		 * One receive failed and the start still completed: it was
 		 * retried. (Its "retrying" line is ratelimited, so whether it
 		 * shows depends on what ran in the last 5 s: not checked.)
 		 */
-		EXPECT_EQ(inj0 + 1, keyval(FH "injected", "msgq_recv"));
+		EXPECT_EQ(inj0 + 1, keyval(GH_FAIL_HC "injected", "msgq_recv"));
 		EXPECT_EQ(0, close(fd));
 	}
 	EXPECT_EQ(self->nvms, sim_stat("vms"));
@@ -1161,18 +1134,17 @@ TEST_F(rm, rx_receive_error_that_lasts)
 
 	if (self->skip)
 		return;	/* setup skipped */
-	if (stat(FH, &st))
-		SKIP(return, "no " FH);
+	if (stat(GH_FAIL_HC, &st))
+		SKIP(return, "no " GH_FAIL_HC);
 
 	fd = gh_create_vm(self->dev);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, gh_write_file(RPC_TIMEOUT, "500"));
-	inj0 = keyval(FH "injected", "msgq_recv");
+	inj0 = keyval(GH_FAIL_HC "injected", "msgq_recv");
 	ASSERT_EQ(0, arm_recv(31, -1));
-	EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_START));
-	EXPECT_EQ(ETIMEDOUT, errno);
-	gh_write_file(FH "probability", "0");
-	inj = keyval(FH "injected", "msgq_recv");
+	GH_EXPECT_ERRNO(ETIMEDOUT, ioctl(fd, GUNYAH_VM_START));
+	gh_write_file(GH_FAIL_HC "probability", "0");
+	inj = keyval(GH_FAIL_HC "injected", "msgq_recv");
 	EXPECT_EQ(inj0 + 9, inj) TH_LOG("1 receive and 8 retries, then it waits");
 	EXPECT_TRUE(klog_has(&self->log,
 			     "RX message queue receive failed 9 times: gunyah error 31"));
@@ -1469,8 +1441,7 @@ TEST_F(rm, rx_reply_copy_fails)
 	ASSERT_LE(0, fd);
 	/* The RX thread's next allocation: the ALLOC_VMID reply's payload */
 	EXPECT_EQ(0, slab_fault_arm(&f, path, 1));
-	EXPECT_EQ(-1, ioctl(fd, GUNYAH_VM_START));
-	EXPECT_EQ(ENOMEM, errno);
+	GH_EXPECT_ERRNO(ENOMEM, ioctl(fd, GUNYAH_VM_START));
 	EXPECT_EQ(0, slab_fault_disarm(&f));
 	EXPECT_TRUE(klog_has(&self->log, "RM call 0x56000001 seq "));
 	EXPECT_TRUE(klog_has(&self->log, " failed: -12"));

@@ -102,12 +102,7 @@ FIXTURE_VARIANT_ADD(framing, max_vcpus) { .nr_vcpus = MAX_VCPUS };
 FIXTURE_SETUP(framing)
 {
 	self->saved_nr_vcpus = -1;
-	self->dev = open("/dev/gunyah", O_RDWR | O_CLOEXEC);
-	if (self->dev < 0 && errno == ENOENT) {
-		self->skip = true;
-		SKIP(return, "/dev/gunyah does not exist (driver or simulator not loaded)");
-	}
-	ASSERT_LE(0, self->dev) TH_LOG("open /dev/gunyah: %s", strerror(errno));
+	GH_OPEN_DEV(self->dev, &self->skip);
 	if (read_int(NR_VCPUS_PARAM, &self->saved_nr_vcpus)) {
 		self->skip = true;
 		SKIP(return, "not on the simulator (no %s)", NR_VCPUS_PARAM);

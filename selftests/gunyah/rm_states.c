@@ -141,6 +141,22 @@ TEST_F(rm, locally_failed_starts_leave_no_vmid)
 }
 
 /*
+ * One VM more than before is left with the RM, the newest, in @state;
+ * reaped, the count is back
+ */
+#define EXPECT_LEFT_BEHIND(state) do {						\
+	char status[1024];							\
+	int vmid;								\
+										\
+	ASSERT_EQ(self->vms + 1, gh_sim_vms());					\
+	vmid = newest_vm(status, sizeof(status));				\
+	ASSERT_LT(0, vmid);							\
+	EXPECT_NE(NULL, strstr(status, "status: " state)) TH_LOG("%s", status);	\
+	ASSERT_EQ(0, gh_sim_reap(vmid));					\
+	EXPECT_EQ(self->vms, gh_sim_vms());					\
+} while (0)
+
+/*
  * A refused configure: INIT_FAILED without a configuration. The RM frees
  * no id there and cannot reset such a VM: the driver must not try (the
  * fixture checks fatal_calls); the id stays, said loudly. The test frees
@@ -148,19 +164,12 @@ TEST_F(rm, locally_failed_starts_leave_no_vmid)
  */
 TEST_F(rm, refused_configure_is_never_reset)
 {
-	char status[1024];
-	int vm, vcpu, vmid;
+	int vm, vcpu;
 
 	ASSERT_EQ(0, gh_write_file(SIM_DEBUGFS "/rm_refuse_call", "%#x", VM_CONFIG_ID));
 	EXPECT_EQ(-EINVAL, start_vm(self->dev, &vm, &vcpu));
 	close_vm(vm, vcpu);
-	ASSERT_EQ(self->vms + 1, gh_sim_vms());
-	/* The VM left behind is the newest one, INIT_FAILED */
-	vmid = newest_vm(status, sizeof(status));
-	ASSERT_LT(0, vmid);
-	EXPECT_NE(NULL, strstr(status, "status: init_failed")) TH_LOG("%s", status);
-	ASSERT_EQ(0, gh_sim_reap(vmid));
-	EXPECT_EQ(self->vms, gh_sim_vms());
+	EXPECT_LEFT_BEHIND("init_failed");
 }
 
 /*
@@ -185,8 +194,8 @@ TEST_F(rm, teardown_waits_for_reset)
  */
 TEST_F(rm, reset_wait_is_bounded)
 {
-	char old[32], status[1024];
-	int vm, vcpu, vmid;
+	char old[32];
+	int vm, vcpu;
 
 	ASSERT_LT(0, gh_read_text(RESET_TIMEOUT, old, sizeof(old)));
 	ASSERT_EQ(0, gh_write_file(RESET_TIMEOUT, "200"));
@@ -194,12 +203,7 @@ TEST_F(rm, reset_wait_is_bounded)
 	EXPECT_EQ(0, start_vm(self->dev, &vm, &vcpu));
 	close_vm(vm, vcpu);
 	gh_write_file(RESET_TIMEOUT, "%s", old);
-	ASSERT_EQ(self->vms + 1, gh_sim_vms());
-	vmid = newest_vm(status, sizeof(status));
-	ASSERT_LT(0, vmid);
-	EXPECT_NE(NULL, strstr(status, "status: resetting")) TH_LOG("%s", status);
-	ASSERT_EQ(0, gh_sim_reap(vmid));
-	EXPECT_EQ(self->vms, gh_sim_vms());
+	EXPECT_LEFT_BEHIND("resetting");
 }
 
 static bool proc_asleep(pid_t pid)

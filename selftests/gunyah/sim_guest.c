@@ -25,12 +25,7 @@ FIXTURE_SETUP(sim)
 	self->vcpu = -1;
 	self->run = NULL;
 	self->vm = -1;
-	self->dev = gh_open_dev();
-	if (self->dev < 0 && errno == ENOENT) {
-		self->skip = true;
-		SKIP(return, "/dev/gunyah missing: load gunyah_rsc_mgr and gunyah_sim");
-	}
-	ASSERT_LE(0, self->dev);
+	GH_OPEN_DEV(self->dev, &self->skip);
 	if (access(SIM_DEBUGFS, F_OK)) {
 		self->skip = true;
 		SKIP(return, "%s missing: not on the simulator, or no debugfs", SIM_DEBUGFS);
@@ -50,46 +45,16 @@ FIXTURE_SETUP(sim)
 
 FIXTURE_TEARDOWN(sim)
 {
-	if (self->run)
-		munmap(self->run, (size_t)sysconf(_SC_PAGESIZE));
-	if (self->vcpu >= 0)
-		close(self->vcpu);
-	if (self->vm >= 0)
-		close(self->vm);
-	if (self->dev >= 0)
-		close(self->dev);
+	gh_vm_close(self->dev, self->vm, self->vcpu, self->run);
 }
 
 /* write(2) @len bytes of @text to vcpu0's program; 0 or -errno */
 static int load_raw(int vmid, const char *text, size_t len)
 {
 	char path[128];
-	ssize_t n;
-	int fd;
 
 	gh_sim_path(path, sizeof(path), vmid, 0, "program");
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, len);
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
-}
-
-static int read_file(const char *path, char *buf, size_t len)
-{
-	ssize_t n, total = 0;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return -errno;
-	while (total < (ssize_t)len - 1 &&
-	       (n = read(fd, buf + total, len - 1 - total)) > 0)
-		total += n;
-	buf[total] = '\0';
-	close(fd);
-	return (int)total;
+	return gh_write_buf(path, 0, 0, text, len);
 }
 
 static int read_program(int vmid, char *buf, size_t len)
@@ -97,7 +62,7 @@ static int read_program(int vmid, char *buf, size_t len)
 	char path[128];
 
 	gh_sim_path(path, sizeof(path), vmid, 0, "program");
-	return read_file(path, buf, len);
+	return gh_read_text(path, buf, len);
 }
 
 static const char * const bad_programs[] = {
@@ -216,7 +181,7 @@ TEST_F(sim, parser_accepts_every_instruction)
 	/* An empty program unloads: the vCPU is powered off */
 	EXPECT_EQ(0, load_raw(self->vmid, "", 0));
 	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d/status", self->vmid);
-	ASSERT_LT(0, read_file(path, buf, sizeof(buf)));
+	ASSERT_LT(0, gh_read_text(path, buf, sizeof(buf)));
 	EXPECT_NE(NULL, strstr(buf, "power no_program")) TH_LOG("%s", buf);
 }
 
@@ -234,11 +199,11 @@ TEST_F(sim, log_and_status_files)
 	EXPECT_STREQ("load 2\n", buf);
 
 	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d/status", self->vmid);
-	ASSERT_LT(0, read_file(path, buf, sizeof(buf)));
+	ASSERT_LT(0, gh_read_text(path, buf, sizeof(buf)));
 	EXPECT_NE(NULL, strstr(buf, "status: running\n")) TH_LOG("%s", buf);
 	EXPECT_NE(NULL, strstr(buf, "vcpu0: capid ")) TH_LOG("%s", buf);
 
-	ASSERT_LT(0, read_file(SIM_DEBUGFS "/rm_stats", buf, sizeof(buf)));
+	ASSERT_LT(0, gh_read_text(SIM_DEBUGFS "/rm_stats", buf, sizeof(buf)));
 	EXPECT_NE(NULL, strstr(buf, "\nreplies_multi: ")) TH_LOG("%s", buf);
 
 	/* A vCPU the VM does not have has no directory */
@@ -296,7 +261,7 @@ static long long sim_stat(const char *name)
 	char buf[1024], *p;
 	size_t len = strlen(name);
 
-	if (read_file(SIM_DEBUGFS "/rm_stats", buf, sizeof(buf)) <= 0)
+	if (gh_read_text(SIM_DEBUGFS "/rm_stats", buf, sizeof(buf)) <= 0)
 		return -1;
 	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
 		if (!strncmp(p, name, len) && p[len] == ':')

@@ -24,69 +24,17 @@
  * run under each. vcpu_v17: resume actions and the page-fault state,
  * which only v17's hypervisor has (the public one: vcpu_public.c).
  */
-#define VCPU_FIXTURE {			\
-	struct gh_vm gv;		\
-	int fd, vmid;			\
-	struct gunyah_vcpu_run *run;	\
-}
+GH_PROFILE_FIXTURE(vcpu, 1);
 
-#define VCPU_SETUP(public) do {						\
-	ASSERT_EQ(0, gh_sim_profile(public));				\
-	gh_vm_setup(_metadata, &self->gv, 1, true);			\
-	self->fd = self->gv.vcpu[0];					\
-	self->run = self->gv.run[0];					\
-	self->vmid = self->gv.vmid;					\
-} while (0)
-
-#define VCPU_TEARDOWN() do {						\
-	gh_vm_teardown(&self->gv);					\
-	gh_sim_profile(false);						\
-} while (0)
-
-FIXTURE(vcpu) VCPU_FIXTURE;
-
-FIXTURE_VARIANT(vcpu)
-{
-	bool public;
-};
-
-FIXTURE_VARIANT_ADD(vcpu, v17) {
-	.public = false,
-};
-
-FIXTURE_VARIANT_ADD(vcpu, public) {
-	.public = true,
-};
-
-FIXTURE_SETUP(vcpu)
-{
-	VCPU_SETUP(variant->public);
-}
-
-FIXTURE_TEARDOWN(vcpu)
-{
-	VCPU_TEARDOWN();
-}
-
-FIXTURE(vcpu_v17) VCPU_FIXTURE;
-
-FIXTURE_SETUP(vcpu_v17)
-{
-	VCPU_SETUP(false);
-}
-
-FIXTURE_TEARDOWN(vcpu_v17)
-{
-	VCPU_TEARDOWN();
-}
+GH_VM_FIXTURE(vcpu_v17);
+GH_VM_FIXTURE_HOOKS(vcpu_v17, 1, false)
 
 /* Load @prog into vCPU 0 of the fixture's VM */
 #define LOAD(prog) ASSERT_EQ(0, gh_sim_load(self->vmid, 0, prog))
 
 /* Run and expect an MMIO exit at @addr */
 #define RUN_MMIO(_addr, _len, _write) do {					\
-	ASSERT_EQ(0, gh_run(self->fd));						\
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);		\
+	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_MMIO);		\
 	EXPECT_EQ(_addr, self->run->mmio.phys_addr);				\
 	EXPECT_EQ(_len, self->run->mmio.len);					\
 	EXPECT_EQ(_write, self->run->mmio.is_write);				\
@@ -298,8 +246,7 @@ TEST_F(vcpu_v17, page_fault_write)
 		return;	/* setup skipped */
 	LOAD("page_fault 0x80000 w\nmmio_write 0x10 1 7\n");
 	self->run->page_fault.attempt = 12345;
-	ASSERT_EQ(0, gh_run(self->fd));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_PAGE_FAULT, self->run->exit_reason);
+	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_PAGE_FAULT);
 	EXPECT_EQ(0x80000, self->run->page_fault.phys_addr);
 	/* No memory is mapped by the driver: nothing was there */
 	EXPECT_EQ(-ENOENT, self->run->page_fault.attempt);
@@ -317,8 +264,7 @@ TEST_F(vcpu_v17, page_fault_read)
 	if (self->gv.skip)
 		return;	/* setup skipped */
 	LOAD("page_fault 0x90000 r\nmmio_write 0x10 1 7\n");
-	ASSERT_EQ(0, gh_run(self->fd));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_PAGE_FAULT, self->run->exit_reason);
+	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_PAGE_FAULT);
 	EXPECT_EQ(0x90000, self->run->page_fault.phys_addr);
 	EXPECT_EQ(-ENOENT, self->run->page_fault.attempt);
 	EXPECT_EQ(GUNYAH_VCPU_RESUME_FAULT, self->run->page_fault.resume_action);
@@ -339,8 +285,7 @@ TEST_F(vcpu_v17, page_fault_resume_actions)
 	LOAD("page_fault 0x1000 w\npage_fault 0x2000 r\npage_fault 0x3000 w\n"
 	     "mmio_read 0x10 1\n");
 	for (i = 0; i < ARRAY_SIZE(actions); i++) {
-		ASSERT_EQ(0, gh_run(self->fd));
-		ASSERT_EQ(GUNYAH_VCPU_EXIT_PAGE_FAULT, self->run->exit_reason);
+		GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_PAGE_FAULT);
 		EXPECT_EQ(0x1000 * (i + 1), self->run->page_fault.phys_addr);
 		self->run->page_fault.resume_action = actions[i];
 	}
@@ -355,8 +300,7 @@ TEST_F(vcpu_v17, page_fault_invalid_resume_action)
 	if (self->gv.skip)
 		return;	/* setup skipped */
 	LOAD("page_fault 0x1000 w\nmmio_read 0x10 1\n");
-	ASSERT_EQ(0, gh_run(self->fd));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_PAGE_FAULT, self->run->exit_reason);
+	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_PAGE_FAULT);
 	self->run->page_fault.resume_action = 3;
 	EXPECT_EQ(-EINVAL, gh_run(self->fd));
 	GH_EXPECT_LOG(self->vmid, 0, "load 2\n");
@@ -558,8 +502,7 @@ TEST_F(vcpu, run_arg_must_be_zero)
 	if (self->gv.skip)
 		return;	/* setup skipped */
 	LOAD("mmio_write 0x20 4 5\n");
-	EXPECT_EQ(-1, ioctl(self->fd, GUNYAH_VCPU_RUN, 1UL));
-	EXPECT_EQ(EINVAL, errno);
+	GH_EXPECT_ERRNO(EINVAL, ioctl(self->fd, GUNYAH_VCPU_RUN, 1UL));
 	GH_EXPECT_LOG(self->vmid, 0, "load 1\n");
 }
 
@@ -567,20 +510,16 @@ TEST_F(vcpu, unknown_vcpu_ioctl_is_enotty)
 {
 	if (self->gv.skip)
 		return;	/* setup skipped */
-	EXPECT_EQ(-1, ioctl(self->fd, _IO(GUNYAH_IOCTL_TYPE, 0x7f), 0));
-	EXPECT_EQ(ENOTTY, errno);
+	GH_EXPECT_ERRNO(ENOTTY, ioctl(self->fd, _IO(GUNYAH_IOCTL_TYPE, 0x7f), 0));
 	/* VM ioctls are not vCPU ioctls */
-	EXPECT_EQ(-1, ioctl(self->fd, GUNYAH_VM_START, 0));
-	EXPECT_EQ(ENOTTY, errno);
+	GH_EXPECT_ERRNO(ENOTTY, ioctl(self->fd, GUNYAH_VM_START, 0));
 }
 
 TEST(run_before_start_is_enodev)
 {
-	int dev = gh_open_dev(), vm, vcpu;
+	int dev, vm, vcpu;
 
-	if (dev < 0 && errno == ENOENT)
-		SKIP(return, "/dev/gunyah missing");
-	ASSERT_LE(0, dev);
+	GH_OPEN_DEV(dev, NULL);
 	vm = gh_create_vm(dev);
 	ASSERT_LE(0, vm);
 	vcpu = gh_add_vcpu(vm, 0);
@@ -624,8 +563,7 @@ TEST_F(vcpu, same_id_twice_is_eexist)
 {
 	if (self->gv.skip)
 		return;	/* setup skipped */
-	EXPECT_EQ(-1, gh_add_vcpu(self->gv.vm, 0));
-	EXPECT_EQ(EEXIST, errno);
+	GH_EXPECT_ERRNO(EEXIST, gh_add_vcpu(self->gv.vm, 0));
 	/* The first one is unharmed */
 	LOAD("mmio_write 0x20 4 5\n");
 	RUN_MMIO(0x20, 4, 1);
@@ -641,8 +579,7 @@ TEST_F(vcpu, remove_and_readd)
 	LOAD("mmio_read 0x1000 4\nmmio_write 0x20 4 last\n");
 	RUN_MMIO(0x1000, 4, 0);
 	ASSERT_EQ(0, gh_remove_vcpu(self->gv.vm, 0));
-	EXPECT_EQ(-1, gh_remove_vcpu(self->gv.vm, 0));
-	EXPECT_EQ(ENOENT, errno);
+	GH_EXPECT_ERRNO(ENOENT, gh_remove_vcpu(self->gv.vm, 0));
 	/* The removed vCPU's fd stays valid but can never run again */
 	EXPECT_EQ(-ENODEV, gh_run(self->fd));
 	EXPECT_EQ(gh_page_size(), ioctl(self->fd, GUNYAH_VCPU_MMAP_SIZE));
@@ -654,8 +591,7 @@ TEST_F(vcpu, remove_and_readd)
 	ASSERT_NE(NULL, run);
 	ASSERT_EQ(0, gh_sim_clear_log(self->vmid, 0));
 	LOAD("mmio_write 0x30 4 3\n");
-	ASSERT_EQ(0, gh_run(fd));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, run->exit_reason);
+	GH_RUN_EXIT(fd, run, GUNYAH_VCPU_EXIT_MMIO);
 	EXPECT_EQ(0x30, run->mmio.phys_addr);
 	EXPECT_EQ(3, gh_mmio_data(run));
 	GH_EXPECT_LOG(self->vmid, 0, "load 1\n");

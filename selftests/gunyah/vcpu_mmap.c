@@ -48,12 +48,7 @@ FIXTURE_SETUP(page)
 {
 	self->vm = -1;
 	self->fd = -1;
-	self->dev = gh_open_dev();
-	if (self->dev < 0 && errno == ENOENT) {
-		self->skip = true;
-		SKIP(return, "/dev/gunyah missing");
-	}
-	ASSERT_LE(0, self->dev);
+	GH_OPEN_DEV(self->dev, &self->skip);
 	self->vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->vm);
 	self->fd = gh_add_vcpu(self->vm, 0);
@@ -62,12 +57,7 @@ FIXTURE_SETUP(page)
 
 FIXTURE_TEARDOWN(page)
 {
-	if (self->fd >= 0)
-		close(self->fd);
-	if (self->vm >= 0)
-		close(self->vm);
-	if (self->dev >= 0)
-		close(self->dev);
+	gh_vm_close(self->dev, self->vm, self->fd, NULL);
 }
 
 TEST_F(page, mmap_size_is_one_page)
@@ -78,10 +68,8 @@ TEST_F(page, mmap_size_is_one_page)
 	/* The argument is not used */
 	EXPECT_EQ(gh_page_size(), ioctl(self->fd, GUNYAH_VCPU_MMAP_SIZE, 0x1234UL));
 	/* Not a VM ioctl, nor a /dev/gunyah one */
-	EXPECT_EQ(-1, ioctl(self->vm, GUNYAH_VCPU_MMAP_SIZE));
-	EXPECT_EQ(ENOTTY, errno);
-	EXPECT_EQ(-1, ioctl(self->dev, GUNYAH_VCPU_MMAP_SIZE));
-	EXPECT_EQ(ENOTTY, errno);
+	GH_EXPECT_ERRNO(ENOTTY, ioctl(self->vm, GUNYAH_VCPU_MMAP_SIZE));
+	GH_EXPECT_ERRNO(ENOTTY, ioctl(self->dev, GUNYAH_VCPU_MMAP_SIZE));
 }
 
 TEST_F(page, fresh_page_is_zero)
@@ -197,8 +185,7 @@ TEST(exit_visible_in_both_mappings)
 	second = gh_map_run(gv.vcpu[0]);
 	ASSERT_NE(NULL, second);
 	ASSERT_EQ(0, gh_sim_load(gv.vmid, 0, "mmio_read 0x1000 4\nmmio_write 0x2000 4 last\n"));
-	ASSERT_EQ(0, gh_run(gv.vcpu[0]));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, second->exit_reason);
+	GH_RUN_EXIT(gv.vcpu[0], second, GUNYAH_VCPU_EXIT_MMIO);
 	EXPECT_EQ(0x1000, second->mmio.phys_addr);
 	EXPECT_EQ(0x1000, gv.run[0]->mmio.phys_addr);
 	/* The answer written through the second mapping reaches the guest */
@@ -216,20 +203,15 @@ TEST(ioctl_arguments)
 {
 	int dev, vm, vcpu;
 
-	dev = gh_open_dev();
-	if (dev < 0 && errno == ENOENT)
-		SKIP(return, "/dev/gunyah missing");
-	ASSERT_LE(0, dev);
-	EXPECT_EQ(-1, ioctl(dev, GUNYAH_CREATE_VM, 1UL));
-	EXPECT_EQ(EINVAL, errno);
+	GH_OPEN_DEV(dev, NULL);
+	GH_EXPECT_ERRNO(EINVAL, ioctl(dev, GUNYAH_CREATE_VM, 1UL));
 	vm = gh_create_vm(dev);
 	ASSERT_LE(0, vm);
 	vcpu = gh_add_vcpu(vm, 0);
 	ASSERT_LE(0, vcpu);
 	/* v17 ignored these two arguments; VMMs pass none */
 	EXPECT_EQ(gh_page_size(), ioctl(vcpu, GUNYAH_VCPU_MMAP_SIZE, 0xdeadbeefUL));
-	EXPECT_EQ(-1, ioctl(vcpu, GUNYAH_VCPU_RUN, 1UL));
-	EXPECT_EQ(EINVAL, errno);
+	GH_EXPECT_ERRNO(EINVAL, ioctl(vcpu, GUNYAH_VCPU_RUN, 1UL));
 	if (gh_sim_present())
 		EXPECT_EQ(0, ioctl(vm, GUNYAH_VM_START, 0xdeadbeefUL))
 			TH_LOG("VM_START: %s", strerror(errno));

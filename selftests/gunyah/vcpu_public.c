@@ -17,41 +17,7 @@
 #include "vcpu_util.h"
 #include "gh_requires.h"
 
-FIXTURE(hyp)
-{
-	struct gh_vm gv;
-	int fd, vmid;
-	struct gunyah_vcpu_run *run;
-};
-
-FIXTURE_VARIANT(hyp)
-{
-	bool public;	/* the public hypervisor's profile, else v17's */
-};
-
-FIXTURE_VARIANT_ADD(hyp, v17) {
-	.public = false,
-};
-
-FIXTURE_VARIANT_ADD(hyp, public) {
-	.public = true,
-};
-
-FIXTURE_SETUP(hyp)
-{
-	/* New VMs take the profile from here; the test process is alone */
-	ASSERT_EQ(0, gh_sim_profile(variant->public));
-	gh_vm_setup(_metadata, &self->gv, 2, true);
-	self->fd = self->gv.vcpu[0];
-	self->run = self->gv.run[0];
-	self->vmid = self->gv.vmid;
-}
-
-FIXTURE_TEARDOWN(hyp)
-{
-	gh_vm_teardown(&self->gv);
-	gh_sim_profile(false);
-}
+GH_PROFILE_FIXTURE(hyp, 2);
 
 #define LOAD(vcpu, prog) ASSERT_EQ(0, gh_sim_load(self->vmid, vcpu, prog))
 
@@ -239,8 +205,7 @@ TEST_F(hyp, undefined_state_is_einval)
 		return;	/* setup skipped */
 	LOAD(0, "state 0x101\nmmio_write 0x20 4 5\n");
 	EXPECT_EQ(-EINVAL, gh_run(self->fd));
-	ASSERT_EQ(0, gh_run(self->fd));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
+	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_MMIO);
 	EXPECT_EQ(0x20, self->run->mmio.phys_addr);
 }
 
@@ -252,15 +217,13 @@ TEST_F(hyp, busy_is_ebusy_and_recovers)
 	if (self->gv.skip)
 		return;	/* setup skipped */
 	LOAD(0, "mmio_read 0x10 4\nmmio_write 0x20 4 last\n");
-	ASSERT_EQ(0, gh_run(self->fd));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
+	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_MMIO);
 	gh_set_mmio_data(self->run, 0x77);
 	ASSERT_EQ(0, vm_knob(self->vmid, "busy_runs", "20"));
 	for (i = 0; i < 20; i++)
 		ASSERT_EQ(-EBUSY, gh_run(self->fd)) TH_LOG("run %d", i);
 	/* The read's answer was kept across the refusals */
-	ASSERT_EQ(0, gh_run(self->fd));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
+	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_MMIO);
 	EXPECT_EQ(0x20, self->run->mmio.phys_addr);
 	EXPECT_EQ(0x77, gh_mmio_data(self->run));
 	GH_EXPECT_LOG(self->vmid, 0, "load 2\nread 0x10 4 0x77\n");
@@ -278,8 +241,7 @@ TEST_F(hyp, blocked_many_times)
 	gh_set_mmio_data(self->run, 0x55);
 	runs = gh_sim_runs(self->vmid, 0);
 	ASSERT_EQ(0, vm_knob(self->vmid, "blocked_runs", "500"));
-	ASSERT_EQ(0, gh_run(self->fd));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, self->run->exit_reason);
+	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_MMIO);
 	EXPECT_EQ(0x20, self->run->mmio.phys_addr);
 	EXPECT_EQ(0x55, gh_mmio_data(self->run));
 	EXPECT_EQ(runs + 501, gh_sim_runs(self->vmid, 0));

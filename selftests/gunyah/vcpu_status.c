@@ -17,36 +17,8 @@
 #define RM_ERROR_INVALID "4"
 #define RM_INJECT_STATUS "/sys/kernel/debug/gunyah/rm_inject/vm_status"
 
-FIXTURE(status)
-{
-	struct gh_vm gv;
-};
-
 /* Under each of the simulator's hypervisor profiles */
-FIXTURE_VARIANT(status)
-{
-	bool public;
-};
-
-FIXTURE_VARIANT_ADD(status, v17) {
-	.public = false,
-};
-
-FIXTURE_VARIANT_ADD(status, public) {
-	.public = true,
-};
-
-FIXTURE_SETUP(status)
-{
-	ASSERT_EQ(0, gh_sim_profile(variant->public));
-	gh_vm_setup(_metadata, &self->gv, 2, true);
-}
-
-FIXTURE_TEARDOWN(status)
-{
-	gh_vm_teardown(&self->gv);
-	gh_sim_profile(false);
-}
+GH_PROFILE_FIXTURE(status, 2);
 
 /* Expect a STATUS exit EXITED with @type and the LE words @w[0..n) */
 static void expect_exited(struct __test_metadata *_metadata,
@@ -184,8 +156,7 @@ TEST_F(status, exit_reason_truncated)
 		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(self->gv.vmid, 0,
 				 "system_off 3 0x11223344 0x55667788 0x99aabbcc 0xddeeff00\n"));
-	ASSERT_EQ(0, gh_run(self->gv.vcpu[0]));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, run->exit_reason);
+	GH_RUN_EXIT(self->gv.vcpu[0], run, GUNYAH_VCPU_EXIT_STATUS);
 	EXPECT_EQ(GUNYAH_VM_STATUS_EXITED, run->status.status);
 	EXPECT_EQ(GUNYAH_VM_EXIT_TYPE_PSCI_SYSTEM_RESET2, run->status.exit_info.type);
 	EXPECT_EQ(0, run->status.exit_info.padding);
@@ -208,8 +179,7 @@ TEST_F(status, exit_reason_longest)
 		n += snprintf(prog + n, sizeof(prog) - n, " %d", i + 1);
 	snprintf(prog + n, sizeof(prog) - n, "\n");
 	ASSERT_EQ(0, gh_sim_load(self->gv.vmid, 0, prog));
-	ASSERT_EQ(0, gh_run(self->gv.vcpu[0]));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, run->exit_reason);
+	GH_RUN_EXIT(self->gv.vcpu[0], run, GUNYAH_VCPU_EXIT_STATUS);
 	EXPECT_EQ(GUNYAH_VM_STATUS_EXITED, run->status.status);
 	EXPECT_EQ(5, run->status.exit_info.type);
 	EXPECT_EQ(256, run->status.exit_info.reason_size);
@@ -223,19 +193,16 @@ TEST_F(status, vm_crashed)
 	if (self->gv.skip)
 		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(self->gv.vmid, 0, "crash\nmmio_read 0x10 4\n"));
-	ASSERT_EQ(0, gh_run(self->gv.vcpu[0]));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, run->exit_reason);
+	GH_RUN_EXIT(self->gv.vcpu[0], run, GUNYAH_VCPU_EXIT_STATUS);
 	EXPECT_EQ(GUNYAH_VM_STATUS_CRASHED, run->status.status);
 	GH_EXPECT_LOG(self->gv.vmid, 0, "load 2\ncrash\n");
 
 	memset(run, 0x5a, sizeof(*run));
 	run->immediate_exit = 0;
-	ASSERT_EQ(0, gh_run(self->gv.vcpu[0]));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, run->exit_reason);
+	GH_RUN_EXIT(self->gv.vcpu[0], run, GUNYAH_VCPU_EXIT_STATUS);
 	EXPECT_EQ(GUNYAH_VM_STATUS_CRASHED, run->status.status);
 
-	ASSERT_EQ(0, gh_run(self->gv.vcpu[1]));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, self->gv.run[1]->exit_reason);
+	GH_RUN_EXIT(self->gv.vcpu[1], self->gv.run[1], GUNYAH_VCPU_EXIT_STATUS);
 	EXPECT_EQ(GUNYAH_VM_STATUS_CRASHED, self->gv.run[1]->status.status);
 	GH_EXPECT_LOG(self->gv.vmid, 0, "load 2\ncrash\n");
 }
@@ -264,8 +231,7 @@ TEST_F(status, powered_off_vm_gone_on_resume)
 	if (self->gv.skip)
 		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(self->gv.vmid, 1, "mmio_read 0x10 4\nmmio_read 0x20 4\n"));
-	ASSERT_EQ(0, gh_run(self->gv.vcpu[1]));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, run1->exit_reason);
+	GH_RUN_EXIT(self->gv.vcpu[1], run1, GUNYAH_VCPU_EXIT_MMIO);
 	EXPECT_EQ(0x10, run1->mmio.phys_addr);
 
 	ASSERT_EQ(0, gh_sim_load(self->gv.vmid, 0, "system_off 2 0x42\n"));
@@ -320,17 +286,9 @@ TEST_F(status, powered_off_sleeper_sees_exit)
 static int knob(const char *name, const char *val)
 {
 	char path[128];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), FAIL_RM_CALL "/%s", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
+	return gh_write_str(path, val);
 }
 
 static void knobs_reset(void)
@@ -487,10 +445,7 @@ TEST(load_failed)
 	int dev, vm, vcpu, ret, err;
 	char status[64];
 
-	dev = gh_open_dev();
-	if (dev < 0 && errno == ENOENT)
-		SKIP(return, "/dev/gunyah missing");
-	ASSERT_LE(0, dev);
+	GH_OPEN_DEV(dev, NULL);
 	if (access(FAIL_RM_CALL, F_OK))
 		SKIP(return, "%s missing: no RM fault injection", FAIL_RM_CALL);
 	vm = gh_create_vm(dev);
@@ -514,15 +469,13 @@ TEST(load_failed)
 
 	memset(run, 0xff, sizeof(*run));
 	run->immediate_exit = 0;
-	ASSERT_EQ(0, gh_run(vcpu));
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, run->exit_reason);
+	GH_RUN_EXIT(vcpu, run, GUNYAH_VCPU_EXIT_STATUS);
 	EXPECT_EQ(GUNYAH_VM_STATUS_LOAD_FAILED, run->status.status)
 		TH_LOG("VM fd says %s", fdinfo_status(vm, status, sizeof(status)));
 	/* Again: the VM cannot be started any more */
 	ASSERT_EQ(0, gh_run(vcpu));
 	EXPECT_EQ(GUNYAH_VM_STATUS_LOAD_FAILED, run->status.status);
-	EXPECT_EQ(-1, ioctl(vm, GUNYAH_VM_START));
-	EXPECT_EQ(EINVAL, errno);
+	GH_EXPECT_ERRNO(EINVAL, ioctl(vm, GUNYAH_VM_START));
 
 	munmap(run, gh_page_size());
 	close(vcpu);

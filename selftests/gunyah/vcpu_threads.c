@@ -41,36 +41,8 @@ static int install(void (*handler)(int), int flags)
 	return sigaction(SIGUSR1, &sa, NULL);
 }
 
-FIXTURE(threads)
-{
-	struct gh_vm gv;
-};
-
 /* Under each of the simulator's hypervisor profiles */
-FIXTURE_VARIANT(threads)
-{
-	bool public;
-};
-
-FIXTURE_VARIANT_ADD(threads, v17) {
-	.public = false,
-};
-
-FIXTURE_VARIANT_ADD(threads, public) {
-	.public = true,
-};
-
-FIXTURE_SETUP(threads)
-{
-	ASSERT_EQ(0, gh_sim_profile(variant->public));
-	gh_vm_setup(_metadata, &self->gv, 2, true);
-}
-
-FIXTURE_TEARDOWN(threads)
-{
-	gh_vm_teardown(&self->gv);
-	gh_sim_profile(false);
-}
+GH_PROFILE_FIXTURE(threads, 2);
 
 #define VMID		(self->gv.vmid)
 #define FD(n)		(self->gv.vcpu[n])
@@ -94,6 +66,35 @@ FIXTURE_TEARDOWN(threads)
 	ASSERT_EQ(0, gh_runner_start(r, FD(n)));				\
 	if (!gh_wait_asleep(atomic_load(&(r)->tid)))				\
 		TH_LOG("vCPU %d runner not seen asleep", n);			\
+} while (0)
+
+/* The guest most tests run: it waits for a wake-up, then writes 3 to 0x30 */
+#define WFI_PROGRAM "wfi\nmmio_write 0x30 4 3\n"
+
+/* The simulator's wake-up for vCPU @n */
+#define WAKE(n) ASSERT_EQ(0, gh_sim_write(VMID, n, "wakeup", "1\n"))
+
+/* Runner @r sleeps in WFI_PROGRAM on vCPU 0; @runs: the sim's runs by then */
+#define SLEEP_IN_WFI(r, runs) do {						\
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, WFI_PROGRAM));			\
+	START_ASLEEP(r, 0);							\
+	(runs) = gh_sim_runs(VMID, 0);						\
+} while (0)
+
+/* SIGUSR1 to runner @r: its run ends in EINTR, the handler ran once */
+#define KICK_EINTR(r) do {							\
+	ASSERT_EQ(0, pthread_kill((r)->thread, SIGUSR1));			\
+	ASSERT_EQ(0, pthread_join((r)->thread, NULL));				\
+	EXPECT_EQ(-EINTR, (r)->ret);						\
+	EXPECT_EQ(1, nr_signals);						\
+} while (0)
+
+/* Wake vCPU 0 and run it here to WFI_PROGRAM's write */
+#define WAKE_AND_RUN() do {							\
+	WAKE(0);								\
+	ASSERT_EQ(0, gh_run(FD(0)));						\
+	EXPECT_MMIO(RUN(0), 0x30, 1);						\
+	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");				\
 } while (0)
 
 static void sim_pending(struct gh_vm *gv, int vcpu, char *buf, size_t len)
@@ -162,7 +163,7 @@ TEST_F(threads, expects_wakeup_then_wakeup)
 
 	if (self->gv.skip)
 		return;	/* setup skipped */
-	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, WFI_PROGRAM));
 	START_ASLEEP(&r, 0);
 	/* Asleep because the guest waits for its interrupt */
 	sim_pending(&self->gv, 0, pending, sizeof(pending));
@@ -170,7 +171,7 @@ TEST_F(threads, expects_wakeup_then_wakeup)
 	EXPECT_EQ(1, gh_sim_runs(VMID, 0));
 	GH_EXPECT_LOG(VMID, 0, "load 2\n");
 
-	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+	WAKE(0);
 	ASSERT_EQ(0, pthread_join(r.thread, NULL));
 	ASSERT_EQ(0, r.ret);
 	EXPECT_MMIO(RUN(0), 0x30, 1);
@@ -182,11 +183,8 @@ TEST_F(threads, wakeup_before_sleep_is_not_lost)
 {
 	if (self->gv.skip)
 		return;	/* setup skipped */
-	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
-	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
-	ASSERT_EQ(0, gh_run(FD(0)));
-	EXPECT_MMIO(RUN(0), 0x30, 1);
-	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, WFI_PROGRAM));
+	WAKE_AND_RUN();
 }
 
 static int count_lines(const char *log, const char *line)
@@ -228,7 +226,7 @@ TEST_F(threads, repeated_wakeups)
 	for (i = 0; i < 3; i++) {
 		if (!gh_wait_asleep(atomic_load(&r.tid)))
 			TH_LOG("runner not seen asleep before wake-up %d", i);
-		ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+		WAKE(0);
 		/* The next wake-up only once the guest took this one */
 		ASSERT_TRUE(wait_wakeups(VMID, i + 1));
 	}
@@ -291,24 +289,16 @@ TEST_F(threads, immediate_exit_from_signal_handler_while_sleeping)
 	kick_run = RUN(0);
 	/* SA_RESTART: only immediate_exit keeps the run from restarting */
 	ASSERT_EQ(0, install(kick_handler, SA_RESTART));
-	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
-	START_ASLEEP(&r, 0);
-	runs = gh_sim_runs(VMID, 0);
+	SLEEP_IN_WFI(&r, runs);
 
-	ASSERT_EQ(0, pthread_kill(r.thread, SIGUSR1));
-	ASSERT_EQ(0, pthread_join(r.thread, NULL));
-	EXPECT_EQ(-EINTR, r.ret);
-	EXPECT_EQ(1, nr_signals);
+	KICK_EINTR(&r);
 	EXPECT_EQ(1, RUN(0)->immediate_exit);
 	/* Not restarted, and the guest is still waiting */
 	EXPECT_EQ(runs, gh_sim_runs(VMID, 0));
 	GH_EXPECT_LOG(VMID, 0, "load 2\n");
 
 	RUN(0)->immediate_exit = 0;
-	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
-	ASSERT_EQ(0, gh_run(FD(0)));
-	EXPECT_MMIO(RUN(0), 0x30, 1);
-	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");
+	WAKE_AND_RUN();
 }
 
 TEST_F(threads, signal_while_sleeping_sa_restart)
@@ -319,9 +309,7 @@ TEST_F(threads, signal_while_sleeping_sa_restart)
 	if (self->gv.skip)
 		return;	/* setup skipped */
 	ASSERT_EQ(0, install(count_handler, SA_RESTART));
-	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
-	START_ASLEEP(&r, 0);
-	runs = gh_sim_runs(VMID, 0);
+	SLEEP_IN_WFI(&r, runs);
 	ASSERT_LT(0, runs);
 
 	ASSERT_EQ(0, pthread_kill(r.thread, SIGUSR1));
@@ -331,7 +319,7 @@ TEST_F(threads, signal_while_sleeping_sa_restart)
 	EXPECT_FALSE(atomic_load(&r.done));
 	EXPECT_EQ(1, nr_signals);
 
-	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+	WAKE(0);
 	ASSERT_EQ(0, pthread_join(r.thread, NULL));
 	EXPECT_EQ(0, r.ret);
 	EXPECT_MMIO(RUN(0), 0x30, 1);
@@ -346,23 +334,15 @@ TEST_F(threads, signal_while_sleeping_no_restart)
 	if (self->gv.skip)
 		return;	/* setup skipped */
 	ASSERT_EQ(0, install(count_handler, 0));
-	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
-	START_ASLEEP(&r, 0);
-	runs = gh_sim_runs(VMID, 0);
+	SLEEP_IN_WFI(&r, runs);
 
-	ASSERT_EQ(0, pthread_kill(r.thread, SIGUSR1));
-	ASSERT_EQ(0, pthread_join(r.thread, NULL));
-	EXPECT_EQ(-EINTR, r.ret);
-	EXPECT_EQ(1, nr_signals);
+	KICK_EINTR(&r);
 	EXPECT_EQ(0, RUN(0)->immediate_exit);
 	EXPECT_EQ(runs, gh_sim_runs(VMID, 0));
 	GH_EXPECT_LOG(VMID, 0, "load 2\n");
 
 	/* The vCPU is intact: run it on */
-	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
-	ASSERT_EQ(0, gh_run(FD(0)));
-	EXPECT_MMIO(RUN(0), 0x30, 1);
-	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");
+	WAKE_AND_RUN();
 }
 
 /* The KVM-style kick: set immediate_exit, then signal the sleeping thread */
@@ -374,9 +354,7 @@ TEST_F(threads, immediate_exit_then_signal_while_sleeping)
 	if (self->gv.skip)
 		return;	/* setup skipped */
 	ASSERT_EQ(0, install(count_handler, SA_RESTART));
-	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
-	START_ASLEEP(&r, 0);
-	runs = gh_sim_runs(VMID, 0);
+	SLEEP_IN_WFI(&r, runs);
 
 	/* The flag alone does not wake a sleeper: it is read before runs */
 	RUN(0)->immediate_exit = 1;
@@ -398,7 +376,7 @@ TEST_F(threads, signal_while_waiting_for_run_lock)
 	if (self->gv.skip)
 		return;	/* setup skipped */
 	ASSERT_EQ(0, install(count_handler, 0));
-	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, WFI_PROGRAM));
 	START_ASLEEP(&a, 0);
 	START_ASLEEP(&b, 0);
 	ASSERT_EQ(1, gh_sim_runs(VMID, 0));
@@ -410,7 +388,7 @@ TEST_F(threads, signal_while_waiting_for_run_lock)
 	EXPECT_TRUE(gh_thread_asleep(atomic_load(&a.tid)));
 	EXPECT_EQ(1, gh_sim_runs(VMID, 0));
 
-	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+	WAKE(0);
 	ASSERT_EQ(0, pthread_join(a.thread, NULL));
 	EXPECT_EQ(0, a.ret);
 	EXPECT_MMIO(RUN(0), 0x30, 1);
@@ -449,10 +427,7 @@ TEST_F(threads, busy_guest_interrupted_by_signal)
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "loop\n"));
 	ASSERT_EQ(0, gh_runner_start(&r, FD(0)));
 	ASSERT_LT(3, gh_wait_runs_above(VMID, 0, 3));
-	ASSERT_EQ(0, pthread_kill(r.thread, SIGUSR1));
-	ASSERT_EQ(0, pthread_join(r.thread, NULL));
-	EXPECT_EQ(-EINTR, r.ret);
-	EXPECT_EQ(1, nr_signals);
+	KICK_EINTR(&r);
 }
 
 /* --- closing and removing what a running thread uses --- */
@@ -476,14 +451,14 @@ TEST_F(threads, close_vm_fd_while_vcpu_runs)
 	EXPECT_EQ(vms, gh_sim_vms());
 	EXPECT_TRUE(gh_thread_asleep(atomic_load(&r.tid)));
 
-	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+	WAKE(0);
 	ASSERT_EQ(0, pthread_join(r.thread, NULL));
 	ASSERT_EQ(0, r.ret);
 	EXPECT_MMIO(RUN(0), 0x30, 1);
 
 	/* And keeps running without its VM fd */
 	START_ASLEEP(&r, 0);
-	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+	WAKE(0);
 	ASSERT_EQ(0, pthread_join(r.thread, NULL));
 	ASSERT_EQ(0, r.ret);
 	EXPECT_MMIO(RUN(0), 0x40, 1);
@@ -509,7 +484,7 @@ TEST_F(threads, close_vcpu_fd_while_other_thread_runs)
 
 	if (self->gv.skip)
 		return;	/* setup skipped */
-	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, WFI_PROGRAM));
 	START_ASLEEP(&r, 0);
 
 	ASSERT_EQ(0, close(fd));
@@ -518,18 +493,16 @@ TEST_F(threads, close_vcpu_fd_while_other_thread_runs)
 	EXPECT_TRUE(gh_thread_asleep(atomic_load(&r.tid)));
 	EXPECT_FALSE(atomic_load(&r.done));
 
-	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+	WAKE(0);
 	ASSERT_EQ(0, pthread_join(r.thread, NULL));
 	ASSERT_EQ(0, r.ret);
 	/* The mapping outlives the fd and shows the exit */
 	EXPECT_MMIO(RUN(0), 0x30, 1);
 	EXPECT_EQ(3, gh_mmio_data(RUN(0)));
 	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");
-	EXPECT_EQ(-1, ioctl(fd, GUNYAH_VCPU_RUN, 0));
-	EXPECT_EQ(EBADF, errno);
+	GH_EXPECT_ERRNO(EBADF, ioctl(fd, GUNYAH_VCPU_RUN, 0));
 	/* Closing the fd did not remove the function: id 0 is still taken */
-	EXPECT_EQ(-1, gh_add_vcpu(self->gv.vm, 0));
-	EXPECT_EQ(EEXIST, errno);
+	GH_EXPECT_ERRNO(EEXIST, gh_add_vcpu(self->gv.vm, 0));
 }
 
 TEST_F(threads, two_threads_run_same_vcpu)
@@ -545,7 +518,7 @@ TEST_F(threads, two_threads_run_same_vcpu)
 	/* Only one of them reached the hypervisor; the other waits its turn */
 	EXPECT_EQ(1, gh_sim_runs(VMID, 0));
 
-	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+	WAKE(0);
 	ASSERT_EQ(0, pthread_join(a.thread, NULL));
 	ASSERT_EQ(0, pthread_join(b.thread, NULL));
 	EXPECT_EQ(0, a.ret);
@@ -565,7 +538,7 @@ TEST_F(threads, remove_while_running_then_readd)
 
 	if (self->gv.skip)
 		return;	/* setup skipped */
-	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
+	ASSERT_EQ(0, gh_sim_load(VMID, 0, WFI_PROGRAM));
 	START_ASLEEP(&r, 0);
 
 	/* Returns once the runner has let go of the vCPU */
@@ -582,7 +555,7 @@ TEST_F(threads, remove_while_running_then_readd)
 	ASSERT_LE(0, fd) TH_LOG("re-add: %s", strerror(errno));
 	run = gh_map_run(fd);
 	ASSERT_NE(NULL, run);
-	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
+	WAKE(0);
 	ASSERT_EQ(0, gh_run(fd));
 	EXPECT_MMIO(run, 0x30, 1);
 	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");

@@ -73,21 +73,6 @@ static inline void gh_set_mmio_data(struct gunyah_vcpu_run *run, __u64 v)
 	memcpy(run->mmio.data, &v, sizeof(v));
 }
 
-static inline int gh_read_text(const char *path, char *buf, size_t len)
-{
-	ssize_t n, total = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	while (total < (ssize_t)len - 1 &&
-	       (n = read(fd, buf + total, len - 1 - total)) > 0)
-		total += n;
-	buf[total] = '\0';
-	close(fd);
-	return (int)total;
-}
-
 static inline int gh_sim_clear_log(int vmid, int vcpu)
 {
 	return gh_sim_write(vmid, vcpu, "log", "\n");
@@ -138,15 +123,7 @@ static inline long gh_sim_runs(int vmid, int vcpu)
 /* A "key: value" line of a sim file (vm status or rm_stats); -1 if absent */
 static inline long gh_sim_file_value(const char *path, const char *key)
 {
-	char buf[4096], *p;
-	size_t klen = strlen(key);
-
-	if (gh_read_text(path, buf, sizeof(buf)) < 0)
-		return -1;
-	for (p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-		if (!strncmp(p, key, klen) && p[klen] == ':')
-			return strtol(p + klen + 1, NULL, 0);
-	return -1;
+	return gh_file_value(path, key, ':', -1);
 }
 
 static inline long gh_sim_vms(void)
@@ -258,12 +235,30 @@ static inline int gh_runner_start(struct gh_runner *r, int fd)
 	return 0;
 }
 
+/* GUNYAH_VCPU_RUN on @fd must succeed, with exit @reason in @run */
+#define GH_RUN_EXIT(fd, run, reason) do {					\
+	ASSERT_EQ(0, gh_run(fd));						\
+	ASSERT_EQ(reason, (run)->exit_reason);					\
+} while (0)
+
 /* Read the guest's log of @vcpu and compare it with @expected */
 #define GH_EXPECT_LOG(vmid, vcpu, expected) do {				\
 	char __log[16384];							\
 	ASSERT_LE(0, gh_sim_log(vmid, vcpu, __log, sizeof(__log)));		\
 	EXPECT_STREQ(expected, __log);						\
 } while (0)
+
+/* No fds: what gh_vm_teardown() may be given after a skip */
+static inline void gh_vm_init(struct gh_vm *gv)
+{
+	int i;
+
+	memset(gv, 0, sizeof(*gv));
+	gv->dev = -1;
+	gv->vm = -1;
+	for (i = 0; i < GH_MAX_VCPUS; i++)
+		gv->vcpu[i] = -1;
+}
 
 /*
  * Create a VM with vCPUs 0..nr-1 (each mapped), start it if @start, find
@@ -275,18 +270,9 @@ static inline void gh_vm_setup(struct __test_metadata *_metadata,
 {
 	int i;
 
-	memset(gv, 0, sizeof(*gv));
-	gv->dev = -1;
-	gv->vm = -1;
-	for (i = 0; i < GH_MAX_VCPUS; i++)
-		gv->vcpu[i] = -1;
+	gh_vm_init(gv);
 	gv->nr = nr;
-	gv->dev = gh_open_dev();
-	if (gv->dev < 0 && errno == ENOENT) {
-		gv->skip = true;
-		SKIP(return, "/dev/gunyah missing: load gunyah_rsc_mgr and gunyah_sim");
-	}
-	ASSERT_LE(0, gv->dev) TH_LOG("open /dev/gunyah: %s", strerror(errno));
+	GH_OPEN_DEV(gv->dev, &gv->skip);
 	if (!gh_sim_present()) {
 		gv->skip = true;
 		SKIP(return, "%s missing: needs the simulator", SIM_DEBUGFS);
@@ -313,16 +299,46 @@ static inline void gh_vm_teardown(struct gh_vm *gv)
 {
 	int i;
 
-	for (i = 0; i < GH_MAX_VCPUS; i++) {
-		if (gv->run[i])
-			munmap(gv->run[i], gh_page_size());
-		if (gv->vcpu[i] >= 0)
-			close(gv->vcpu[i]);
-	}
-	if (gv->vm >= 0)
-		close(gv->vm);
-	if (gv->dev >= 0)
-		close(gv->dev);
+	for (i = 0; i < GH_MAX_VCPUS; i++)
+		gh_vm_close(-1, -1, gv->vcpu[i], gv->run[i]);
+	gh_vm_close(gv->dev, gv->vm, -1, NULL);
 }
+
+/*
+ * Fixture @name: a started VM of @nr vCPUs under the simulator's hypervisor
+ * profile @public (self->gv; vCPU 0 also as self->fd and self->run, its
+ * vmid as self->vmid). The profile goes back to v17's after each test.
+ */
+#define GH_VM_FIXTURE(name) FIXTURE(name) {					\
+	struct gh_vm gv;							\
+	int fd, vmid;								\
+	struct gunyah_vcpu_run *run;						\
+}
+
+#define GH_VM_FIXTURE_HOOKS(name, nr, public)					\
+FIXTURE_SETUP(name)								\
+{										\
+	/* New VMs take the profile from here; the test process is alone */	\
+	ASSERT_EQ(0, gh_sim_profile(public));					\
+	gh_vm_setup(_metadata, &self->gv, nr, true);				\
+	self->fd = self->gv.vcpu[0];						\
+	self->run = self->gv.run[0];						\
+	self->vmid = self->gv.vmid;						\
+}										\
+FIXTURE_TEARDOWN(name)								\
+{										\
+	gh_vm_teardown(&self->gv);						\
+	gh_sim_profile(false);							\
+}
+
+/* The same, each test run under both profiles: variants v17 and public */
+#define GH_PROFILE_FIXTURE(name, nr)						\
+GH_VM_FIXTURE(name);								\
+FIXTURE_VARIANT(name) {								\
+	bool public;	/* the public hypervisor's profile, else v17's */	\
+};										\
+FIXTURE_VARIANT_ADD(name, v17) { .public = false, };				\
+FIXTURE_VARIANT_ADD(name, public) { .public = true, };				\
+GH_VM_FIXTURE_HOOKS(name, nr, variant->public)
 
 #endif /* GUNYAH_SELFTEST_VCPU_UTIL_H */

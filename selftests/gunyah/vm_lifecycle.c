@@ -53,51 +53,9 @@ static long leak_slab_bound_kb(int cycles)
 /* A leaked page per cycle would be 4000 kB */
 #define LEAK_MEM_BOUND_KB	2048
 
-static int open_dev(void)
-{
-	return open("/dev/gunyah", O_RDWR | O_CLOEXEC);
-}
-
-/* Value of "key:\t<value>" in the VM fd's fdinfo, copied to @val */
-static int fdinfo_field(int fd, const char *key, char *val, size_t len)
-{
-	char path[64], line[256];
-	size_t klen = strlen(key);
-	int ret = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, key, klen) || line[klen] != ':')
-			continue;
-		snprintf(val, len, "%s", line + klen + 1 + strspn(line + klen + 1, " \t"));
-		val[strcspn(val, "\n")] = '\0';
-		ret = 0;
-		break;
-	}
-	fclose(f);
-	return ret;
-}
-
 static long meminfo_kb(const char *key)
 {
-	char line[128];
-	size_t klen = strlen(key);
-	long val = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			val = strtol(line + klen + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return val;
+	return gh_file_value("/proc/meminfo", key, ':', -1);
 }
 
 /* Pages parked on the per-cpu free lists (not counted in MemFree) */
@@ -249,12 +207,7 @@ FIXTURE_SETUP(vm)
 	self->fd[0] = -1;
 	self->fd[1] = -1;
 	self->saved_nr_vcpus = -1;
-	self->dev = open_dev();
-	if (self->dev < 0 && errno == ENOENT) {
-		self->skip = true;
-		SKIP(return, "/dev/gunyah does not exist (driver or simulator not loaded)");
-	}
-	ASSERT_LE(0, self->dev) TH_LOG("open /dev/gunyah: %s", strerror(errno));
+	GH_OPEN_DEV(self->dev, &self->skip);
 }
 
 FIXTURE_TEARDOWN(vm)
@@ -268,11 +221,6 @@ FIXTURE_TEARDOWN(vm)
 		sim_nr_vcpus(self->saved_nr_vcpus);
 	if (self->dev >= 0)
 		close(self->dev);
-}
-
-static int create_vm(int dev)
-{
-	return gh_create_vm(dev);
 }
 
 /* Close VM fd @i before the teardown does; close(2)'s result */
@@ -291,9 +239,14 @@ TEST_F(vm, create_vm_arg_must_be_zero)
 		return;	/* setup skipped */
 
 	self->fd[0] = ioctl(self->dev, GUNYAH_CREATE_VM, 1);
-	EXPECT_EQ(-1, self->fd[0]);
-	EXPECT_EQ(EINVAL, errno);
+	GH_EXPECT_ERRNO(EINVAL, self->fd[0]);
 }
+
+/* VM fd @i: a new VM, or the test fails */
+#define NEW_VM(i) do {								\
+	self->fd[i] = gh_create_vm(self->dev);					\
+	ASSERT_LE(0, self->fd[i]) TH_LOG("GUNYAH_CREATE_VM: %s", strerror(errno));	\
+} while (0)
 
 /* Runs on real Gunyah too */
 TEST_F(vm, vm_fd_is_cloexec)
@@ -301,8 +254,7 @@ TEST_F(vm, vm_fd_is_cloexec)
 	if (self->skip)
 		return;	/* setup skipped */
 
-	self->fd[0] = create_vm(self->dev);
-	ASSERT_LE(0, self->fd[0]) TH_LOG("GUNYAH_CREATE_VM: %s", strerror(errno));
+	NEW_VM(0);
 	EXPECT_EQ(FD_CLOEXEC, fcntl(self->fd[0], F_GETFD) & FD_CLOEXEC);
 	EXPECT_EQ(0, close_vm(self, 0));
 }
@@ -313,8 +265,7 @@ TEST_F(vm, create_start_close)
 		return;	/* setup skipped */
 	GH_SKIP_UNLESS_SIM(return, "starts a VM");
 
-	self->fd[0] = create_vm(self->dev);
-	ASSERT_LE(0, self->fd[0]) TH_LOG("GUNYAH_CREATE_VM: %s", strerror(errno));
+	NEW_VM(0);
 	EXPECT_EQ(0, ioctl(self->fd[0], GUNYAH_VM_START)) TH_LOG("start: %s", strerror(errno));
 	EXPECT_EQ(0, close_vm(self, 0));
 }
@@ -325,8 +276,7 @@ TEST_F(vm, start_twice)
 		return;	/* setup skipped */
 	GH_SKIP_UNLESS_SIM(return, "starts a VM");
 
-	self->fd[0] = create_vm(self->dev);
-	ASSERT_LE(0, self->fd[0]);
+	NEW_VM(0);
 	ASSERT_EQ(0, ioctl(self->fd[0], GUNYAH_VM_START)) TH_LOG("start: %s", strerror(errno));
 	EXPECT_EQ(0, ioctl(self->fd[0], GUNYAH_VM_START))
 		TH_LOG("second start of a running VM: %s", strerror(errno));
@@ -341,11 +291,10 @@ TEST_F(vm, fdinfo_before_start)
 	if (self->skip)
 		return;	/* setup skipped */
 
-	self->fd[0] = create_vm(self->dev);
-	ASSERT_LE(0, self->fd[0]);
-	ASSERT_EQ(0, fdinfo_field(self->fd[0], "vmid", val, sizeof(val)));
+	NEW_VM(0);
+	ASSERT_EQ(0, gh_fdinfo_field(self->fd[0], "vmid", val, sizeof(val)));
 	EXPECT_STREQ("0", val);
-	ASSERT_EQ(0, fdinfo_field(self->fd[0], "status", val, sizeof(val)));
+	ASSERT_EQ(0, gh_fdinfo_field(self->fd[0], "status", val, sizeof(val)));
 	EXPECT_STREQ("no_state", val);
 }
 
@@ -357,12 +306,11 @@ TEST_F(vm, fdinfo_vmid_and_status)
 		return;	/* setup skipped */
 	GH_SKIP_UNLESS_SIM(return, "starts a VM");
 
-	self->fd[0] = create_vm(self->dev);
-	ASSERT_LE(0, self->fd[0]);
+	NEW_VM(0);
 	ASSERT_EQ(0, ioctl(self->fd[0], GUNYAH_VM_START));
-	ASSERT_EQ(0, fdinfo_field(self->fd[0], "vmid", val, sizeof(val)));
+	ASSERT_EQ(0, gh_fdinfo_field(self->fd[0], "vmid", val, sizeof(val)));
 	EXPECT_LT(0, atoi(val)) TH_LOG("vmid after start: '%s'", val);
-	ASSERT_EQ(0, fdinfo_field(self->fd[0], "status", val, sizeof(val)));
+	ASSERT_EQ(0, gh_fdinfo_field(self->fd[0], "status", val, sizeof(val)));
 	EXPECT_STREQ("running", val);
 	EXPECT_EQ(0, close_vm(self, 0));
 }
@@ -375,14 +323,14 @@ TEST_F(vm, two_vms_get_different_vmids)
 		return;	/* setup skipped */
 	GH_SKIP_UNLESS_SIM(return, "starts two VMs");
 
-	self->fd[0] = create_vm(self->dev);
-	self->fd[1] = create_vm(self->dev);
+	self->fd[0] = gh_create_vm(self->dev);
+	self->fd[1] = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->fd[0]);
 	ASSERT_LE(0, self->fd[1]);
 	ASSERT_EQ(0, ioctl(self->fd[0], GUNYAH_VM_START));
 	ASSERT_EQ(0, ioctl(self->fd[1], GUNYAH_VM_START));
-	ASSERT_EQ(0, fdinfo_field(self->fd[0], "vmid", a, sizeof(a)));
-	ASSERT_EQ(0, fdinfo_field(self->fd[1], "vmid", b, sizeof(b)));
+	ASSERT_EQ(0, gh_fdinfo_field(self->fd[0], "vmid", a, sizeof(a)));
+	ASSERT_EQ(0, gh_fdinfo_field(self->fd[1], "vmid", b, sizeof(b)));
 	EXPECT_STRNE(a, b);
 }
 
@@ -390,59 +338,43 @@ TEST_F(vm, two_vms_get_different_vmids)
 TEST_F(vm, add_function_arg_too_large)
 {
 	static char arg[GUNYAH_FN_MAX_ARG_SIZE + 1];
-	struct gunyah_fn_desc desc = {
-		.type = GUNYAH_FN_VCPU,
-		.arg_size = GUNYAH_FN_MAX_ARG_SIZE + 1,
-		.arg = (__u64)(unsigned long)arg,
-	};
 
 	if (self->skip)
 		return;	/* setup skipped */
 
-	self->fd[0] = create_vm(self->dev);
-	ASSERT_LE(0, self->fd[0]);
-	EXPECT_EQ(-1, ioctl(self->fd[0], GUNYAH_VM_ADD_FUNCTION, &desc));
+	NEW_VM(0);
+	EXPECT_EQ(-1, gh_vm_function(self->fd[0], GUNYAH_VM_ADD_FUNCTION,
+				     GUNYAH_FN_VCPU, arg, sizeof(arg)));
 	EXPECT_EQ(EINVAL, errno);
-	EXPECT_EQ(-1, ioctl(self->fd[0], GUNYAH_VM_REMOVE_FUNCTION, &desc));
+	EXPECT_EQ(-1, gh_vm_function(self->fd[0], GUNYAH_VM_REMOVE_FUNCTION,
+				     GUNYAH_FN_VCPU, arg, sizeof(arg)));
 	EXPECT_EQ(EINVAL, errno);
 }
 
 /* Runs on real Gunyah too */
 TEST_F(vm, add_function_bad_pointer)
 {
-	struct gunyah_fn_desc desc = {
-		.type = GUNYAH_FN_VCPU,
-		.arg_size = sizeof(struct gunyah_fn_vcpu_arg),
-		.arg = 8,	/* unmapped */
-	};
-
 	if (self->skip)
 		return;	/* setup skipped */
 
-	self->fd[0] = create_vm(self->dev);
-	ASSERT_LE(0, self->fd[0]);
-	EXPECT_EQ(-1, ioctl(self->fd[0], GUNYAH_VM_ADD_FUNCTION, &desc));
+	NEW_VM(0);
+	EXPECT_EQ(-1, gh_vm_function(self->fd[0], GUNYAH_VM_ADD_FUNCTION, GUNYAH_FN_VCPU,
+				     (void *)8 /* unmapped */, sizeof(struct gunyah_fn_vcpu_arg)));
 	EXPECT_EQ(EFAULT, errno);
-	EXPECT_EQ(-1, ioctl(self->fd[0], GUNYAH_VM_ADD_FUNCTION, (void *)8));
-	EXPECT_EQ(EFAULT, errno);
+	GH_EXPECT_ERRNO(EFAULT, ioctl(self->fd[0], GUNYAH_VM_ADD_FUNCTION, (void *)8));
 }
 
 /* Runs on real Gunyah too */
 TEST_F(vm, add_unknown_function_type)
 {
 	__u32 arg = 0;
-	struct gunyah_fn_desc desc = {
-		.type = 0x7fff,
-		.arg_size = sizeof(arg),
-		.arg = (__u64)(unsigned long)&arg,
-	};
 
 	if (self->skip)
 		return;	/* setup skipped */
 
-	self->fd[0] = create_vm(self->dev);
-	ASSERT_LE(0, self->fd[0]);
-	EXPECT_EQ(-1, ioctl(self->fd[0], GUNYAH_VM_ADD_FUNCTION, &desc));
+	NEW_VM(0);
+	EXPECT_EQ(-1, gh_vm_function(self->fd[0], GUNYAH_VM_ADD_FUNCTION, 0x7fff,
+				     &arg, sizeof(arg)));
 	EXPECT_EQ(ENOENT, errno);
 }
 
@@ -458,10 +390,6 @@ TEST_F(vm, modprobe_only_for_defined_types)
 	char dir[] = "/tmp/gh_modprobe_XXXXXX", script[64], log[64];
 	char old[256], calls[256];
 	__u32 arg = 0;
-	struct gunyah_fn_desc desc = {
-		.arg_size = sizeof(arg),
-		.arg = (__u64)(unsigned long)&arg,
-	};
 	int unknown_err, irqfd_err;
 
 	if (self->skip)
@@ -474,15 +402,14 @@ TEST_F(vm, modprobe_only_for_defined_types)
 	snprintf(log, sizeof(log), "%s/calls", dir);
 	ASSERT_EQ(0, gh_write_file_mode(script, 0755,
 					"#!/bin/sh\necho \"$*\" >> %s\n", log));
-	self->fd[0] = create_vm(self->dev);
-	ASSERT_LE(0, self->fd[0]);
+	NEW_VM(0);
 
 	ASSERT_EQ(0, gh_write_file(mp, "%s", script));
-	desc.type = 0x7fff;
-	unknown_err = ioctl(self->fd[0], GUNYAH_VM_ADD_FUNCTION, &desc) ? errno : 0;
+	unknown_err = gh_vm_function(self->fd[0], GUNYAH_VM_ADD_FUNCTION, 0x7fff,
+				     &arg, sizeof(arg)) ? errno : 0;
 	gh_read_file(log, calls, sizeof(calls));
-	desc.type = GUNYAH_FN_IRQFD;
-	irqfd_err = ioctl(self->fd[0], GUNYAH_VM_ADD_FUNCTION, &desc) ? errno : 0;
+	irqfd_err = gh_vm_function(self->fd[0], GUNYAH_VM_ADD_FUNCTION, GUNYAH_FN_IRQFD,
+				   &arg, sizeof(arg)) ? errno : 0;
 	gh_write_file(mp, "%s", old);
 
 	EXPECT_EQ(ENOENT, unknown_err);
@@ -498,20 +425,11 @@ TEST_F(vm, modprobe_only_for_defined_types)
 /* Runs on real Gunyah too */
 TEST_F(vm, remove_missing_function)
 {
-	struct gunyah_fn_vcpu_arg arg = { .id = 99 };
-	struct gunyah_fn_desc desc = {
-		.type = GUNYAH_FN_VCPU,
-		.arg_size = sizeof(arg),
-		.arg = (__u64)(unsigned long)&arg,
-	};
-
 	if (self->skip)
 		return;	/* setup skipped */
 
-	self->fd[0] = create_vm(self->dev);
-	ASSERT_LE(0, self->fd[0]);
-	EXPECT_EQ(-1, ioctl(self->fd[0], GUNYAH_VM_REMOVE_FUNCTION, &desc));
-	EXPECT_EQ(ENOENT, errno);
+	NEW_VM(0);
+	GH_EXPECT_ERRNO(ENOENT, gh_remove_vcpu(self->fd[0], 99));
 }
 
 /* Runs on real Gunyah too: VM_START on /dev/gunyah itself is not an ioctl there */
@@ -520,17 +438,14 @@ TEST_F(vm, unknown_ioctls)
 	if (self->skip)
 		return;	/* setup skipped */
 
-	self->fd[0] = create_vm(self->dev);
-	ASSERT_LE(0, self->fd[0]);
-	EXPECT_EQ(-1, ioctl(self->fd[0], _IO(GUNYAH_IOCTL_TYPE, 0x7f)));
-	EXPECT_EQ(ENOTTY, errno);
-	EXPECT_EQ(-1, ioctl(self->dev, GUNYAH_VM_START));
-	EXPECT_EQ(ENOTTY, errno);
+	NEW_VM(0);
+	GH_EXPECT_ERRNO(ENOTTY, ioctl(self->fd[0], _IO(GUNYAH_IOCTL_TYPE, 0x7f)));
+	GH_EXPECT_ERRNO(ENOTTY, ioctl(self->dev, GUNYAH_VM_START));
 }
 
 static int cycle(int dev)
 {
-	int fd = create_vm(dev);
+	int fd = gh_create_vm(dev);
 
 	if (fd < 0)
 		return -errno;
