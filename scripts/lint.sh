@@ -39,9 +39,15 @@ done
 # signal handler shares (sig_atomic_t, the SIGBUS probe), and the
 # harness-style assertion macros take plain variables that they name
 # more than once by design.
+# vcpu_util.h's GH_*FIXTURE macros declare a whole fixture, its setup and
+# teardown, as the harness's own FIXTURE() macros do: no expression or
+# statement can wrap that.
 for f in $ufiles; do
+	extra=
+	[ "$f" != selftests/gunyah/vcpu_util.h ] ||
+		extra=,COMPLEX_MACRO,MULTISTATEMENT_MACRO_USE_DO_WHILE
 	"$ksrc/scripts/checkpatch.pl" --no-tree --strict --quiet --show-types \
-		--ignore VOLATILE,MACRO_ARG_REUSE -f "$f" >> "$log" 2>&1
+		--ignore "VOLATILE,MACRO_ARG_REUSE$extra" -f "$f" >> "$log" 2>&1
 done
 if [ -s "$log" ]; then bad checkpatch "$log"; else ok checkpatch; fi
 

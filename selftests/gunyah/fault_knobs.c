@@ -43,27 +43,27 @@ FIXTURE(vm)
  * not loaded) or without the simulator (@why); knobs at their defaults,
  * /dev/gunyah open
  */
-#define KNOBS_SETUP(dir, mod, why) do {						\
+#define KNOBS_SETUP(dir, mod, why, statement) do {				\
 	struct stat st;								\
 										\
 	self->dev = -1;								\
 	self->vm = -1;								\
 	if (stat(dir, &st)) {							\
 		self->skip = true;						\
-		SKIP(return, "no " dir ": load " mod " with debugfs mounted");	\
+		SKIP(statement, "no " dir ": load " mod " with debugfs mounted"); \
 	}									\
 	if (!gh_on_simulator()) {						\
 		self->skip = true;						\
-		SKIP(return, GH_NEEDS_SIM why);					\
+		SKIP(statement, GH_NEEDS_SIM why);				\
 	}									\
 	gh_fault_disarm();							\
-	GH_OPEN_DEV(self->dev, &self->skip);				\
+	GH_OPEN_DEV(self->dev, &self->skip, statement);				\
 } while (0)
 
 FIXTURE_SETUP(vm)
 {
 	self->vcpu = -1;
-	KNOBS_SETUP(GH_FAIL_HC, "gunyah.ko", "starts a VM and loads its guest program");
+	KNOBS_SETUP(GH_FAIL_HC, "gunyah.ko", "starts a VM and loads its guest program", return);
 	self->vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->vm);
 	self->vcpu = gh_add_vcpu(self->vm, 0);
@@ -153,7 +153,8 @@ TEST(payload_knobs_accept)
 		EXPECT_STREQ(errs[i], gh_read_file(GH_FAIL_HC "error", buf, sizeof(buf)));
 	}
 	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "hypercalls", "vcpu_run  identify\tmsgq_recv\n"));
-	EXPECT_STREQ("identify msgq_recv vcpu_run", gh_read_file(GH_FAIL_HC "hypercalls", buf, sizeof(buf)));
+	EXPECT_STREQ("identify msgq_recv vcpu_run",
+		     gh_read_file(GH_FAIL_HC "hypercalls", buf, sizeof(buf)));
 	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "hypercalls", "\n"));
 	EXPECT_STREQ("", gh_read_file(GH_FAIL_HC "hypercalls", buf, sizeof(buf)));
 	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "error", "0xffffffff"));
@@ -209,14 +210,17 @@ TEST(malformed_writes_change_nothing)
 	gh_fault_disarm();
 	for (i = 0; i < ARRAY_SIZE(hc_errors); i++)
 		expect_refused(_metadata, GH_FAIL_HC "error", hc_errors[i], GH_FAIL_HC "error");
-	expect_refused(_metadata, GH_FAIL_HC "hypercalls", "vcpu_run bogus", GH_FAIL_HC "hypercalls");
+	expect_refused(_metadata, GH_FAIL_HC "hypercalls", "vcpu_run bogus",
+		       GH_FAIL_HC "hypercalls");
 	expect_refused(_metadata, GH_FAIL_HC "hypercalls", "VCPU_RUN", GH_FAIL_HC "hypercalls");
 	if (!kernel_fault_attr()) {
 		/* The module's own knobs check their range */
-		expect_refused(_metadata, GH_FAIL_HC "probability", "101", GH_FAIL_HC "probability");
+		expect_refused(_metadata, GH_FAIL_HC "probability", "101",
+			       GH_FAIL_HC "probability");
 		expect_refused(_metadata, GH_FAIL_HC "verbose", "3", GH_FAIL_HC "verbose");
 		expect_refused(_metadata, GH_FAIL_HC "times", "-2", GH_FAIL_HC "times");
-		expect_refused(_metadata, GH_FAIL_RM "probability", "1000", GH_FAIL_RM "probability");
+		expect_refused(_metadata, GH_FAIL_RM "probability", "1000",
+			       GH_FAIL_RM "probability");
 	}
 	expect_refused(_metadata, HC_PARAM, "1,101,0,1", GH_FAIL_HC "probability");
 	expect_refused(_metadata, HC_PARAM, "1,50", GH_FAIL_HC "probability");
@@ -228,9 +232,11 @@ TEST(malformed_writes_change_nothing)
 	expect_refused(_metadata, GH_FAIL_RM "msg_ids",
 		       "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17", GH_FAIL_RM "msg_ids");
 	for (i = 0; i < ARRAY_SIZE(exited); i++)
-		expect_refused(_metadata, GH_RM_INJECT "vm_exited", exited[i], GH_RM_INJECT "injected");
+		expect_refused(_metadata, GH_RM_INJECT "vm_exited", exited[i],
+			       GH_RM_INJECT "injected");
 	for (i = 0; i < ARRAY_SIZE(status); i++)
-		expect_refused(_metadata, GH_RM_INJECT "vm_status", status[i], GH_RM_INJECT "injected");
+		expect_refused(_metadata, GH_RM_INJECT "vm_status", status[i],
+			       GH_RM_INJECT "injected");
 	/* A reason longer than one RM message chain carries */
 	memcpy(huge, "9999 1 ", 7);
 	memset(huge + 7, 'a', big - 7);
@@ -325,7 +331,8 @@ TEST_F(vm, probability_zero_never_fires)
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
 	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "times", "-1"));
-	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "hypercalls", "identify msgq_send msgq_recv vcpu_run"));
+	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "hypercalls",
+				  "identify msgq_send msgq_recv vcpu_run"));
 	for (i = 0; i < 6; i++)
 		ASSERT_EQ(0, run_vcpu(self->vcpu));
 	EXPECT_EQ(inj0, counter(GH_FAIL_HC "injected", "total"));
@@ -356,7 +363,7 @@ FIXTURE(rm_call)
 FIXTURE_SETUP(rm_call)
 {
 	/* Real Gunyah refuses the empty VM before the call the fault is for */
-	KNOBS_SETUP(GH_FAIL_RM, "gunyah_rsc_mgr.ko", "starts VMs");
+	KNOBS_SETUP(GH_FAIL_RM, "gunyah_rsc_mgr.ko", "starts VMs", return);
 }
 
 FIXTURE_TEARDOWN(rm_call)

@@ -690,7 +690,8 @@ static void notification_faults(void)
 				r.v = &v;
 				pthread_create(&r.thread, NULL, runner_fn, &r);
 				usleep(delay_us);
-				if (gh_write_file(GH_RM_INJECT "vm_exited", "%d %u %s", v.vmid, type, hex))
+				if (gh_write_file(GH_RM_INJECT "vm_exited", "%d %u %s",
+						  v.vmid, type, hex))
 					sc_fail(&sc, "write vm_exited refused");
 				pthread_join(r.thread, NULL);
 				if (r.ret)
@@ -725,7 +726,8 @@ static void notification_faults(void)
 			r.v = &v;
 			pthread_create(&r.thread, NULL, runner_fn, &r);
 			usleep(rand() % 20000);
-			gh_write_file(GH_RM_INJECT "vm_status", "%d %d", v.vmid, statuses[i].status);
+			gh_write_file(GH_RM_INJECT "vm_status", "%d %d", v.vmid,
+				      statuses[i].status);
 			pthread_join(r.thread, NULL);
 			if (r.ret || v.run->exit_reason != GUNYAH_VCPU_EXIT_STATUS ||
 			    (int)v.run->status.status != statuses[i].want)
@@ -874,7 +876,8 @@ int main(int argc, char **argv)
 	srand(seed);
 
 	printf("TAP version 13\n");
-	if (stat(GH_FAIL_HC, &st) || stat(GH_FAIL_RM, &st) || stat(GH_RM_INJECT, &st) || stat(SIM_DEBUGFS, &st) ||
+	if (stat(GH_FAIL_HC, &st) || stat(GH_FAIL_RM, &st) || stat(GH_RM_INJECT, &st) ||
+	    stat(SIM_DEBUGFS, &st) ||
 	    access("/dev/gunyah", R_OK)) {
 		printf("1..0 # SKIP needs gunyah_rsc_mgr, gunyah_sim and debugfs\n");
 		return 4;

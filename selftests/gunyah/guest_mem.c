@@ -45,7 +45,7 @@ FIXTURE_SETUP(mem)
 	self->mem = -1;
 	self->vcpu = -1;
 	self->p = MAP_FAILED;
-	GH_OPEN_DEV(self->dev, NULL);
+	GH_OPEN_DEV(self->dev, NULL, return);
 	self->sim = gh_on_simulator();
 	self->pages = mem_stat("pages");
 	self->held = mem_stat("held");

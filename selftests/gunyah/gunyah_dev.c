@@ -15,7 +15,7 @@ TEST(open_dev_gunyah)
 {
 	int fd;
 
-	GH_OPEN_DEV(fd, NULL);
+	GH_OPEN_DEV(fd, NULL, return);
 	EXPECT_EQ(0, close(fd));
 }
 

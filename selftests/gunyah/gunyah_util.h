@@ -59,18 +59,18 @@ static inline bool gh_on_simulator(void)
 } while (0)
 
 /*
- * @fd = /dev/gunyah, or SKIP() (kselftest_harness.h) when the node does not
- * exist, first setting *@skipped (a fixture's self->skip) unless NULL;
- * other errors fail the test.
+ * @fd = /dev/gunyah, or SKIP(@statement) (kselftest_harness.h) when the
+ * node does not exist, first setting *@skipped (a fixture's self->skip)
+ * unless NULL; other errors fail the test.
  */
-#define GH_OPEN_DEV(fd, skipped) do {						\
+#define GH_OPEN_DEV(fd, skipped, statement) do {				\
 	bool *__skipped = (skipped);						\
 										\
 	(fd) = gh_open_dev();							\
 	if ((fd) < 0 && errno == ENOENT) {					\
 		if (__skipped)							\
 			*__skipped = true;					\
-		SKIP(return, "/dev/gunyah missing: load gunyah_rsc_mgr");	\
+		SKIP(statement, "/dev/gunyah missing: load gunyah_rsc_mgr"); \
 	}									\
 	ASSERT_LE(0, (fd)) TH_LOG("open /dev/gunyah: %s", strerror(errno));	\
 } while (0)

@@ -246,7 +246,7 @@ TEST_F_TIMEOUT(hammer, rounds, 180)
 	long vms0, slab0, slab1;
 	struct round rd;
 
-	GH_OPEN_DEV(rd.dev, NULL);
+	GH_OPEN_DEV(rd.dev, NULL, return);
 	if (!gh_sim_present() || access(FR "probability", W_OK))
 		SKIP(return, GH_NEEDS_SIM "guest programs and fail_rm_call");
 	sigemptyset(&sa.sa_mask);

@@ -163,7 +163,7 @@ TEST_F_TIMEOUT(lt, failed_start_rollback_vs_remove_function, 120)
 	glob_t g = { 0 };
 	int dev, vm, vcpu;
 
-	GH_OPEN_DEV(dev, NULL);
+	GH_OPEN_DEV(dev, NULL, return);
 	if (!gh_sim_present())
 		SKIP(return, GH_NEEDS_SIM "the RM is paused before VM_START");
 	if (access("/proc/self/stack", R_OK))

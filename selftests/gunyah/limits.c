@@ -42,7 +42,7 @@ TEST(vcpu_ids_are_capped)
 	char buf[32];
 	int dev, vm, fd;
 
-	GH_OPEN_DEV(dev, NULL);
+	GH_OPEN_DEV(dev, NULL, return);
 	vm = ioctl(dev, GUNYAH_CREATE_VM, 0);
 	ASSERT_LE(0, vm);
 	/* The first vCPU loads gunyah_vcpu */
@@ -136,7 +136,7 @@ TEST(memcg_limit_holds)
 	int status, dev;
 	pid_t pid;
 
-	GH_OPEN_DEV(dev, NULL);
+	GH_OPEN_DEV(dev, NULL, return);
 	close(dev);
 	if (!memcg_ready())
 		SKIP(return, "no cgroup v2 memory controller");

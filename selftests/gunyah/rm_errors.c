@@ -345,7 +345,7 @@ FIXTURE_SETUP(rm)
 	self->stop_timeout[0] = '\0';
 	self->nbefore = -1;
 	getrlimit(RLIMIT_NOFILE, &self->nofile);
-	GH_OPEN_DEV(self->dev, &self->skip);
+	GH_OPEN_DEV(self->dev, &self->skip, return);
 	if (stat(SIM "rm_rx", &st) || stat(GH_DEBUGFS, &st)) {
 		self->skip = true;
 		SKIP(return, "not on the simulator with rm_rx, or debugfs not mounted");

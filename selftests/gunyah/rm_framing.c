@@ -102,7 +102,7 @@ FIXTURE_VARIANT_ADD(framing, max_vcpus) { .nr_vcpus = MAX_VCPUS };
 FIXTURE_SETUP(framing)
 {
 	self->saved_nr_vcpus = -1;
-	GH_OPEN_DEV(self->dev, &self->skip);
+	GH_OPEN_DEV(self->dev, &self->skip, return);
 	if (read_int(NR_VCPUS_PARAM, &self->saved_nr_vcpus)) {
 		self->skip = true;
 		SKIP(return, "not on the simulator (no %s)", NR_VCPUS_PARAM);

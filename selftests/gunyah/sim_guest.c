@@ -25,7 +25,7 @@ FIXTURE_SETUP(sim)
 	self->vcpu = -1;
 	self->run = NULL;
 	self->vm = -1;
-	GH_OPEN_DEV(self->dev, &self->skip);
+	GH_OPEN_DEV(self->dev, &self->skip, return);
 	if (access(SIM_DEBUGFS, F_OK)) {
 		self->skip = true;
 		SKIP(return, "%s missing: not on the simulator, or no debugfs", SIM_DEBUGFS);

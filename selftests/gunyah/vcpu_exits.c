@@ -519,7 +519,7 @@ TEST(run_before_start_is_enodev)
 {
 	int dev, vm, vcpu;
 
-	GH_OPEN_DEV(dev, NULL);
+	GH_OPEN_DEV(dev, NULL, return);
 	vm = gh_create_vm(dev);
 	ASSERT_LE(0, vm);
 	vcpu = gh_add_vcpu(vm, 0);

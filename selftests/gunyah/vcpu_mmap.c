@@ -48,7 +48,7 @@ FIXTURE_SETUP(page)
 {
 	self->vm = -1;
 	self->fd = -1;
-	GH_OPEN_DEV(self->dev, &self->skip);
+	GH_OPEN_DEV(self->dev, &self->skip, return);
 	self->vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->vm);
 	self->fd = gh_add_vcpu(self->vm, 0);
@@ -203,7 +203,7 @@ TEST(ioctl_arguments)
 {
 	int dev, vm, vcpu;
 
-	GH_OPEN_DEV(dev, NULL);
+	GH_OPEN_DEV(dev, NULL, return);
 	GH_EXPECT_ERRNO(EINVAL, ioctl(dev, GUNYAH_CREATE_VM, 1UL));
 	vm = gh_create_vm(dev);
 	ASSERT_LE(0, vm);

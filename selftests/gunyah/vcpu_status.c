@@ -445,7 +445,7 @@ TEST(load_failed)
 	int dev, vm, vcpu, ret, err;
 	char status[64];
 
-	GH_OPEN_DEV(dev, NULL);
+	GH_OPEN_DEV(dev, NULL, return);
 	if (access(FAIL_RM_CALL, F_OK))
 		SKIP(return, "%s missing: no RM fault injection", FAIL_RM_CALL);
 	vm = gh_create_vm(dev);

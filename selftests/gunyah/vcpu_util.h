@@ -272,7 +272,7 @@ static inline void gh_vm_setup(struct __test_metadata *_metadata,
 
 	gh_vm_init(gv);
 	gv->nr = nr;
-	GH_OPEN_DEV(gv->dev, &gv->skip);
+	GH_OPEN_DEV(gv->dev, &gv->skip, return);
 	if (!gh_sim_present()) {
 		gv->skip = true;
 		SKIP(return, "%s missing: needs the simulator", SIM_DEBUGFS);

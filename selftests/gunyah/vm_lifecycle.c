@@ -207,7 +207,7 @@ FIXTURE_SETUP(vm)
 	self->fd[0] = -1;
 	self->fd[1] = -1;
 	self->saved_nr_vcpus = -1;
-	GH_OPEN_DEV(self->dev, &self->skip);
+	GH_OPEN_DEV(self->dev, &self->skip, return);
 }
 
 FIXTURE_TEARDOWN(vm)
