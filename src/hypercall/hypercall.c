@@ -230,6 +230,9 @@ gunyah_hypercall_vcpu_run(u64 capid, unsigned long *resume_data,
 {
 	enum gunyah_error gerr;
 
+	/* As every wrapper: no backend is UNIMPLEMENTED, never an injection */
+	if (unlikely(!READ_ONCE(gunyah_backend)))
+		return gunyah_no_vcpu_run(capid, resume_data, resp);
 	if (gunyah_fail_hypercall(GUNYAH_FAIL_HC_VCPU_RUN, 1, &gerr)) {
 		/* The vCPU did not run: READY, nothing taken */
 		memset(resp, 0, sizeof(*resp));
