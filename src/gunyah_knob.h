@@ -12,6 +12,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/fs.h>
+#include <linux/moduleparam.h>
 #include <linux/seq_file.h>
 #include <linux/types.h>
 
@@ -122,6 +123,21 @@ static inline void *gunyah_knob_seq_data(struct file *file)
 		.write		= __write,				\
 		.llseek		= seq_lseek,				\
 		.release	= single_release,			\
+	}
+
+/*
+ * @__name_param_ops: the operations of a uint module parameter that
+ * refuses a value outside @__min..@__max with -EINVAL
+ */
+#define GUNYAH_PARAM_UINT_RANGE_OPS(__name, __min, __max)		\
+	static int __name##_param_set(const char *val,			\
+				      const struct kernel_param *kp)	\
+	{								\
+		return param_set_uint_minmax(val, kp, __min, __max);	\
+	}								\
+	static const struct kernel_param_ops __name##_param_ops = {	\
+		.set = __name##_param_set,				\
+		.get = param_get_uint,					\
 	}
 
 #endif /* _GUNYAH_KNOB_H */

@@ -70,9 +70,8 @@ struct device;
  * @boot.x: X0..X31
  * @boot.pc: PC
  * @boot.sp: SP_EL0..SP_EL2
- * @boot.x_set: bit N: @boot.x[N] was set
- * @boot.pc_set: @boot.pc was set
- * @boot.sp_set: bit N: @boot.sp[N] was set
+ * @boot.set: by register set (GUNYAH_VM_BOOT_CONTEXT_REG_SET_*), bit N:
+ *            register N of the set was set
  */
 struct gunyah_vm {
 	u16 vmid;
@@ -107,9 +106,7 @@ struct gunyah_vm {
 		u64 x[32];
 		u64 pc;
 		u64 sp[3];
-		u32 x_set;
-		bool pc_set;
-		u8 sp_set;
+		u32 set[3];
 	} boot;
 
 	struct {

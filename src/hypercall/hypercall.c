@@ -142,6 +142,22 @@ static const struct gunyah_hypercall_ops *gunyah_ops(const char *call)
 	return ops;
 }
 
+/*
+ * The backend to call, or NULL with *@gerr set to what the wrapper returns
+ * instead: UNIMPLEMENTED without a backend, else the injected error
+ */
+static const struct gunyah_hypercall_ops *
+gunyah_ops_to_call(const char *call, enum gunyah_fail_hc point, size_t size,
+		   enum gunyah_error *gerr)
+{
+	const struct gunyah_hypercall_ops *ops = gunyah_ops(call);
+
+	*gerr = GUNYAH_ERROR_UNIMPLEMENTED;
+	if (!ops || gunyah_fail_hypercall(point, size, gerr))
+		return NULL;
+	return ops;
+}
+
 /**
  * gunyah_hypercall_hyp_identify() - HYP_IDENTIFY
  * @resp: filled with the hypervisor's api_info and flags (zeroed when the
@@ -149,14 +165,14 @@ static const struct gunyah_hypercall_ops *gunyah_ops(const char *call)
  */
 void gunyah_hypercall_hyp_identify(struct gunyah_hypercall_hyp_identify_resp *resp)
 {
-	const struct gunyah_hypercall_ops *ops = gunyah_ops("hyp_identify");
-
+	const struct gunyah_hypercall_ops *ops;
 	enum gunyah_error gerr;
 
 	memset(resp, 0, sizeof(*resp));
 	/* An injected fault leaves the response zeroed: no hypervisor */
-	if (ops && ops->identify &&
-	    !gunyah_fail_hypercall(GUNYAH_FAIL_HC_IDENTIFY, sizeof(*resp), &gerr))
+	ops = gunyah_ops_to_call("hyp_identify", GUNYAH_FAIL_HC_IDENTIFY,
+				 sizeof(*resp), &gerr);
+	if (ops && ops->identify)
 		ops->identify(resp);
 }
 EXPORT_SYMBOL_GPL(gunyah_hypercall_hyp_identify);
@@ -174,12 +190,11 @@ EXPORT_SYMBOL_GPL(gunyah_hypercall_hyp_identify);
 enum gunyah_error gunyah_hypercall_msgq_send(u64 capid, size_t size, void *buff,
 					     u64 tx_flags, bool *ready)
 {
-	const struct gunyah_hypercall_ops *ops = gunyah_ops("msgq_send");
+	const struct gunyah_hypercall_ops *ops;
 	enum gunyah_error gerr;
 
-	if (!ops)
-		return GUNYAH_ERROR_UNIMPLEMENTED;
-	if (gunyah_fail_hypercall(GUNYAH_FAIL_HC_MSGQ_SEND, size, &gerr)) {
+	ops = gunyah_ops_to_call("msgq_send", GUNYAH_FAIL_HC_MSGQ_SEND, size, &gerr);
+	if (!ops) {
 		/* The message is not sent */
 		*ready = true;
 		return gerr;
@@ -201,12 +216,11 @@ EXPORT_SYMBOL_GPL(gunyah_hypercall_msgq_send);
 enum gunyah_error gunyah_hypercall_msgq_recv(u64 capid, void *buff, size_t size,
 					     size_t *recv_size, bool *ready)
 {
-	const struct gunyah_hypercall_ops *ops = gunyah_ops("msgq_recv");
+	const struct gunyah_hypercall_ops *ops;
 	enum gunyah_error gerr;
 
-	if (!ops)
-		return GUNYAH_ERROR_UNIMPLEMENTED;
-	if (gunyah_fail_hypercall(GUNYAH_FAIL_HC_MSGQ_RECV, size, &gerr)) {
+	ops = gunyah_ops_to_call("msgq_recv", GUNYAH_FAIL_HC_MSGQ_RECV, size, &gerr);
+	if (!ops) {
 		/* Nothing is dequeued */
 		*recv_size = 0;
 		*ready = false;

@@ -193,39 +193,40 @@ ssize_t gunyah_fault_attr_write_signed(struct file *file,
 EXPORT_SYMBOL_GPL(gunyah_fault_attr_write_signed);
 
 #ifndef GUNYAH_FAULT_KERNEL_ATTR
-static int gf_probability_get(void *data, u64 *val)
+/* Each attribute's data is its field of struct gunyah_fault */
+static int gf_ulong_get(void *data, u64 *val)
 {
-	*val = READ_ONCE(((struct gunyah_fault *)data)->probability);
+	*val = READ_ONCE(*(unsigned long *)data);
+	return 0;
+}
+
+static int gf_ulong_set(unsigned long *field, u64 val, u64 max)
+{
+	if (val > max)
+		return -EINVAL;
+	WRITE_ONCE(*field, val);
 	return 0;
 }
 
 static int gf_probability_set(void *data, u64 val)
 {
-	if (val > 100)
-		return -EINVAL;
-	WRITE_ONCE(((struct gunyah_fault *)data)->probability, val);
-	return 0;
-}
-GUNYAH_FAULT_ATTRIBUTE(gf_probability_fops, gf_probability_get,
-		       gf_probability_set, "%llu\n");
-
-static int gf_interval_get(void *data, u64 *val)
-{
-	*val = READ_ONCE(((struct gunyah_fault *)data)->interval);
-	return 0;
+	return gf_ulong_set(data, val, 100);
 }
 
 static int gf_interval_set(void *data, u64 val)
 {
-	WRITE_ONCE(((struct gunyah_fault *)data)->interval, val);
-	return 0;
+	return gf_ulong_set(data, val, ULONG_MAX);
 }
-GUNYAH_FAULT_ATTRIBUTE(gf_interval_fops, gf_interval_get, gf_interval_set,
-		       "%llu\n");
 
-static int gf_times_get(void *data, u64 *val)
+static int gf_verbose_set(void *data, u64 val)
 {
-	*val = (s64)atomic_read(&((struct gunyah_fault *)data)->times);
+	return gf_ulong_set(data, val, 2);
+}
+
+/* times prints -1 (no limit) as such; space is never negative */
+static int gf_atomic_get(void *data, u64 *val)
+{
+	*val = (s64)atomic_read(data);
 	return 0;
 }
 
@@ -235,15 +236,7 @@ static int gf_times_set(void *data, u64 val)
 
 	if (v < -1 || v > INT_MAX)
 		return -EINVAL;
-	atomic_set(&((struct gunyah_fault *)data)->times, v);
-	return 0;
-}
-GUNYAH_FAULT_ATTRIBUTE_SIGNED(gf_times_fops, gf_times_get, gf_times_set,
-			      "%lld\n");
-
-static int gf_space_get(void *data, u64 *val)
-{
-	*val = atomic_read(&((struct gunyah_fault *)data)->space);
+	atomic_set(data, v);
 	return 0;
 }
 
@@ -251,26 +244,18 @@ static int gf_space_set(void *data, u64 val)
 {
 	if (val > INT_MAX)
 		return -EINVAL;
-	atomic_set(&((struct gunyah_fault *)data)->space, val);
-	return 0;
-}
-GUNYAH_FAULT_ATTRIBUTE(gf_space_fops, gf_space_get, gf_space_set, "%llu\n");
-
-static int gf_verbose_get(void *data, u64 *val)
-{
-	*val = READ_ONCE(((struct gunyah_fault *)data)->verbose);
+	atomic_set(data, val);
 	return 0;
 }
 
-static int gf_verbose_set(void *data, u64 val)
-{
-	if (val > 2)
-		return -EINVAL;
-	WRITE_ONCE(((struct gunyah_fault *)data)->verbose, val);
-	return 0;
-}
-GUNYAH_FAULT_ATTRIBUTE(gf_verbose_fops, gf_verbose_get, gf_verbose_set,
+GUNYAH_FAULT_ATTRIBUTE(gf_probability_fops, gf_ulong_get, gf_probability_set,
 		       "%llu\n");
+GUNYAH_FAULT_ATTRIBUTE(gf_interval_fops, gf_ulong_get, gf_interval_set,
+		       "%llu\n");
+GUNYAH_FAULT_ATTRIBUTE(gf_verbose_fops, gf_ulong_get, gf_verbose_set, "%llu\n");
+GUNYAH_FAULT_ATTRIBUTE_SIGNED(gf_times_fops, gf_atomic_get, gf_times_set,
+			      "%lld\n");
+GUNYAH_FAULT_ATTRIBUTE(gf_space_fops, gf_atomic_get, gf_space_set, "%llu\n");
 #endif /* !GUNYAH_FAULT_KERNEL_ATTR */
 
 /**
@@ -292,11 +277,14 @@ struct dentry *gunyah_fault_create_debugfs(const char *name,
 #else
 	struct dentry *dir = debugfs_create_dir(name, parent);
 
-	debugfs_create_file_unsafe("probability", 0600, dir, f, &gf_probability_fops);
-	debugfs_create_file_unsafe("interval", 0600, dir, f, &gf_interval_fops);
-	debugfs_create_file_unsafe("times", 0600, dir, f, &gf_times_fops);
-	debugfs_create_file_unsafe("space", 0600, dir, f, &gf_space_fops);
-	debugfs_create_file_unsafe("verbose", 0600, dir, f, &gf_verbose_fops);
+	debugfs_create_file_unsafe("probability", 0600, dir, &f->probability,
+				   &gf_probability_fops);
+	debugfs_create_file_unsafe("interval", 0600, dir, &f->interval,
+				   &gf_interval_fops);
+	debugfs_create_file_unsafe("times", 0600, dir, &f->times, &gf_times_fops);
+	debugfs_create_file_unsafe("space", 0600, dir, &f->space, &gf_space_fops);
+	debugfs_create_file_unsafe("verbose", 0600, dir, &f->verbose,
+				   &gf_verbose_fops);
 	return dir;
 #endif
 }

@@ -29,22 +29,9 @@
 #define CREATE_TRACE_POINTS
 #include "rsc_mgr/rm_trace.h"
 
-/*
- * Timeouts in ms, 1 ms to a day: 0 would fail every wait at once, and
- * UINT_MAX (about 50 days) would leave a caller waiting on a dead RM.
- */
-static int gunyah_rm_set_timeout_ms(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 1, GUNYAH_RM_MAX_TIMEOUT_MS);
-}
-
-const struct kernel_param_ops gunyah_rm_timeout_ms_ops = {
-	.set = gunyah_rm_set_timeout_ms,
-	.get = param_get_uint,
-};
-
 static unsigned int rpc_timeout_ms = 10000;
-module_param_cb(rpc_timeout_ms, &gunyah_rm_timeout_ms_ops, &rpc_timeout_ms, 0644);
+GUNYAH_PARAM_UINT_RANGE_OPS(rpc_timeout_ms, 1, GUNYAH_RM_MAX_TIMEOUT_MS);
+module_param_cb(rpc_timeout_ms, &rpc_timeout_ms_param_ops, &rpc_timeout_ms, 0644);
 MODULE_PARM_DESC(rpc_timeout_ms, "How long to wait for an RM reply or for TX space (ms, 1..86400000)");
 
 /*
@@ -52,17 +39,8 @@ MODULE_PARM_DESC(rpc_timeout_ms, "How long to wait for an RM reply or for TX spa
  * bits. Tests lower it so that a wrap-around comes within reach.
  */
 static unsigned int rpc_seqs = 65536;
-
-static int gunyah_rm_set_seqs(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 16, 65536);
-}
-
-static const struct kernel_param_ops gunyah_rm_seqs_ops = {
-	.set = gunyah_rm_set_seqs,
-	.get = param_get_uint,
-};
-module_param_cb(rpc_seqs, &gunyah_rm_seqs_ops, &rpc_seqs, 0644);
+GUNYAH_PARAM_UINT_RANGE_OPS(rpc_seqs, 16, 65536);
+module_param_cb(rpc_seqs, &rpc_seqs_param_ops, &rpc_seqs, 0644);
 MODULE_PARM_DESC(rpc_seqs, "Sequence numbers RM calls cycle through (16..65536, default all 65536)");
 
 /*
@@ -71,17 +49,8 @@ MODULE_PARM_DESC(rpc_seqs, "Sequence numbers RM calls cycle through (16..65536, 
  * rather than the host's memory.
  */
 static unsigned int notif_backlog = 256;
-
-static int gunyah_rm_set_backlog(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 1, 65536);
-}
-
-static const struct kernel_param_ops gunyah_rm_backlog_ops = {
-	.set = gunyah_rm_set_backlog,
-	.get = param_get_uint,
-};
-module_param_cb(notif_backlog, &gunyah_rm_backlog_ops, &notif_backlog, 0644);
+GUNYAH_PARAM_UINT_RANGE_OPS(notif_backlog, 1, 65536);
+module_param_cb(notif_backlog, &notif_backlog_param_ops, &notif_backlog, 0644);
 MODULE_PARM_DESC(notif_backlog, "RM notifications queued at most; more are dropped (1..65536, default 256)");
 
 /*

@@ -15,13 +15,17 @@
 
 #include "gunyah.h"
 #include "gunyah_fault.h"
+#include "gunyah_knob.h"
 #include "rm_proto.h"
 
 struct device;
 
 /* rpc.c */
+/*
+ * Timeouts in ms are 1 ms to a day: 0 would fail every wait at once, and
+ * UINT_MAX (about 50 days) would leave a caller waiting on a dead RM.
+ */
 #define GUNYAH_RM_MAX_TIMEOUT_MS	(24U * 60 * 60 * 1000)
-extern const struct kernel_param_ops gunyah_rm_timeout_ms_ops;
 int gunyah_rm_call(struct gunyah_rm *rm, u32 message_id, const void *req,
 		   size_t req_size, void **resp, size_t *resp_size);
 struct device *gunyah_rm_dev(struct gunyah_rm *rm);

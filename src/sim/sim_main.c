@@ -17,6 +17,7 @@
 #include <linux/platform_device.h>
 #include <linux/string.h>
 
+#include "gunyah_knob.h"
 #include "sim.h"
 
 struct gunyah_sim gsim;
@@ -27,19 +28,10 @@ unsigned int sim_msgq_depth = 8;
 /* Both parameters take 1-64: SIM_MAX_VCPUS, and a queue's most messages */
 static_assert(SIM_MAX_VCPUS == 64);
 
-static int sim_param_set_1_64(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 1, 64);
-}
-
-static const struct kernel_param_ops sim_param_1_64_ops = {
-	.set = sim_param_set_1_64,
-	.get = param_get_uint,
-};
-
-module_param_cb(nr_vcpus, &sim_param_1_64_ops, &sim_nr_vcpus, 0644);
+GUNYAH_PARAM_UINT_RANGE_OPS(sim_1_64, 1, 64);
+module_param_cb(nr_vcpus, &sim_1_64_param_ops, &sim_nr_vcpus, 0644);
 MODULE_PARM_DESC(nr_vcpus, "vCPUs of each new simulated VM (1-64, default 2)");
-module_param_cb(msgq_depth, &sim_param_1_64_ops, &sim_msgq_depth, 0444);
+module_param_cb(msgq_depth, &sim_1_64_param_ops, &sim_msgq_depth, 0444);
 MODULE_PARM_DESC(msgq_depth, "messages the host-to-RM queue holds (1-64, default 8)");
 
 /* What the public hypervisor on QEMU answers: API 1, 64-bit, variant 0x51 */

@@ -27,6 +27,7 @@
 #include <linux/wait.h>
 
 #include "gunyah.h"
+#include "gunyah_knob.h"
 #include "vm_mgr.h"
 #include "vcpu/vcpu_abi_check.h"
 
@@ -198,16 +199,8 @@ MODULE_PARM_DESC(time_hypercalls,
 #define GUNYAH_VCPU_IDS_MAX	65536
 static unsigned int max_vcpu_ids = 512;
 
-static int gunyah_vcpu_max_ids_set(const char *val, const struct kernel_param *kp)
-{
-	return param_set_uint_minmax(val, kp, 1, GUNYAH_VCPU_IDS_MAX);
-}
-
-static const struct kernel_param_ops gunyah_vcpu_max_ids_ops = {
-	.set = gunyah_vcpu_max_ids_set,
-	.get = param_get_uint,
-};
-module_param_cb(max_vcpu_ids, &gunyah_vcpu_max_ids_ops, &max_vcpu_ids, 0644);
+GUNYAH_PARAM_UINT_RANGE_OPS(max_vcpu_ids, 1, GUNYAH_VCPU_IDS_MAX);
+module_param_cb(max_vcpu_ids, &max_vcpu_ids_param_ops, &max_vcpu_ids, 0644);
 MODULE_PARM_DESC(max_vcpu_ids,
 		 "vCPU ids of a VM are below this, 1 to 65536 (default: 512)");
 
@@ -936,7 +929,6 @@ static long gunyah_vcpu_bind(struct gunyah_vm_function_instance *f)
 	struct gunyah_fn_vcpu_arg *arg = f->argp;
 	struct gunyah_vcpu *vcpu;
 	char name[MAX_VCPU_NAME];
-	struct file *file;
 	struct page *page;
 	int fd;
 	long r;
@@ -994,26 +986,17 @@ static long gunyah_vcpu_bind(struct gunyah_vm_function_instance *f)
 	if (r)
 		goto err_remove_ticket;
 
-	fd = get_unused_fd_flags(O_CLOEXEC);
+	snprintf(name, sizeof(name), "gh-vcpu:%u", vcpu->ticket.label);
+	/* The file's reference; a fd once installed may be closed at once */
+	kref_get(&vcpu->kref);
+	fd = anon_inode_getfd(name, &gunyah_vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		r = fd;
+		kref_put(&vcpu->kref, vcpu_release);
 		goto err_notifier;
 	}
-
-	snprintf(name, sizeof(name), "gh-vcpu:%u", vcpu->ticket.label);
-	kref_get(&vcpu->kref);
-	file = anon_inode_getfile(name, &gunyah_vcpu_fops, vcpu, O_RDWR);
-	if (IS_ERR(file)) {
-		r = PTR_ERR(file);
-		kref_put(&vcpu->kref, vcpu_release);
-		goto err_put_fd;
-	}
-
-	fd_install(fd, file);
 	return fd;
 
-err_put_fd:
-	put_unused_fd(fd);
 err_notifier:
 	gunyah_vm_notifier_unregister(f->ghvm, &vcpu->nb);
 err_remove_ticket:

@@ -160,7 +160,6 @@ long gunyah_gmem_create(struct device *dev, void __user *argp)
 {
 	struct gunyah_create_mem_args args;
 	struct gunyah_gmem *gmem;
-	struct file *file;
 	unsigned int i;
 	int fd, ret;
 
@@ -210,21 +209,14 @@ long gunyah_gmem_create(struct device *dev, void __user *argp)
 		goto err_free;
 	}
 
-	fd = get_unused_fd_flags(O_RDWR | (args.flags & GHMF_CLOEXEC ? O_CLOEXEC : 0));
-	if (fd < 0) {
-		ret = fd;
-		goto err_free;
-	}
-	file = anon_inode_getfile("gunyah-guest-mem", &gunyah_gmem_fops, gmem, O_RDWR);
-	if (IS_ERR(file)) {
-		ret = PTR_ERR(file);
-		put_unused_fd(fd);
-		goto err_free;
-	}
+	/* Counted before the fd exists: it may be closed as soon as it does */
 	atomic_long_inc(&gunyah_gmem_files);
-	fd_install(fd, file);
-	return fd;
-
+	fd = anon_inode_getfd("gunyah-guest-mem", &gunyah_gmem_fops, gmem,
+			      O_RDWR | (args.flags & GHMF_CLOEXEC ? O_CLOEXEC : 0));
+	if (fd >= 0)
+		return fd;
+	atomic_long_dec(&gunyah_gmem_files);
+	ret = fd;
 err_free:
 	gunyah_gmem_free(gmem);
 	return ret;

@@ -222,43 +222,48 @@ static int gunyah_vm_set_dtb(struct gunyah_vm *ghvm,
 	return 0;
 }
 
+/* Register set @set's registers in @ghvm->boot and how many it has */
+static u64 *gunyah_vm_boot_regs(struct gunyah_vm *ghvm, unsigned int set,
+				unsigned int *n)
+{
+	switch (set) {
+	case GUNYAH_VM_BOOT_CONTEXT_REG_SET_X:
+		*n = ARRAY_SIZE(ghvm->boot.x);
+		return ghvm->boot.x;
+	case GUNYAH_VM_BOOT_CONTEXT_REG_SET_PC:
+		*n = 1;
+		return &ghvm->boot.pc;
+	case GUNYAH_VM_BOOT_CONTEXT_REG_SET_SP:
+		*n = ARRAY_SIZE(ghvm->boot.sp);
+		return ghvm->boot.sp;
+	}
+	return NULL;
+}
+
 static int gunyah_vm_set_boot_reg(struct gunyah_vm *ghvm,
 				  const struct gunyah_vm_boot_context *b)
 {
-	unsigned int set = b->reg >> 8, idx = b->reg & 0xff;
+	unsigned int set = b->reg >> 8, idx = b->reg & 0xff, n;
+	u64 *regs = gunyah_vm_boot_regs(ghvm, set, &n);
 
 	if (b->reserved || b->reg >> 16) {
 		dev_err_ratelimited(ghvm->parent, "VM %u: GUNYAH_VM_SET_BOOT_CONTEXT: reserved bits set (reg %#x, reserved %#x)\n",
 				    ghvm->vmid, b->reg, b->reserved);
 		return -EINVAL;
 	}
-	switch (set) {
-	case GUNYAH_VM_BOOT_CONTEXT_REG_SET_X:
-		if (idx >= ARRAY_SIZE(ghvm->boot.x))
-			break;
-		ghvm->boot.x[idx] = b->value;
-		ghvm->boot.x_set |= BIT(idx);
-		return 0;
-	case GUNYAH_VM_BOOT_CONTEXT_REG_SET_PC:
-		if (idx)
-			break;
-		ghvm->boot.pc = b->value;
-		ghvm->boot.pc_set = true;
-		return 0;
-	case GUNYAH_VM_BOOT_CONTEXT_REG_SET_SP:
-		if (idx >= ARRAY_SIZE(ghvm->boot.sp))
-			break;
-		ghvm->boot.sp[idx] = b->value;
-		ghvm->boot.sp_set |= BIT(idx);
-		return 0;
-	default:
+	if (!regs) {
 		dev_err_ratelimited(ghvm->parent, "VM %u: GUNYAH_VM_SET_BOOT_CONTEXT: unknown register set %u\n",
 				    ghvm->vmid, set);
 		return -EINVAL;
 	}
-	dev_err_ratelimited(ghvm->parent, "VM %u: GUNYAH_VM_SET_BOOT_CONTEXT: register set %u has no register %u\n",
-			    ghvm->vmid, set, idx);
-	return -EINVAL;
+	if (idx >= n) {
+		dev_err_ratelimited(ghvm->parent, "VM %u: GUNYAH_VM_SET_BOOT_CONTEXT: register set %u has no register %u\n",
+				    ghvm->vmid, set, idx);
+		return -EINVAL;
+	}
+	regs[idx] = b->value;
+	ghvm->boot.set[set] |= BIT(idx);
+	return 0;
 }
 
 /**
@@ -429,24 +434,23 @@ int gunyah_vm_mem_configure(struct gunyah_vm *ghvm)
  */
 int gunyah_vm_mem_set_boot_context(struct gunyah_vm *ghvm)
 {
-	struct gunyah_rm *rm = ghvm->rm;
-	unsigned int i;
+	/* X, then SP, then PC: the order this driver has always sent them */
+	static const u8 sets[] = {
+		GUNYAH_VM_BOOT_CONTEXT_REG_SET_X,
+		GUNYAH_VM_BOOT_CONTEXT_REG_SET_SP,
+		GUNYAH_VM_BOOT_CONTEXT_REG_SET_PC,
+	};
+	unsigned int s, i, n;
 	int ret = 0;
+	u64 *regs;
 
-	for (i = 0; !ret && i < ARRAY_SIZE(ghvm->boot.x); i++)
-		if (ghvm->boot.x_set & BIT(i))
-			ret = gunyah_rm_vm_set_boot_context(rm, ghvm->vmid,
-							    GUNYAH_VM_BOOT_CONTEXT_REG_SET_X,
-							    i, ghvm->boot.x[i]);
-	for (i = 0; !ret && i < ARRAY_SIZE(ghvm->boot.sp); i++)
-		if (ghvm->boot.sp_set & BIT(i))
-			ret = gunyah_rm_vm_set_boot_context(rm, ghvm->vmid,
-							    GUNYAH_VM_BOOT_CONTEXT_REG_SET_SP,
-							    i, ghvm->boot.sp[i]);
-	if (!ret && ghvm->boot.pc_set)
-		ret = gunyah_rm_vm_set_boot_context(rm, ghvm->vmid,
-						    GUNYAH_VM_BOOT_CONTEXT_REG_SET_PC,
-						    0, ghvm->boot.pc);
+	for (s = 0; !ret && s < ARRAY_SIZE(sets); s++) {
+		regs = gunyah_vm_boot_regs(ghvm, sets[s], &n);
+		for (i = 0; !ret && i < n; i++)
+			if (ghvm->boot.set[sets[s]] & BIT(i))
+				ret = gunyah_rm_vm_set_boot_context(ghvm->rm, ghvm->vmid,
+								    sets[s], i, regs[i]);
+	}
 	if (ret == -EOPNOTSUPP)
 		dev_err_ratelimited(ghvm->parent, "VM %u: the RM does not take a boot context (VM_SET_BOOT_CONTEXT); without one it boots the image at its parcel's start with the device tree in X0\n",
 				    ghvm->vmid);

@@ -19,44 +19,36 @@
 
 #include "vm_mgr/vm_mgr_priv.h"
 
+GUNYAH_PARAM_UINT_RANGE_OPS(timeout_ms, 1, GUNYAH_RM_MAX_TIMEOUT_MS);
+
 static unsigned int stop_timeout_ms = 2000;
-module_param_cb(stop_timeout_ms, &gunyah_rm_timeout_ms_ops, &stop_timeout_ms, 0644);
+module_param_cb(stop_timeout_ms, &timeout_ms_param_ops, &stop_timeout_ms, 0644);
 MODULE_PARM_DESC(stop_timeout_ms,
 		 "How long VM teardown waits for a stopped VM to leave RUNNING, before and after a forced stop (ms, 1..86400000)");
 
 static unsigned int reset_timeout_ms = 5000;
-module_param_cb(reset_timeout_ms, &gunyah_rm_timeout_ms_ops, &reset_timeout_ms, 0644);
+module_param_cb(reset_timeout_ms, &timeout_ms_param_ops, &reset_timeout_ms, 0644);
 MODULE_PARM_DESC(reset_timeout_ms,
 		 "How long freeing a VM id waits for the RM to finish VM_RESET (its VM_STATUS of RESET), in ms (1..86400000)");
 
+static const char * const gunyah_vm_status_names[] = {
+	[GUNYAH_RM_VM_STATUS_NO_STATE]		= "no_state",
+	[GUNYAH_RM_VM_STATUS_INIT]		= "init",
+	[GUNYAH_RM_VM_STATUS_READY]		= "ready",
+	[GUNYAH_RM_VM_STATUS_RUNNING]		= "running",
+	[GUNYAH_RM_VM_STATUS_PAUSED]		= "paused",
+	[GUNYAH_RM_VM_STATUS_LOAD]		= "load",
+	[GUNYAH_RM_VM_STATUS_AUTH]		= "auth",
+	[GUNYAH_RM_VM_STATUS_INIT_FAILED]	= "init_failed",
+	[GUNYAH_RM_VM_STATUS_EXITED]		= "exited",
+	[GUNYAH_RM_VM_STATUS_RESETTING]		= "resetting",
+	[GUNYAH_RM_VM_STATUS_RESET]		= "reset",
+};
+
 static const char *gunyah_vm_status_name(enum gunyah_rm_vm_status status)
 {
-	switch (status) {
-	case GUNYAH_RM_VM_STATUS_NO_STATE:
-		return "no_state";
-	case GUNYAH_RM_VM_STATUS_INIT:
-		return "init";
-	case GUNYAH_RM_VM_STATUS_READY:
-		return "ready";
-	case GUNYAH_RM_VM_STATUS_RUNNING:
-		return "running";
-	case GUNYAH_RM_VM_STATUS_PAUSED:
-		return "paused";
-	case GUNYAH_RM_VM_STATUS_LOAD:
-		return "load";
-	case GUNYAH_RM_VM_STATUS_AUTH:
-		return "auth";
-	case GUNYAH_RM_VM_STATUS_INIT_FAILED:
-		return "init_failed";
-	case GUNYAH_RM_VM_STATUS_EXITED:
-		return "exited";
-	case GUNYAH_RM_VM_STATUS_RESETTING:
-		return "resetting";
-	case GUNYAH_RM_VM_STATUS_RESET:
-		return "reset";
-	default:
-		return "unknown";
-	}
+	return gunyah_name_in(gunyah_vm_status_names,
+			      ARRAY_SIZE(gunyah_vm_status_names), status);
 }
 
 static void gunyah_vm_set_status(struct gunyah_vm *ghvm,
@@ -806,8 +798,7 @@ static struct gunyah_vm *gunyah_vm_alloc(struct gunyah_rm *rm)
 static long gunyah_dev_create_vm(struct gunyah_rm *rm, unsigned long arg)
 {
 	struct gunyah_vm *ghvm;
-	struct file *file;
-	int fd, ret;
+	int fd;
 
 	if (arg) {
 		dev_err_ratelimited(gunyah_rm_dev(rm),
@@ -823,25 +814,13 @@ static long gunyah_dev_create_vm(struct gunyah_rm *rm, unsigned long arg)
 		return PTR_ERR(ghvm);
 	}
 
-	fd = get_unused_fd_flags(O_CLOEXEC);
+	fd = anon_inode_getfd("gunyah-vm", &gunyah_vm_fops, ghvm, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		ret = fd;
-		goto err_put_vm;
+		dev_err_ratelimited(gunyah_rm_dev(rm), "cannot create a VM file: %d\n",
+				    fd);
+		gunyah_vm_put(ghvm);
 	}
-	file = anon_inode_getfile("gunyah-vm", &gunyah_vm_fops, ghvm, O_RDWR);
-	if (IS_ERR(file)) {
-		ret = PTR_ERR(file);
-		put_unused_fd(fd);
-		goto err_put_vm;
-	}
-	fd_install(fd, file);
 	return fd;
-
-err_put_vm:
-	dev_err_ratelimited(gunyah_rm_dev(rm), "cannot create a VM file: %d\n",
-			    ret);
-	gunyah_vm_put(ghvm);
-	return ret;
 }
 
 /* ---- /dev/gunyah ---- */
