@@ -6,17 +6,9 @@
 set -euo pipefail
 
 arch=$1
-cache=${GUNYAH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gunyah-dkms}
+# shellcheck source=SCRIPTDIR/fetch-lib.sh
+. "$(dirname "$0")/fetch-lib.sh"
 root=$cache/busybox-$arch
 
-if [ ! -f "$root/.done" ]; then
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
-	chmod 0777 "$tmp"	# apt drops to _apt for the download
-	(cd "$tmp" && apt-get download -q "busybox-static:$arch" >&2)
-	rm -rf "$root"
-	mkdir -p "$root"
-	dpkg-deb -x "$tmp"/busybox-static_*.deb "$root"
-	touch "$root/.done"
-fi
+fetch_deb "$root" "busybox-static:$arch"
 echo "$root/bin/busybox"

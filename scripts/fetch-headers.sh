@@ -14,27 +14,22 @@
 set -euo pipefail
 
 kver=$1
+# shellcheck source=SCRIPTDIR/fetch-lib.sh
+. "$(dirname "$0")/fetch-lib.sh"
 arch=${kver##*-}
 qual=""
 [ "$arch" = "$(dpkg --print-architecture)" ] || qual=:$arch
-cache=$(realpath -m "${GUNYAH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gunyah-dkms}")
+cache=$(realpath -m "$cache")
 root=$cache/headers/$kver
 tree=$root/usr/src/linux-headers-$kver
 
-if [ ! -f "$root/.done" ]; then
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
-	chmod 0777 "$tmp"	# apt drops to _apt for the download
-	(cd "$tmp" && apt-get download -q "linux-headers-$kver$qual" >&2)
-	rm -rf "$root"
-	mkdir -p "$root"
-	dpkg-deb -x "$tmp"/linux-headers-*.deb "$root"
+# after the headers package is unpacked into $root, before $root/.done
+common_and_kbuild() {
 	# "include /usr/src/linux-headers-<ver>-common/Makefile"
 	common=$(sed -n 's|^include /usr/src/\(linux-headers-[^/]*-common\)/Makefile$|\1|p' "$tree/Makefile")
 	[ -n "$common" ] || { echo "unexpected $tree/Makefile" >&2; exit 1; }
 	if [ ! -d "/usr/src/$common" ]; then
-		(cd "$tmp" && apt-get download -q "$common" >&2)
-		dpkg-deb -x "$tmp/${common}"_*.deb "$root"
+		deb_x "$common" "$root"
 		sed -i "s|/usr/src/$common/|$root/usr/src/$common/|" "$tree/Makefile"
 	fi
 	# scripts -> ../../lib/linux-kbuild-<series>/scripts
@@ -45,11 +40,10 @@ if [ ! -f "$root/.done" ]; then
 		mkdir -p "$root/usr/lib"
 		ln -sfn "/usr/lib/$kbuild" "$root/usr/lib/$kbuild"
 	else	# no kbuild on the host, or another version: the host-arch one
-		(cd "$tmp" && apt-get download -q "$kbuild" >&2)
-		dpkg-deb -x "$tmp/${kbuild}"_*.deb "$root"
+		deb_x "$kbuild" "$root"
 	fi
-	touch "$root/.done"
-fi
+}
+fetch_deb "$root" "linux-headers-$kver$qual" common_and_kbuild
 # the host's kbuild may have gone (apt autoremove) since the cache was made
 [ -x "$tree/scripts/basic/fixdep" ] || {
 	echo "$tree/scripts does not resolve: rm -r $root and run again" >&2

@@ -7,22 +7,13 @@
 set -euo pipefail
 
 kver=$1
+# shellcheck source=SCRIPTDIR/fetch-lib.sh
+. "$(dirname "$0")/fetch-lib.sh"
 qual=""
 case "$kver" in
 *-arm64) [ "$(dpkg --print-architecture)" = arm64 ] || qual=:arm64 ;;
 esac
-cache=${GUNYAH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gunyah-dkms}
 root=$cache/kernels/$kver
 
-if [ ! -f "$root/.done" ]; then
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
-	chmod 0777 "$tmp"	# apt drops to _apt for the download
-	(cd "$tmp" && apt-get download -q "linux-image-$kver-unsigned$qual" >&2)
-	rm -rf "$root"
-	mkdir -p "$root"
-	dpkg-deb -x "$tmp"/linux-image-*.deb "$root"
-	depmod -b "$root" "$kver"
-	touch "$root/.done"
-fi
+fetch_deb "$root" "linux-image-$kver-unsigned$qual" depmod -b "$root" "$kver"
 echo "$root"
