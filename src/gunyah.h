@@ -11,6 +11,7 @@
 #include <linux/bitfield.h>
 #include <linux/errno.h>
 #include <linux/interrupt.h>
+#include <linux/kernel.h>
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/notifier.h>
@@ -212,6 +213,22 @@ enum gunyah_resource_type {
 	GUNYAH_RESOURCE_TYPE_ADDR_SPACE	= 10,
 };
 
+/* For the log and debugfs: "unknown" where Linux knows no such type */
+static inline const char *gunyah_resource_type_name(unsigned int type)
+{
+	static const char * const names[] = {
+		[GUNYAH_RESOURCE_TYPE_BELL_TX]		= "bell_tx",
+		[GUNYAH_RESOURCE_TYPE_BELL_RX]		= "bell_rx",
+		[GUNYAH_RESOURCE_TYPE_MSGQ_TX]		= "msgq_tx",
+		[GUNYAH_RESOURCE_TYPE_MSGQ_RX]		= "msgq_rx",
+		[GUNYAH_RESOURCE_TYPE_VCPU]		= "vcpu",
+		[GUNYAH_RESOURCE_TYPE_MEM_EXTENT]	= "mem_extent",
+		[GUNYAH_RESOURCE_TYPE_ADDR_SPACE]	= "addr_space",
+	};
+
+	return type < ARRAY_SIZE(names) && names[type] ? names[type] : "unknown";
+}
+
 /**
  * struct gunyah_resource - A capability the VM manager holds for a VM
  * @type: what the capability is
@@ -246,6 +263,26 @@ enum gunyah_rm_vm_status {
 	GUNYAH_RM_VM_STATUS_RESETTING	= 10,
 	GUNYAH_RM_VM_STATUS_RESET	= 11,
 };
+
+/* For the log and debugfs: "unknown" where Linux knows no such status */
+static inline const char *gunyah_vm_status_name(unsigned int status)
+{
+	static const char * const names[] = {
+		[GUNYAH_RM_VM_STATUS_NO_STATE]		= "no_state",
+		[GUNYAH_RM_VM_STATUS_INIT]		= "init",
+		[GUNYAH_RM_VM_STATUS_READY]		= "ready",
+		[GUNYAH_RM_VM_STATUS_RUNNING]		= "running",
+		[GUNYAH_RM_VM_STATUS_PAUSED]		= "paused",
+		[GUNYAH_RM_VM_STATUS_LOAD]		= "load",
+		[GUNYAH_RM_VM_STATUS_AUTH]		= "auth",
+		[GUNYAH_RM_VM_STATUS_INIT_FAILED]	= "init_failed",
+		[GUNYAH_RM_VM_STATUS_EXITED]		= "exited",
+		[GUNYAH_RM_VM_STATUS_RESETTING]		= "resetting",
+		[GUNYAH_RM_VM_STATUS_RESET]		= "reset",
+	};
+
+	return status < ARRAY_SIZE(names) && names[status] ? names[status] : "unknown";
+}
 
 struct gunyah_rm_vm_exited_payload {
 	__le16 vmid;

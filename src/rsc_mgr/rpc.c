@@ -898,30 +898,19 @@ static int gunyah_rm_notifs_show(struct seq_file *s, void *unused)
 	return 0;
 }
 
-static int gunyah_rm_notifs_open(struct inode *inode, struct file *file)
-{
-	return single_open(file, gunyah_rm_notifs_show, inode->i_private);
-}
-
 /* "hold": notifications stay queued; "release": they go on */
-static ssize_t gunyah_rm_notifs_write(struct file *file, const char __user *ubuf,
-				      size_t count, loff_t *ppos)
+static int gunyah_rm_notifs_parse(struct file *file,
+				  struct gunyah_knob_args *args)
 {
-	struct gunyah_rm *rm = ((struct seq_file *)file->private_data)->private;
+	struct gunyah_rm *rm = gunyah_knob_seq_data(file);
 	bool hold, changed;
-	char cmd[16];
 
-	if (*ppos || !count || count >= sizeof(cmd))
-		return -EINVAL;
-	if (copy_from_user(cmd, ubuf, count))
-		return -EFAULT;
-	cmd[count] = '\0';
-	if (sysfs_streq(cmd, "hold"))
+	if (args->argc == 1 && !strcmp(args->argv[0], "hold"))
 		hold = true;
-	else if (sysfs_streq(cmd, "release"))
+	else if (args->argc == 1 && !strcmp(args->argv[0], "release"))
 		hold = false;
 	else
-		return -EINVAL;
+		return gunyah_knob_why(args, "expected hold or release");
 
 	spin_lock(&rm->notif_lock);
 	changed = rm->notif_held != hold;
@@ -932,17 +921,11 @@ static ssize_t gunyah_rm_notifs_write(struct file *file, const char __user *ubuf
 			 hold ? "held" : "released");
 	if (!hold)
 		schedule_work(&rm->notif_work);
-	return count;
+	return 0;
 }
 
-static const struct file_operations gunyah_rm_notifs_fops = {
-	.owner		= THIS_MODULE,
-	.open		= gunyah_rm_notifs_open,
-	.read		= seq_read,
-	.write		= gunyah_rm_notifs_write,
-	.llseek		= seq_lseek,
-	.release	= single_release,
-};
+GUNYAH_KNOB_WORDS_WRITE(gunyah_rm_notifs, 15, gunyah_rm_notifs_parse);
+GUNYAH_KNOB_SEQ_FOPS(gunyah_rm_notifs, gunyah_rm_notifs_write);
 
 /* ---- clients: the layers above, bound to each RM in order ---- */
 

@@ -352,7 +352,6 @@ void sim_vm_exit(struct sim_vm *vm, u16 type, const u32 *words,
 		 unsigned int nr_words, struct sim_batch *batch);
 void sim_vm_crash(struct sim_vm *vm, struct sim_batch *batch);
 bool sim_vm_is_down(const struct sim_vm *vm);
-const char *sim_vm_status_name(u8 status);
 void sim_vm_put(struct sim_vm *vm);
 int sim_rm_reap_vm(u16 vmid);
 void sim_rm_set_paused(bool paused);

@@ -141,7 +141,7 @@ static int sim_status_show(struct seq_file *s, void *unused)
 
 	mutex_lock(&gsim.lock);
 	seq_printf(s, "vmid: %u\nstatus: %s\ncrashed: %d\n", vm->vmid,
-		   sim_vm_status_name(vm->status), vm->crashed);
+		   gunyah_vm_status_name(vm->status), vm->crashed);
 	seq_printf(s, "exit_type: %u\nexit_reason_size: %u\nnr_vcpus: %u\n",
 		   vm->exit_type, vm->exit_reason_size, vm->nr_vcpus);
 	seq_printf(s, "boot_pc: %#llx\nboot_x:", vm->boot.pc);

@@ -17,28 +17,6 @@
 #define SIM_RM_REPLY_HDR_SIZE	sizeof(struct gunyah_rm_rpc_reply_hdr)
 #define SIM_RM_MAX_REQ_LEN	(GUNYAH_RM_PAYLOAD_SIZE * (GUNYAH_RM_MAX_NUM_FRAGMENTS + 1))
 
-static const char * const sim_vm_status_names[] = {
-	[GUNYAH_RM_VM_STATUS_NO_STATE]		= "no_state",
-	[GUNYAH_RM_VM_STATUS_INIT]		= "init",
-	[GUNYAH_RM_VM_STATUS_READY]		= "ready",
-	[GUNYAH_RM_VM_STATUS_RUNNING]		= "running",
-	[GUNYAH_RM_VM_STATUS_PAUSED]		= "paused",
-	[GUNYAH_RM_VM_STATUS_LOAD]		= "load",
-	[GUNYAH_RM_VM_STATUS_AUTH]		= "auth",
-	[GUNYAH_RM_VM_STATUS_INIT_FAILED]	= "init_failed",
-	[GUNYAH_RM_VM_STATUS_EXITED]		= "exited",
-	[GUNYAH_RM_VM_STATUS_RESETTING]		= "resetting",
-	[GUNYAH_RM_VM_STATUS_RESET]		= "reset",
-};
-
-const char *sim_vm_status_name(u8 status)
-{
-	if (status < ARRAY_SIZE(sim_vm_status_names) &&
-	    sim_vm_status_names[status])
-		return sim_vm_status_names[status];
-	return "unknown";
-}
-
 /* The VM ran and stopped: its vCPUs can never run again */
 bool sim_vm_is_down(const struct sim_vm *vm)
 {

@@ -31,26 +31,6 @@ module_param_cb(reset_timeout_ms, &timeout_ms_param_ops, &reset_timeout_ms, 0644
 MODULE_PARM_DESC(reset_timeout_ms,
 		 "How long freeing a VM id waits for the RM to finish VM_RESET (its VM_STATUS of RESET), in ms (1..86400000)");
 
-static const char * const gunyah_vm_status_names[] = {
-	[GUNYAH_RM_VM_STATUS_NO_STATE]		= "no_state",
-	[GUNYAH_RM_VM_STATUS_INIT]		= "init",
-	[GUNYAH_RM_VM_STATUS_READY]		= "ready",
-	[GUNYAH_RM_VM_STATUS_RUNNING]		= "running",
-	[GUNYAH_RM_VM_STATUS_PAUSED]		= "paused",
-	[GUNYAH_RM_VM_STATUS_LOAD]		= "load",
-	[GUNYAH_RM_VM_STATUS_AUTH]		= "auth",
-	[GUNYAH_RM_VM_STATUS_INIT_FAILED]	= "init_failed",
-	[GUNYAH_RM_VM_STATUS_EXITED]		= "exited",
-	[GUNYAH_RM_VM_STATUS_RESETTING]		= "resetting",
-	[GUNYAH_RM_VM_STATUS_RESET]		= "reset",
-};
-
-static const char *gunyah_vm_status_name(enum gunyah_rm_vm_status status)
-{
-	return gunyah_name_in(gunyah_vm_status_names,
-			      ARRAY_SIZE(gunyah_vm_status_names), status);
-}
-
 static void gunyah_vm_set_status(struct gunyah_vm *ghvm,
 				 enum gunyah_rm_vm_status status)
 {

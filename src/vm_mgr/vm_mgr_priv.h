@@ -12,13 +12,6 @@
 
 struct seq_file;
 
-/* @names[@i], or "unknown" where the table names no such value */
-static inline const char *gunyah_name_in(const char * const *names,
-					 size_t n, unsigned int i)
-{
-	return i < n && names[i] ? names[i] : "unknown";
-}
-
 /* vm_fn.c */
 long gunyah_vm_add_function(struct gunyah_vm *ghvm,
 			    const struct gunyah_fn_desc *desc);

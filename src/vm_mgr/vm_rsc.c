@@ -13,22 +13,6 @@
 
 #include "vm_mgr/vm_mgr_priv.h"
 
-static const char * const gunyah_resource_type_names[] = {
-	[GUNYAH_RESOURCE_TYPE_BELL_TX]		= "bell_tx",
-	[GUNYAH_RESOURCE_TYPE_BELL_RX]		= "bell_rx",
-	[GUNYAH_RESOURCE_TYPE_MSGQ_TX]		= "msgq_tx",
-	[GUNYAH_RESOURCE_TYPE_MSGQ_RX]		= "msgq_rx",
-	[GUNYAH_RESOURCE_TYPE_VCPU]		= "vcpu",
-	[GUNYAH_RESOURCE_TYPE_MEM_EXTENT]	= "mem_extent",
-	[GUNYAH_RESOURCE_TYPE_ADDR_SPACE]	= "addr_space",
-};
-
-static const char *gunyah_resource_type_name(enum gunyah_resource_type type)
-{
-	return gunyah_name_in(gunyah_resource_type_names,
-			      ARRAY_SIZE(gunyah_resource_type_names), type);
-}
-
 static bool gunyah_ticket_matches(const struct gunyah_vm_resource_ticket *ticket,
 				  const struct gunyah_resource *ghrsc)
 {
