@@ -98,9 +98,6 @@ extern const struct kernel_param_ops gunyah_fault_param_ops;
 	"Arm at load: <interval>,<probability>,<space>,<times>"
 
 void gunyah_fault_init(struct gunyah_fault *f);
-int gunyah_fault_setup(struct gunyah_fault *f, const char *name,
-		       const char *str);
-int gunyah_fault_show(struct gunyah_fault *f, char *buf);
 bool gunyah_fault_should_fail(struct gunyah_fault *f, size_t size);
 void gunyah_fault_dump(struct gunyah_fault *f);
 struct dentry *gunyah_fault_create_debugfs(const char *name,

@@ -18,7 +18,6 @@
 
 char *gunyah_knob_copy(struct file *file, const char __user *ubuf,
 		       size_t count, loff_t *ppos, size_t max);
-int gunyah_knob_split(char *buf, char **argv, int max);
 int gunyah_knob_refuse(struct file *file, const char *why);
 
 /**

@@ -34,17 +34,15 @@ void gunyah_fault_init(struct gunyah_fault *f)
 }
 EXPORT_SYMBOL_GPL(gunyah_fault_init);
 
-/**
- * gunyah_fault_setup() - Arm a point from a setup_fault_attr() style string
- * @f: the fault-injection point
- * @name: the point's name, for the log
- * @str: "<interval>,<probability>,<space>,<times>"
- *
- * Return: 0, or -EINVAL (logged) if @str is malformed or out of range.
+/*
+ * A module parameter that arms a point at load, like setup_fault_attr():
+ * "<interval>,<probability>,<space>,<times>"; -EINVAL (logged) if it is
+ * malformed or out of range
  */
-int gunyah_fault_setup(struct gunyah_fault *f, const char *name,
-		       const char *str)
+static int gunyah_fault_param_set(const char *str, const struct kernel_param *kp)
 {
+	struct gunyah_fault *f = kp->arg;
+	const char *name = kp->name;
 	unsigned long interval, probability, space;
 	int times, n;
 	char extra;
@@ -73,17 +71,12 @@ int gunyah_fault_setup(struct gunyah_fault *f, const char *name,
 		name, interval, probability, space, times);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(gunyah_fault_setup);
 
-/**
- * gunyah_fault_show() - Format a point's knobs like gunyah_fault_setup() takes
- * @f: the fault-injection point
- * @buf: a module parameter's PAGE_SIZE buffer
- *
- * Return: the number of characters written.
- */
-int gunyah_fault_show(struct gunyah_fault *f, char *buf)
+/* The parameter as it is set: the point's knobs */
+static int gunyah_fault_param_get(char *buf, const struct kernel_param *kp)
 {
+	struct gunyah_fault *f = kp->arg;
+
 #ifdef GUNYAH_FAULT_KERNEL_ATTR
 	return scnprintf(buf, PAGE_SIZE, "%lu,%lu,%d,%d\n", f->attr.interval,
 			 READ_ONCE(f->attr.probability),
@@ -95,7 +88,6 @@ int gunyah_fault_show(struct gunyah_fault *f, char *buf)
 			 atomic_read(&f->times));
 #endif
 }
-EXPORT_SYMBOL_GPL(gunyah_fault_show);
 
 /**
  * gunyah_fault_should_fail() - Decide whether one eligible call fails
@@ -289,16 +281,6 @@ struct dentry *gunyah_fault_create_debugfs(const char *name,
 #endif
 }
 EXPORT_SYMBOL_GPL(gunyah_fault_create_debugfs);
-
-static int gunyah_fault_param_set(const char *val, const struct kernel_param *kp)
-{
-	return gunyah_fault_setup(kp->arg, kp->name, val);
-}
-
-static int gunyah_fault_param_get(char *buf, const struct kernel_param *kp)
-{
-	return gunyah_fault_show(kp->arg, buf);
-}
 
 /*
  * A module parameter that arms a point at load: module_param_cb(name,

@@ -38,15 +38,8 @@ char *gunyah_knob_copy(struct file *file, const char __user *ubuf,
 }
 EXPORT_SYMBOL_GPL(gunyah_knob_copy);
 
-/**
- * gunyah_knob_split() - Split a knob write into blank-separated words
- * @buf: the write, from gunyah_knob_copy(); split in place
- * @argv: where the words go
- * @max: the size of @argv
- *
- * Return: the number of words, or -E2BIG if there are more than @max.
- */
-int gunyah_knob_split(char *buf, char **argv, int max)
+/* Split @buf in place into at most @max words; -E2BIG if there are more */
+static int gunyah_knob_split(char *buf, char **argv, int max)
 {
 	int argc = 0;
 	char *tok;
@@ -60,7 +53,6 @@ int gunyah_knob_split(char *buf, char **argv, int max)
 	}
 	return argc;
 }
-EXPORT_SYMBOL_GPL(gunyah_knob_split);
 
 /**
  * gunyah_knob_refuse() - Log why a knob write is refused

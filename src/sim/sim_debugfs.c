@@ -54,6 +54,7 @@
 #include <linux/kstrtox.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/stringify.h>
 #include <linux/uaccess.h>
 
 #include "gunyah_knob.h"
@@ -270,50 +271,37 @@ static int sim_bench_backend_show(struct seq_file *s, void *unused)
 	return 0;
 }
 
-static ssize_t sim_bench_backend_write(struct file *file,
-				       const char __user *ubuf, size_t count,
-				       loff_t *ppos)
+static int sim_bench_backend_parse(struct file *file,
+				   struct gunyah_knob_args *args)
 {
-	struct sim_vm *vm = gunyah_knob_seq_data(file);
 	u64 calls;
-	int ret;
 
-	ret = kstrtou64_from_user(ubuf, count, 0, &calls);
-	if (ret || !calls || calls > SIM_BENCH_MAX_CALLS) {
-		pr_warn("gunyah_sim: vm%u bench_backend: expected 1..%u calls\n",
-			vm->vmid, SIM_BENCH_MAX_CALLS);
-		return -EINVAL;
-	}
-	ret = sim_vcpu_bench_backend(vm, calls);
-	if (ret) {
-		pr_warn("gunyah_sim: vm%u bench_backend: bench_exit is not set\n",
-			vm->vmid);
-		return ret;
-	}
-	return count;
+	if (args->argc != 1 || kstrtou64(args->argv[0], 0, &calls) || !calls ||
+	    calls > SIM_BENCH_MAX_CALLS)
+		return gunyah_knob_why(args, "expected 1.."
+				       __stringify(SIM_BENCH_MAX_CALLS) " calls");
+	if (sim_vcpu_bench_backend(gunyah_knob_seq_data(file), calls))
+		return gunyah_knob_why(args, "bench_exit is not set");
+	return 0;
 }
 
+GUNYAH_KNOB_WORDS_WRITE(sim_bench_backend, 32, sim_bench_backend_parse);
 GUNYAH_KNOB_SEQ_FOPS(sim_bench_backend, sim_bench_backend_write);
 
-static ssize_t sim_reap_vm_write(struct file *file, const char __user *ubuf,
-				 size_t count, loff_t *ppos)
+static int sim_reap_vm_parse(struct file *file, struct gunyah_knob_args *args)
 {
 	u16 vmid;
 	int ret;
 
-	ret = kstrtou16_from_user(ubuf, count, 0, &vmid);
-	if (ret) {
-		pr_warn("gunyah_sim: reap_vm: expected a vmid\n");
-		return ret;
-	}
+	if (args->argc != 1 || kstrtou16(args->argv[0], 0, &vmid))
+		return gunyah_knob_why(args, "expected a vmid");
 	ret = sim_rm_reap_vm(vmid);
-	if (ret) {
+	if (ret)
 		pr_warn("gunyah_sim: reap_vm: no VM %u\n", vmid);
-		return ret;
-	}
-	return count;
+	return ret;
 }
 
+GUNYAH_KNOB_WORDS_WRITE(sim_reap_vm, 32, sim_reap_vm_parse);
 GUNYAH_KNOB_WO_FOPS(sim_reap_vm, sim_reap_vm_write);
 
 /* One raw RM message per blank-separated hex word, at most this many */
@@ -454,21 +442,14 @@ static ssize_t sim_rm_pause_write(struct file *file, const char __user *ubuf,
 
 GUNYAH_KNOB_RW_FOPS(sim_rm_pause, sim_rm_pause_read, sim_rm_pause_write);
 
-static ssize_t sim_rm_probe_write(struct file *file, const char __user *ubuf,
-				  size_t count, loff_t *ppos)
+static int sim_rm_probe_parse(struct file *file, struct gunyah_knob_args *args)
 {
-	char mode[32];
-	int ret;
-
-	if (*ppos || !count || count >= sizeof(mode))
-		return -EINVAL;
-	if (copy_from_user(mode, ubuf, count))
-		return -EFAULT;
-	mode[count] = '\0';
-	ret = sim_rm_probe_extra(strim(mode));
-	return ret ? ret : count;
+	if (args->argc != 1)
+		return gunyah_knob_why(args, "expected one mode");
+	return sim_rm_probe_extra(args->argv[0]);
 }
 
+GUNYAH_KNOB_WORDS_WRITE(sim_rm_probe, 31, sim_rm_probe_parse);
 GUNYAH_KNOB_WO_FOPS(sim_rm_probe, sim_rm_probe_write);
 
 static ssize_t sim_rcu_barrier_write(struct file *file, const char __user *ubuf,
