@@ -95,16 +95,6 @@ static inline void *gunyah_knob_seq_data(struct file *file)
 		.llseek	= noop_llseek,					\
 	}
 
-/* @__name_fops: a knob read with @__read and written with @__write */
-#define GUNYAH_KNOB_RW_FOPS(__name, __read, __write)			\
-	static const struct file_operations __name##_fops = {		\
-		.owner	= THIS_MODULE,					\
-		.open	= simple_open,					\
-		.read	= __read,					\
-		.write	= __write,					\
-		.llseek	= default_llseek,				\
-	}
-
 /*
  * @__name_fops: a knob read through seq_file with @__name_show(), like
  * DEFINE_SHOW_ATTRIBUTE(), and written with @__write, which finds the

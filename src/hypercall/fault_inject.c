@@ -124,20 +124,20 @@ static int gunyah_fail_hc_error_set(void *data, u64 val)
 GUNYAH_FAULT_ATTRIBUTE_SIGNED(gunyah_fail_hc_error_fops, gunyah_fail_hc_error_get,
 			      gunyah_fail_hc_error_set, "%lld\n");
 
-static ssize_t gunyah_fail_hc_calls_read(struct file *file, char __user *ubuf,
-					 size_t count, loff_t *ppos)
+static int gunyah_fail_hc_calls_show(struct seq_file *s, void *unused)
 {
 	unsigned long mask = READ_ONCE(gunyah_fail_hc_mask);
-	char buf[64];
-	size_t len = 0;
+	const char *sep = "";
 	unsigned int i;
 
-	for (i = 0; i < GUNYAH_FAIL_HC_NR; i++)
-		if (mask & BIT(i))
-			len += scnprintf(buf + len, sizeof(buf) - len, "%s%s",
-					 len ? " " : "", gunyah_fail_hc_names[i]);
-	len += scnprintf(buf + len, sizeof(buf) - len, "\n");
-	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+	for (i = 0; i < GUNYAH_FAIL_HC_NR; i++) {
+		if (!(mask & BIT(i)))
+			continue;
+		seq_printf(s, "%s%s", sep, gunyah_fail_hc_names[i]);
+		sep = " ";
+	}
+	seq_putc(s, '\n');
+	return 0;
 }
 
 #define GUNYAH_FAIL_HC_CALLS_MAX	128
@@ -164,8 +164,7 @@ static int gunyah_fail_hc_calls_parse(struct file *file, struct gunyah_knob_args
 
 GUNYAH_KNOB_WORDS_WRITE(gunyah_fail_hc_calls, GUNYAH_FAIL_HC_CALLS_MAX,
 			gunyah_fail_hc_calls_parse);
-GUNYAH_KNOB_RW_FOPS(gunyah_fail_hc_calls, gunyah_fail_hc_calls_read,
-		    gunyah_fail_hc_calls_write);
+GUNYAH_KNOB_SEQ_FOPS(gunyah_fail_hc_calls, gunyah_fail_hc_calls_write);
 
 static int gunyah_fail_hc_injected_show(struct seq_file *s, void *unused)
 {

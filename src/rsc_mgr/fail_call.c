@@ -125,20 +125,16 @@ static int gunyah_fail_rm_error_set(void *data, u64 val)
 GUNYAH_FAULT_ATTRIBUTE(gunyah_fail_rm_error_fops, gunyah_fail_rm_error_get,
 		       gunyah_fail_rm_error_set, "%#llx\n");
 
-static ssize_t gunyah_fail_rm_ids_read(struct file *file, char __user *ubuf,
-				       size_t count, loff_t *ppos)
+static int gunyah_fail_rm_ids_show(struct seq_file *s, void *unused)
 {
-	char buf[GUNYAH_FAIL_RM_MAX_IDS * 11 + 2];
-	size_t len = 0;
 	unsigned int i;
 
 	spin_lock(&gunyah_fail_rm_lock);
 	for (i = 0; i < gunyah_fail_rm_nr_ids; i++)
-		len += scnprintf(buf + len, sizeof(buf) - len, "%s%#x",
-				 i ? " " : "", gunyah_fail_rm_ids[i]);
+		seq_printf(s, "%s%#x", i ? " " : "", gunyah_fail_rm_ids[i]);
 	spin_unlock(&gunyah_fail_rm_lock);
-	len += scnprintf(buf + len, sizeof(buf) - len, "\n");
-	return simple_read_from_buffer(ubuf, count, ppos, buf, len);
+	seq_putc(s, '\n');
+	return 0;
 }
 
 static int gunyah_fail_rm_ids_parse(struct file *file, struct gunyah_knob_args *args)
@@ -159,9 +155,7 @@ static int gunyah_fail_rm_ids_parse(struct file *file, struct gunyah_knob_args *
 
 GUNYAH_KNOB_WORDS_WRITE(gunyah_fail_rm_ids, GUNYAH_FAIL_RM_IDS_MAX_LEN,
 			gunyah_fail_rm_ids_parse);
-
-GUNYAH_KNOB_RW_FOPS(gunyah_fail_rm_ids, gunyah_fail_rm_ids_read,
-		    gunyah_fail_rm_ids_write);
+GUNYAH_KNOB_SEQ_FOPS(gunyah_fail_rm_ids, gunyah_fail_rm_ids_write);
 
 static int gunyah_fail_rm_injected_show(struct seq_file *s, void *unused)
 {

@@ -419,12 +419,10 @@ GUNYAH_KNOB_WORDS_WRITE(sim_fake_reply, 2 * SIM_FAKE_REPLY_MAX + 64,
 			sim_fake_reply_parse);
 GUNYAH_KNOB_SEQ_FOPS(sim_fake_reply, sim_fake_reply_write);
 
-static ssize_t sim_rm_pause_read(struct file *file, char __user *ubuf,
-				 size_t count, loff_t *ppos)
+static int sim_rm_pause_show(struct seq_file *s, void *unused)
 {
-	char buf[2] = { READ_ONCE(gsim.rm_paused) ? 'Y' : 'N', '\n' };
-
-	return simple_read_from_buffer(ubuf, count, ppos, buf, sizeof(buf));
+	seq_printf(s, "%c\n", READ_ONCE(gsim.rm_paused) ? 'Y' : 'N');
+	return 0;
 }
 
 static ssize_t sim_rm_pause_write(struct file *file, const char __user *ubuf,
@@ -440,7 +438,7 @@ static ssize_t sim_rm_pause_write(struct file *file, const char __user *ubuf,
 	return count;
 }
 
-GUNYAH_KNOB_RW_FOPS(sim_rm_pause, sim_rm_pause_read, sim_rm_pause_write);
+GUNYAH_KNOB_SEQ_FOPS(sim_rm_pause, sim_rm_pause_write);
 
 static int sim_rm_probe_parse(struct file *file, struct gunyah_knob_args *args)
 {
