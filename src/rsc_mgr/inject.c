@@ -34,9 +34,12 @@ static atomic_long_t gunyah_rm_inject_exited;
 static atomic_long_t gunyah_rm_inject_status;
 static struct dentry *gunyah_rm_inject_dir;
 
-/* Wrap @payload in an RM notification header and decode it as received */
+/*
+ * Wrap @payload in an RM notification header and decode it as received;
+ * count it in @injected
+ */
 static int gunyah_rm_inject(const char *what, u32 msg_id, const void *payload,
-			    size_t size)
+			    size_t size, atomic_long_t *injected)
 {
 	struct gunyah_rm_rpc_hdr *hdr;
 	unsigned int frags = 0;
@@ -59,6 +62,7 @@ static int gunyah_rm_inject(const char *what, u32 msg_id, const void *payload,
 	if (gunyah_rm_inject_rm) {
 		trace_gunyah_fault_rm_inject(msg_id, payload, size, 0);
 		gunyah_rm_handle_message(gunyah_rm_inject_rm, msg, sizeof(*hdr) + size);
+		atomic_long_inc(injected);
 	} else {
 		pr_warn(FI_PREFIX "rm_inject/%s: no resource manager is bound\n", what);
 		ret = -ENODEV;
@@ -105,10 +109,8 @@ static int gunyah_rm_inject_exited_parse(struct file *file,
 	p->exit_type = cpu_to_le16(exit_type);
 	p->exit_reason_size = cpu_to_le32(reason_size);
 	ret = gunyah_rm_inject("vm_exited", GUNYAH_RM_NOTIFICATION_VM_EXITED, p,
-			       sizeof(*p) + reason_size);
+			       sizeof(*p) + reason_size, &gunyah_rm_inject_exited);
 	kfree(p);
-	if (!ret)
-		atomic_long_inc(&gunyah_rm_inject_exited);
 	return ret;
 }
 
@@ -123,30 +125,23 @@ static int gunyah_rm_inject_status_parse(struct file *file,
 					 struct gunyah_knob_args *args)
 {
 	struct gunyah_rm_vm_status_payload p = { };
-	u8 vm_status, os_status = 0;
 	u16 vmid, app_status = 0;
-	int ret;
 
 	if (args->argc < 2 || args->argc > 4)
 		return gunyah_knob_why(args, "expected VMID VM_STATUS [OS_STATUS [APP_STATUS]]");
 	if (kstrtou16(args->argv[0], 0, &vmid))
 		return gunyah_knob_why(args, "VMID must be 0..65535");
-	if (kstrtou8(args->argv[1], 0, &vm_status))
+	if (kstrtou8(args->argv[1], 0, &p.vm_status))
 		return gunyah_knob_why(args, "VM_STATUS must be 0..255");
-	if (args->argc > 2 && kstrtou8(args->argv[2], 0, &os_status))
+	if (args->argc > 2 && kstrtou8(args->argv[2], 0, &p.os_status))
 		return gunyah_knob_why(args, "OS_STATUS must be 0..255");
 	if (args->argc > 3 && kstrtou16(args->argv[3], 0, &app_status))
 		return gunyah_knob_why(args, "APP_STATUS must be 0..65535");
 
 	p.vmid = cpu_to_le16(vmid);
-	p.vm_status = vm_status;
-	p.os_status = os_status;
 	p.app_status = cpu_to_le16(app_status);
-	ret = gunyah_rm_inject("vm_status", GUNYAH_RM_NOTIFICATION_VM_STATUS, &p,
-			       sizeof(p));
-	if (!ret)
-		atomic_long_inc(&gunyah_rm_inject_status);
-	return ret;
+	return gunyah_rm_inject("vm_status", GUNYAH_RM_NOTIFICATION_VM_STATUS, &p,
+				sizeof(p), &gunyah_rm_inject_status);
 }
 
 GUNYAH_KNOB_WORDS_WRITE(gunyah_rm_inject_status,
