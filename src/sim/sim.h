@@ -322,42 +322,57 @@ struct gunyah_sim {
 
 extern struct gunyah_sim gsim;
 
-/* sim_irq.c */
-int sim_irq_init(void);
-void sim_irq_exit(void);
-void sim_irq_raise(unsigned int hwirq);
-unsigned int sim_find_virq(u32 virq);
-int sim_map_virq(u32 virq);
-unsigned int sim_irq_map_hwirq(unsigned int hwirq);
-void sim_unmap_virq(unsigned int irq);
-u32 sim_hwirq_to_virq(unsigned int hwirq);
+/*
+ * The files in the order they may call each other: each calls only files
+ * listed after it (sim_main.c, the module entry, calls all).
+ */
 
-/* sim_msgq.c */
-int sim_msgq_init(void);
-void sim_msgq_exit(void);
-enum gunyah_error sim_msgq_send(u64 capid, size_t size, void *buff,
-				u64 tx_flags, bool *ready);
-enum gunyah_error sim_msgq_recv(u64 capid, void *buff, size_t size,
-				size_t *recv_size, bool *ready);
-bool sim_msgq_tx_pop(struct sim_msg *msg);
-void sim_batch_init(struct sim_batch *batch);
-void sim_batch_flush(struct sim_batch *batch);
-void sim_batch_discard(struct sim_batch *batch);
+/* sim_debugfs.c: the platform's knobs */
+void sim_debugfs_init(void);
+void sim_debugfs_exit(void);
 
-/* sim_rm.c */
+/* sim_rm_dev.c */
+int sim_rm_device_create(void);
+int sim_rm_probe_extra(const char *mode);
+
+/* sim_rm.c: the RM server */
 int sim_rm_init(void);
 void sim_rm_exit(void);
 void sim_rm_work(struct work_struct *work);
-void sim_vm_exit(struct sim_vm *vm, u16 type, const u32 *words,
-		 unsigned int nr_words, struct sim_batch *batch);
-void sim_vm_crash(struct sim_vm *vm, struct sim_batch *batch);
-bool sim_vm_is_down(const struct sim_vm *vm);
-void sim_vm_put(struct sim_vm *vm);
 int sim_rm_reap_vm(u16 vmid);
 void sim_rm_set_paused(bool paused);
 int sim_rm_set_fake_reply(u32 msg_id, u32 reply_id, u32 err,
 			  const void *payload, size_t len);
 void sim_rm_show_fake_reply(struct seq_file *s);
+
+/* sim_vm_debugfs.c */
+void sim_vm_debugfs_add(struct sim_vm *vm);
+void sim_vm_debugfs_remove(struct sim_vm *vm);
+
+/* sim_vcpu.c */
+enum gunyah_error sim_vcpu_run(u64 capid, unsigned long *resume_data,
+			       struct gunyah_hypercall_vcpu_run_resp *resp);
+int sim_vcpu_load(struct sim_vcpu *vcpu, struct sim_program *prog);
+int sim_vcpu_bench_backend(struct sim_vm *vm, u64 calls);
+__printf(2, 3) void sim_log(struct sim_vcpu *vcpu, const char *fmt, ...);
+void sim_log_show(struct sim_vcpu *vcpu, struct seq_file *s);
+void sim_log_clear(struct sim_vcpu *vcpu);
+const char *sim_vcpu_pending_name(const struct sim_vcpu *vcpu);
+
+/* sim_vm.c */
+bool sim_vm_is_down(const struct sim_vm *vm);
+void sim_vm_set_status(struct sim_vm *vm, u8 status, struct sim_batch *batch);
+void sim_vm_exit(struct sim_vm *vm, u16 type, const u32 *words,
+		 unsigned int nr_words, struct sim_batch *batch);
+void sim_vm_crash(struct sim_vm *vm, struct sim_batch *batch);
+void sim_vm_put(struct sim_vm *vm);
+
+/* sim_rm_msg.c */
+#define SIM_RM_HDR_SIZE		sizeof(struct gunyah_rm_rpc_hdr)
+void sim_rm_reply(struct sim_batch *batch, u16 seq, u32 msg_id, u32 err,
+		  const void *payload, size_t len);
+void sim_rm_notify(struct sim_batch *batch, u32 msg_id, const void *payload,
+		   size_t len);
 
 /* sim_mem.c */
 u32 sim_mem_create(const u8 *buf, size_t len, bool lend, u32 *handle,
@@ -374,30 +389,33 @@ bool sim_mem_access(struct sim_vm *vm, u64 ipa, unsigned int len, bool write,
 void sim_mem_show(struct seq_file *s);
 void sim_mem_exit(void);
 
-/* sim_vcpu.c */
-enum gunyah_error sim_vcpu_run(u64 capid, unsigned long *resume_data,
-			       struct gunyah_hypercall_vcpu_run_resp *resp);
-int sim_vcpu_init(struct sim_vcpu *vcpu);
-void sim_vcpu_free(struct sim_vcpu *vcpu);
-int sim_vcpu_load(struct sim_vcpu *vcpu, struct sim_program *prog);
-int sim_vcpu_bench_backend(struct sim_vm *vm, u64 calls);
-__printf(2, 3) void sim_log(struct sim_vcpu *vcpu, const char *fmt, ...);
-void sim_log_show(struct sim_vcpu *vcpu, struct seq_file *s);
-void sim_log_clear(struct sim_vcpu *vcpu);
-const char *sim_vcpu_pending_name(const struct sim_vcpu *vcpu);
-
-/* sim_main.c */
-int sim_rm_probe_extra(const char *mode);
-
-/* sim_guest.c */
+/* sim_guest.c: a vCPU's program and log */
 struct sim_program *sim_program_parse(const char *text, size_t len,
 				      const char *who);
 void sim_program_free(struct sim_program *prog);
+int sim_guest_init(struct sim_vcpu *vcpu);
+void sim_guest_free(struct sim_vcpu *vcpu);
 
-/* sim_debugfs.c */
-void sim_debugfs_init(void);
-void sim_debugfs_exit(void);
-void sim_debugfs_add_vm(struct sim_vm *vm);
-void sim_debugfs_remove_vm(struct sim_vm *vm);
+/* sim_msgq.c */
+int sim_msgq_init(void);
+void sim_msgq_exit(void);
+enum gunyah_error sim_msgq_send(u64 capid, size_t size, void *buff,
+				u64 tx_flags, bool *ready);
+enum gunyah_error sim_msgq_recv(u64 capid, void *buff, size_t size,
+				size_t *recv_size, bool *ready);
+bool sim_msgq_tx_pop(struct sim_msg *msg);
+void sim_batch_init(struct sim_batch *batch);
+void sim_batch_flush(struct sim_batch *batch);
+void sim_batch_discard(struct sim_batch *batch);
+
+/* sim_irq.c */
+int sim_irq_init(void);
+void sim_irq_exit(void);
+void sim_irq_raise(unsigned int hwirq);
+unsigned int sim_find_virq(u32 virq);
+int sim_map_virq(u32 virq);
+unsigned int sim_irq_map_hwirq(unsigned int hwirq);
+void sim_unmap_virq(unsigned int irq);
+u32 sim_hwirq_to_virq(unsigned int hwirq);
 
 #endif /* _GUNYAH_SIM_H */

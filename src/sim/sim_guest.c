@@ -277,3 +277,21 @@ nomem:
 	sim_program_free(prog);
 	return ERR_PTR(-ENOMEM);
 }
+
+/* A vCPU's guest side: its log (and, once loaded, its program) */
+int sim_guest_init(struct sim_vcpu *vcpu)
+{
+	mutex_init(&vcpu->lock);
+	vcpu->log.lines = kcalloc(SIM_LOG_LINES, sizeof(*vcpu->log.lines),
+				  GFP_KERNEL);
+	return vcpu->log.lines ? 0 : -ENOMEM;
+}
+
+void sim_guest_free(struct sim_vcpu *vcpu)
+{
+	sim_program_free(vcpu->prog);
+	vcpu->prog = NULL;
+	kfree(vcpu->log.lines);
+	vcpu->log.lines = NULL;
+	mutex_destroy(&vcpu->lock);
+}

@@ -13,204 +13,7 @@
 
 #include "sim.h"
 
-#define SIM_RM_HDR_SIZE		sizeof(struct gunyah_rm_rpc_hdr)
-#define SIM_RM_REPLY_HDR_SIZE	sizeof(struct gunyah_rm_rpc_reply_hdr)
 #define SIM_RM_MAX_REQ_LEN	(GUNYAH_RM_PAYLOAD_SIZE * (GUNYAH_RM_MAX_NUM_FRAGMENTS + 1))
-
-/* The VM ran and stopped: its vCPUs can never run again */
-bool sim_vm_is_down(const struct sim_vm *vm)
-{
-	switch (vm->status) {
-	case GUNYAH_RM_VM_STATUS_EXITED:
-	case GUNYAH_RM_VM_STATUS_RESETTING:
-	case GUNYAH_RM_VM_STATUS_RESET:
-	case GUNYAH_RM_VM_STATUS_INIT_FAILED:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/*
- * Build one RM message into @batch, split into a first fragment and up to
- * 62 continuations that repeat the header with kind CONTINUATION. A reply
- * (@err non-NULL) carries err_code after the first header only.
- * Return: number of continuation fragments, or a negative errno.
- */
-static int sim_rm_build(struct sim_batch *batch, u8 kind, u16 seq, u32 msg_id,
-			const u32 *err, const void *payload, size_t len)
-{
-	size_t first_room = GUNYAH_RM_MSG_SIZE - SIM_RM_HDR_SIZE -
-			    (err ? sizeof(__le32) : 0);
-	unsigned int nfrags = 0, i;
-	const u8 *p = payload;
-	struct sim_msg *msg;
-	LIST_HEAD(local);
-
-	if (len > first_room)
-		nfrags = DIV_ROUND_UP(len - first_room, GUNYAH_RM_PAYLOAD_SIZE);
-	if (nfrags > GUNYAH_RM_MAX_NUM_FRAGMENTS) {
-		pr_err("gunyah_sim: RM message %#x of %zu bytes needs %u fragments, more than %u\n",
-		       msg_id, len, nfrags + 1, GUNYAH_RM_MAX_NUM_FRAGMENTS);
-		return -E2BIG;
-	}
-
-	for (i = 0; i <= nfrags; i++) {
-		struct gunyah_rm_rpc_hdr *hdr;
-		size_t off = SIM_RM_HDR_SIZE, chunk;
-
-		msg = kzalloc(sizeof(*msg), GFP_KERNEL);
-		if (!msg)
-			goto nomem;
-		hdr = (struct gunyah_rm_rpc_hdr *)msg->data;
-		hdr->api = GUNYAH_RM_RPC_API;
-		hdr->type = FIELD_PREP(GUNYAH_RM_RPC_TYPE_MASK,
-				       i ? GUNYAH_RM_RPC_TYPE_CONTINUATION : kind) |
-			    FIELD_PREP(GUNYAH_RM_RPC_FRAGMENTS_MASK, nfrags);
-		hdr->seq = cpu_to_le16(seq);
-		hdr->msg_id = cpu_to_le32(msg_id);
-		if (!i && err) {
-			__le32 code = cpu_to_le32(*err);
-
-			memcpy(msg->data + off, &code, sizeof(code));
-			off += sizeof(code);
-		}
-		chunk = min_t(size_t, len, GUNYAH_RM_MSG_SIZE - off);
-		if (chunk)
-			memcpy(msg->data + off, p, chunk);
-		p += chunk;
-		len -= chunk;
-		msg->size = off + chunk;
-		msg->push = i == nfrags;
-		list_add_tail(&msg->list, &local);
-	}
-	list_splice_tail(&local, &batch->msgs);
-	return nfrags;
-
-nomem:
-	while (!list_empty(&local)) {
-		msg = list_first_entry(&local, struct sim_msg, list);
-		list_del(&msg->list);
-		kfree(msg);
-	}
-	pr_err("gunyah_sim: RM out of memory building message %#x\n", msg_id);
-	return -ENOMEM;
-}
-
-static void sim_rm_reply(struct sim_batch *batch, u16 seq, u32 msg_id,
-			 u32 err, const void *payload, size_t len)
-{
-	int nfrags = sim_rm_build(batch, GUNYAH_RM_RPC_TYPE_REPLY, seq, msg_id,
-				  &err, payload, len);
-
-	if (nfrags < 0)
-		return;
-	atomic64_inc(&gsim.stats.replies);
-	if (nfrags)
-		atomic64_inc(&gsim.stats.replies_multi);
-	if (err != GUNYAH_RM_ERROR_OK)
-		atomic64_inc(&gsim.stats.reply_errors);
-}
-
-static void sim_rm_notify(struct sim_batch *batch, u32 msg_id,
-			  const void *payload, size_t len)
-{
-	int nfrags = sim_rm_build(batch, GUNYAH_RM_RPC_TYPE_NOTIF, 0, msg_id,
-				  NULL, payload, len);
-
-	if (nfrags < 0)
-		return;
-	atomic64_inc(&gsim.stats.notifications);
-	if (nfrags)
-		atomic64_inc(&gsim.stats.notifications_multi);
-}
-
-static void sim_vm_set_status(struct sim_vm *vm, u8 status,
-			      struct sim_batch *batch)
-{
-	struct gunyah_rm_vm_status_payload p = {
-		.vmid = cpu_to_le16(vm->vmid),
-		.vm_status = status,
-	};
-
-	vm->status = status;
-	sim_rm_notify(batch, GUNYAH_RM_NOTIFICATION_VM_STATUS, &p, sizeof(p));
-}
-
-/* The VM stopped (stop call or guest system_off): status, then exit info */
-void sim_vm_exit(struct sim_vm *vm, u16 type, const u32 *words,
-		 unsigned int nr_words, struct sim_batch *batch)
-{
-	struct gunyah_rm_vm_exited_payload *p;
-	size_t rlen = nr_words * sizeof(__le32);
-	unsigned int i;
-
-	lockdep_assert_held(&gsim.lock);
-	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_EXITED, batch);
-	vm->exit_type = type;
-	vm->exit_reason_size = rlen;
-
-	p = kzalloc(sizeof(*p) + rlen, GFP_KERNEL);
-	if (p) {
-		__le32 *reason = (__le32 *)p->exit_reason;
-
-		p->vmid = cpu_to_le16(vm->vmid);
-		p->exit_type = cpu_to_le16(type);
-		p->exit_reason_size = cpu_to_le32(rlen);
-		for (i = 0; i < nr_words; i++)
-			reason[i] = cpu_to_le32(words[i]);
-		sim_rm_notify(batch, GUNYAH_RM_NOTIFICATION_VM_EXITED, p,
-			      sizeof(*p) + rlen);
-		kfree(p);
-	} else {
-		pr_err("gunyah_sim: vm%u: out of memory, VM_EXITED not sent\n",
-		       vm->vmid);
-	}
-	batch->vm = vm;
-	batch->wake_vm = true;
-}
-
-/*
- * A crashed guest: the RM reports the VM reset (v17's VM manager acts on
- * VM_STATUS RESET, and its vCPUs report the VM as crashed).
- */
-void sim_vm_crash(struct sim_vm *vm, struct sim_batch *batch)
-{
-	lockdep_assert_held(&gsim.lock);
-	vm->crashed = true;
-	sim_mem_release_vm(vm);
-	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_RESET, batch);
-	batch->vm = vm;
-	batch->wake_vm = true;
-}
-
-DEFINE_SRCU(sim_srcu);
-
-static void sim_vm_free(struct rcu_head *head)
-{
-	struct sim_vm *vm = container_of(head, struct sim_vm, rcu);
-	unsigned int i;
-
-	for (i = 0; i < vm->nr_vcpus; i++)
-		sim_vcpu_free(&vm->vcpus[i]);
-	kfree(vm);
-}
-
-static void sim_vm_release(struct kref *ref)
-{
-	struct sim_vm *vm = container_of(ref, struct sim_vm, ref);
-	unsigned int i;
-
-	for (i = 0; i < vm->nr_vcpus; i++)
-		ida_free(&gsim.hwirq_ida, vm->vcpus[i].hwirq);
-	/* a vcpu_run that found a vCPU before it left gsim.vcpus may be inside */
-	call_srcu(&sim_srcu, &vm->rcu, sim_vm_free);
-}
-
-void sim_vm_put(struct sim_vm *vm)
-{
-	kref_put(&vm->ref, sim_vm_release);
-}
 
 /* The RM's staged VM_RESET clean-up is done: RESET, after its reply */
 static void sim_vm_reset_done(struct work_struct *work)
@@ -287,7 +90,7 @@ static struct sim_vm *sim_vm_create(u16 vmid, unsigned int nr)
 		vcpu->hwirq = ret;
 		vcpu->vm = vm;
 		vcpu->index = i;
-		ret = sim_vcpu_init(vcpu);
+		ret = sim_guest_init(vcpu);
 		if (ret) {
 			ida_free(&gsim.hwirq_ida, vcpu->hwirq);
 			goto err;
@@ -303,7 +106,7 @@ static struct sim_vm *sim_vm_create(u16 vmid, unsigned int nr)
 	if (ret)
 		goto err;
 	list_add_tail(&vm->list, &gsim.vms);
-	sim_debugfs_add_vm(vm);
+	sim_vm_debugfs_add(vm);
 	return vm;
 
 err:
@@ -314,7 +117,7 @@ err:
 /* Called without gsim.lock: debugfs removal waits for file users */
 static void sim_vm_destroy(struct sim_vm *vm)
 {
-	sim_debugfs_remove_vm(vm);
+	sim_vm_debugfs_remove(vm);
 	ida_free(&gsim.vmid_ida, vm->vmid);
 	sim_vm_put(vm);
 }

@@ -89,23 +89,6 @@ void sim_log_clear(struct sim_vcpu *vcpu)
 	vcpu->log.dropped = 0;
 }
 
-int sim_vcpu_init(struct sim_vcpu *vcpu)
-{
-	mutex_init(&vcpu->lock);
-	vcpu->log.lines = kcalloc(SIM_LOG_LINES, sizeof(*vcpu->log.lines),
-				  GFP_KERNEL);
-	return vcpu->log.lines ? 0 : -ENOMEM;
-}
-
-void sim_vcpu_free(struct sim_vcpu *vcpu)
-{
-	sim_program_free(vcpu->prog);
-	vcpu->prog = NULL;
-	kfree(vcpu->log.lines);
-	vcpu->log.lines = NULL;
-	mutex_destroy(&vcpu->lock);
-}
-
 const char *sim_vcpu_pending_name(const struct sim_vcpu *vcpu)
 {
 	switch (vcpu->pending) {
