@@ -27,15 +27,14 @@
 
 /**
  * struct gunyah_fault - Selection knobs of one fault-injection point
- * @attr: the kernel's fault attribute (kernels with
- *        CONFIG_FAULT_INJECTION_DEBUG_FS only; the fields below exist
- *        only without it)
- * @probability: percent of eligible calls that fail, 0..100; 0 disarms
- * @interval: only every @interval-th eligible call may fail (0 and 1: all)
- * @times: failures left; -1 is unlimited
- * @space: bytes of eligible calls to let through before failing
- * @verbose: 0 silent, 1 a log line per injection, 2 also a stack dump
- * @count: eligible calls seen, for @interval
+ * @attr: the kernel's fault attribute where it has one; elsewhere its
+ *        knobs by the same names and types
+ * @attr.probability: percent of eligible calls that fail, 0..100; 0 disarms
+ * @attr.interval: only every interval-th eligible call may fail (0, 1: all)
+ * @attr.times: failures left; -1 is unlimited
+ * @attr.space: bytes of eligible calls to let through before failing
+ * @attr.verbose: 0 silent, 1 a log line per injection, 2 also a stack dump
+ * @attr.count: eligible calls seen, for interval
  *
  * Initialise with %GUNYAH_FAULT_INIT. Disarmed (probability 0) the hot
  * path costs one READ_ONCE() in gunyah_fault_armed().
@@ -44,23 +43,22 @@ struct gunyah_fault {
 #ifdef GUNYAH_FAULT_KERNEL_ATTR
 	struct fault_attr attr;
 #else
-	unsigned long probability;
-	unsigned long interval;
-	atomic_t times;
-	atomic_t space;
-	unsigned long verbose;
-	atomic_long_t count;
+	struct {
+		unsigned long probability;
+		unsigned long interval;
+		atomic_t times;
+		atomic_t space;
+		unsigned long verbose;
+		atomic_long_t count;
+	} attr;
 #endif
 };
 
 #ifdef GUNYAH_FAULT_KERNEL_ATTR
 #define GUNYAH_FAULT_INIT { .attr = FAULT_ATTR_INITIALIZER }
 #else
-#define GUNYAH_FAULT_INIT {						\
-		.interval = 1,						\
-		.times = ATOMIC_INIT(1),				\
-		.verbose = 1,						\
-	}
+#define GUNYAH_FAULT_INIT						\
+	{ .attr = { .interval = 1, .times = ATOMIC_INIT(1), .verbose = 1 } }
 #endif
 
 /**
@@ -71,11 +69,7 @@ struct gunyah_fault {
  */
 static inline bool gunyah_fault_armed(const struct gunyah_fault *f)
 {
-#ifdef GUNYAH_FAULT_KERNEL_ATTR
 	return READ_ONCE(f->attr.probability) != 0;
-#else
-	return READ_ONCE(f->probability) != 0;
-#endif
 }
 
 /**
@@ -86,11 +80,7 @@ static inline bool gunyah_fault_armed(const struct gunyah_fault *f)
  */
 static inline unsigned long gunyah_fault_verbose(const struct gunyah_fault *f)
 {
-#ifdef GUNYAH_FAULT_KERNEL_ATTR
 	return READ_ONCE(f->attr.verbose);
-#else
-	return READ_ONCE(f->verbose);
-#endif
 }
 
 extern const struct kernel_param_ops gunyah_fault_param_ops;

@@ -56,17 +56,10 @@ static int gunyah_fault_param_set(const char *str, const struct kernel_param *kp
 		return -EINVAL;
 	}
 
-#ifdef GUNYAH_FAULT_KERNEL_ATTR
-	f->attr.interval = interval;
+	WRITE_ONCE(f->attr.interval, interval);
 	atomic_set(&f->attr.space, space);
 	atomic_set(&f->attr.times, times);
 	WRITE_ONCE(f->attr.probability, probability);
-#else
-	WRITE_ONCE(f->interval, interval);
-	atomic_set(&f->space, space);
-	atomic_set(&f->times, times);
-	WRITE_ONCE(f->probability, probability);
-#endif
 	pr_info("%s: interval %lu, probability %lu%%, space %lu, times %d\n",
 		name, interval, probability, space, times);
 	return 0;
@@ -77,16 +70,10 @@ static int gunyah_fault_param_get(char *buf, const struct kernel_param *kp)
 {
 	struct gunyah_fault *f = kp->arg;
 
-#ifdef GUNYAH_FAULT_KERNEL_ATTR
-	return scnprintf(buf, PAGE_SIZE, "%lu,%lu,%d,%d\n", f->attr.interval,
+	return scnprintf(buf, PAGE_SIZE, "%lu,%lu,%d,%d\n",
+			 READ_ONCE(f->attr.interval),
 			 READ_ONCE(f->attr.probability),
-			 atomic_read(&f->attr.space),
-			 atomic_read(&f->attr.times));
-#else
-	return scnprintf(buf, PAGE_SIZE, "%lu,%lu,%d,%d\n", READ_ONCE(f->interval),
-			 READ_ONCE(f->probability), atomic_read(&f->space),
-			 atomic_read(&f->times));
-#endif
+			 atomic_read(&f->attr.space), atomic_read(&f->attr.times));
 }
 
 /**
@@ -105,22 +92,23 @@ bool gunyah_fault_should_fail(struct gunyah_fault *f, size_t size)
 #ifdef GUNYAH_FAULT_KERNEL_ATTR
 	return should_fail(&f->attr, size);
 #else
-	unsigned long probability = READ_ONCE(f->probability);
-	unsigned long interval = READ_ONCE(f->interval);
+	unsigned long probability = READ_ONCE(f->attr.probability);
+	unsigned long interval = READ_ONCE(f->attr.interval);
 
-	if (!probability || !atomic_read(&f->times))
+	if (!probability || !atomic_read(&f->attr.times))
 		return false;
-	if (atomic_read(&f->space) > (ssize_t)size) {
-		atomic_sub(size, &f->space);
+	if (atomic_read(&f->attr.space) > (ssize_t)size) {
+		atomic_sub(size, &f->attr.space);
 		return false;
 	}
 	if (interval > 1 &&
-	    (unsigned long)atomic_long_inc_return(&f->count) % interval)
+	    (unsigned long)atomic_long_inc_return(&f->attr.count) % interval)
 		return false;
 	if (probability <= get_random_u32_below(100))
 		return false;
 	/* Exactly "times" failures, even with concurrent callers */
-	if (atomic_read(&f->times) != -1 && !atomic_add_unless(&f->times, -1, 0))
+	if (atomic_read(&f->attr.times) != -1 &&
+	    !atomic_add_unless(&f->attr.times, -1, 0))
 		return false;
 	return true;
 #endif
@@ -269,13 +257,15 @@ struct dentry *gunyah_fault_create_debugfs(const char *name,
 #else
 	struct dentry *dir = debugfs_create_dir(name, parent);
 
-	debugfs_create_file_unsafe("probability", 0600, dir, &f->probability,
-				   &gf_probability_fops);
-	debugfs_create_file_unsafe("interval", 0600, dir, &f->interval,
+	debugfs_create_file_unsafe("probability", 0600, dir,
+				   &f->attr.probability, &gf_probability_fops);
+	debugfs_create_file_unsafe("interval", 0600, dir, &f->attr.interval,
 				   &gf_interval_fops);
-	debugfs_create_file_unsafe("times", 0600, dir, &f->times, &gf_times_fops);
-	debugfs_create_file_unsafe("space", 0600, dir, &f->space, &gf_space_fops);
-	debugfs_create_file_unsafe("verbose", 0600, dir, &f->verbose,
+	debugfs_create_file_unsafe("times", 0600, dir, &f->attr.times,
+				   &gf_times_fops);
+	debugfs_create_file_unsafe("space", 0600, dir, &f->attr.space,
+				   &gf_space_fops);
+	debugfs_create_file_unsafe("verbose", 0600, dir, &f->attr.verbose,
 				   &gf_verbose_fops);
 	return dir;
 #endif

@@ -33,6 +33,30 @@ static int gunyah_rm_common_vmid_call(struct gunyah_rm *rm, u32 message_id,
 	return gunyah_rm_call_noresp(rm, message_id, &req, sizeof(req));
 }
 
+/* The calls that carry just the vmid: 0 or a negative errno */
+int gunyah_rm_dealloc_vmid(struct gunyah_rm *rm, u16 vmid)
+{
+	return gunyah_rm_common_vmid_call(rm, GUNYAH_RM_RPC_VM_DEALLOC_VMID, vmid);
+}
+
+/* Reset a VM so that its vmid can be freed */
+int gunyah_rm_vm_reset(struct gunyah_rm *rm, u16 vmid)
+{
+	return gunyah_rm_common_vmid_call(rm, GUNYAH_RM_RPC_VM_RESET, vmid);
+}
+
+/* Have the RM create the VM's resources */
+int gunyah_rm_vm_init(struct gunyah_rm *rm, u16 vmid)
+{
+	return gunyah_rm_common_vmid_call(rm, GUNYAH_RM_RPC_VM_INIT, vmid);
+}
+
+/* Start a VM's vCPUs */
+int gunyah_rm_vm_start(struct gunyah_rm *rm, u16 vmid)
+{
+	return gunyah_rm_common_vmid_call(rm, GUNYAH_RM_RPC_VM_START, vmid);
+}
+
 /**
  * gunyah_rm_alloc_vmid() - Allocate a VM id
  * @rm: the resource manager
@@ -71,42 +95,6 @@ int gunyah_rm_alloc_vmid(struct gunyah_rm *rm, u16 vmid)
 	}
 	kfree(resp);
 	return ret ? ret : vmid;
-}
-
-/**
- * gunyah_rm_dealloc_vmid() - Give a VM id back
- * @rm: the resource manager
- * @vmid: the VM
- *
- * Return: 0 or a negative errno.
- */
-int gunyah_rm_dealloc_vmid(struct gunyah_rm *rm, u16 vmid)
-{
-	return gunyah_rm_common_vmid_call(rm, GUNYAH_RM_RPC_VM_DEALLOC_VMID, vmid);
-}
-
-/**
- * gunyah_rm_vm_reset() - Reset a VM so its vmid can be freed
- * @rm: the resource manager
- * @vmid: the VM
- *
- * Return: 0 or a negative errno.
- */
-int gunyah_rm_vm_reset(struct gunyah_rm *rm, u16 vmid)
-{
-	return gunyah_rm_common_vmid_call(rm, GUNYAH_RM_RPC_VM_RESET, vmid);
-}
-
-/**
- * gunyah_rm_vm_start() - Start a VM's vCPUs
- * @rm: the resource manager
- * @vmid: the VM
- *
- * Return: 0 or a negative errno.
- */
-int gunyah_rm_vm_start(struct gunyah_rm *rm, u16 vmid)
-{
-	return gunyah_rm_common_vmid_call(rm, GUNYAH_RM_RPC_VM_START, vmid);
 }
 
 /**
@@ -159,18 +147,6 @@ int gunyah_rm_vm_configure(struct gunyah_rm *rm, u16 vmid, u16 auth_mech,
 
 	return gunyah_rm_call_noresp(rm, GUNYAH_RM_RPC_VM_CONFIG_IMAGE, &req,
 				     sizeof(req));
-}
-
-/**
- * gunyah_rm_vm_init() - Have the RM create the VM's resources
- * @rm: the resource manager
- * @vmid: the VM
- *
- * Return: 0 or a negative errno.
- */
-int gunyah_rm_vm_init(struct gunyah_rm *rm, u16 vmid)
-{
-	return gunyah_rm_common_vmid_call(rm, GUNYAH_RM_RPC_VM_INIT, vmid);
 }
 
 /**
