@@ -74,8 +74,12 @@ GH_PROFILE_FIXTURE(threads, 2);
 /* The simulator's wake-up for vCPU @n */
 #define WAKE(n) ASSERT_EQ(0, gh_sim_write(VMID, n, "wakeup", "1\n"))
 
-/* Runner @r sleeps in WFI_PROGRAM on vCPU 0; @runs: the sim's runs by then */
-#define SLEEP_IN_WFI(r, runs) do {						\
+/*
+ * SIGUSR1 goes to @handler (sigaction @flags), then runner @r sleeps in
+ * WFI_PROGRAM on vCPU 0; @runs: the sim's runs by then
+ */
+#define SLEEP_IN_WFI(r, runs, handler, flags) do {				\
+	ASSERT_EQ(0, install(handler, flags));					\
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, WFI_PROGRAM));			\
 	START_ASLEEP(r, 0);							\
 	(runs) = gh_sim_runs(VMID, 0);						\
@@ -89,12 +93,32 @@ GH_PROFILE_FIXTURE(threads, 2);
 	EXPECT_EQ(1, nr_signals);						\
 } while (0)
 
+/* The same, and the guest was not run again: it still waits */
+#define KICK_EINTR_NOT_RUN(r, runs) do {					\
+	KICK_EINTR(r);								\
+	EXPECT_EQ(runs, gh_sim_runs(VMID, 0));					\
+	GH_EXPECT_LOG(VMID, 0, "load 2\n");					\
+} while (0)
+
+/* vCPU 0 woke in WFI_PROGRAM and made its write */
+#define EXPECT_WOKEN() do {							\
+	EXPECT_MMIO(RUN(0), 0x30, 1);						\
+	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");				\
+} while (0)
+
 /* Wake vCPU 0 and run it here to WFI_PROGRAM's write */
 #define WAKE_AND_RUN() do {							\
 	WAKE(0);								\
 	ASSERT_EQ(0, gh_run(FD(0)));						\
-	EXPECT_MMIO(RUN(0), 0x30, 1);						\
-	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");				\
+	EXPECT_WOKEN();								\
+} while (0)
+
+/* Wake vCPU 0: runner @r, asleep in WFI_PROGRAM, returns from the write */
+#define WAKE_AND_JOIN(r) do {							\
+	WAKE(0);								\
+	ASSERT_EQ(0, pthread_join((r)->thread, NULL));				\
+	EXPECT_EQ(0, (r)->ret);							\
+	EXPECT_WOKEN();								\
 } while (0)
 
 static void sim_pending(struct gh_vm *gv, int vcpu, char *buf, size_t len)
@@ -171,12 +195,8 @@ TEST_F(threads, expects_wakeup_then_wakeup)
 	EXPECT_EQ(1, gh_sim_runs(VMID, 0));
 	GH_EXPECT_LOG(VMID, 0, "load 2\n");
 
-	WAKE(0);
-	ASSERT_EQ(0, pthread_join(r.thread, NULL));
-	ASSERT_EQ(0, r.ret);
-	EXPECT_MMIO(RUN(0), 0x30, 1);
+	WAKE_AND_JOIN(&r);
 	EXPECT_EQ(3, gh_mmio_data(RUN(0)));
-	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");
 }
 
 TEST_F(threads, wakeup_before_sleep_is_not_lost)
@@ -288,14 +308,11 @@ TEST_F(threads, immediate_exit_from_signal_handler_while_sleeping)
 		return;	/* setup skipped */
 	kick_run = RUN(0);
 	/* SA_RESTART: only immediate_exit keeps the run from restarting */
-	ASSERT_EQ(0, install(kick_handler, SA_RESTART));
-	SLEEP_IN_WFI(&r, runs);
+	SLEEP_IN_WFI(&r, runs, kick_handler, SA_RESTART);
 
-	KICK_EINTR(&r);
-	EXPECT_EQ(1, RUN(0)->immediate_exit);
 	/* Not restarted, and the guest is still waiting */
-	EXPECT_EQ(runs, gh_sim_runs(VMID, 0));
-	GH_EXPECT_LOG(VMID, 0, "load 2\n");
+	KICK_EINTR_NOT_RUN(&r, runs);
+	EXPECT_EQ(1, RUN(0)->immediate_exit);
 
 	RUN(0)->immediate_exit = 0;
 	WAKE_AND_RUN();
@@ -308,8 +325,7 @@ TEST_F(threads, signal_while_sleeping_sa_restart)
 
 	if (self->gv.skip)
 		return;	/* setup skipped */
-	ASSERT_EQ(0, install(count_handler, SA_RESTART));
-	SLEEP_IN_WFI(&r, runs);
+	SLEEP_IN_WFI(&r, runs, count_handler, SA_RESTART);
 	ASSERT_LT(0, runs);
 
 	ASSERT_EQ(0, pthread_kill(r.thread, SIGUSR1));
@@ -319,11 +335,7 @@ TEST_F(threads, signal_while_sleeping_sa_restart)
 	EXPECT_FALSE(atomic_load(&r.done));
 	EXPECT_EQ(1, nr_signals);
 
-	WAKE(0);
-	ASSERT_EQ(0, pthread_join(r.thread, NULL));
-	EXPECT_EQ(0, r.ret);
-	EXPECT_MMIO(RUN(0), 0x30, 1);
-	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");
+	WAKE_AND_JOIN(&r);
 }
 
 TEST_F(threads, signal_while_sleeping_no_restart)
@@ -333,13 +345,10 @@ TEST_F(threads, signal_while_sleeping_no_restart)
 
 	if (self->gv.skip)
 		return;	/* setup skipped */
-	ASSERT_EQ(0, install(count_handler, 0));
-	SLEEP_IN_WFI(&r, runs);
+	SLEEP_IN_WFI(&r, runs, count_handler, 0);
 
-	KICK_EINTR(&r);
+	KICK_EINTR_NOT_RUN(&r, runs);
 	EXPECT_EQ(0, RUN(0)->immediate_exit);
-	EXPECT_EQ(runs, gh_sim_runs(VMID, 0));
-	GH_EXPECT_LOG(VMID, 0, "load 2\n");
 
 	/* The vCPU is intact: run it on */
 	WAKE_AND_RUN();
@@ -353,19 +362,13 @@ TEST_F(threads, immediate_exit_then_signal_while_sleeping)
 
 	if (self->gv.skip)
 		return;	/* setup skipped */
-	ASSERT_EQ(0, install(count_handler, SA_RESTART));
-	SLEEP_IN_WFI(&r, runs);
+	SLEEP_IN_WFI(&r, runs, count_handler, SA_RESTART);
 
 	/* The flag alone does not wake a sleeper: it is read before runs */
 	RUN(0)->immediate_exit = 1;
 	EXPECT_TRUE(gh_thread_asleep(atomic_load(&r.tid)));
-	ASSERT_EQ(0, pthread_kill(r.thread, SIGUSR1));
-	ASSERT_EQ(0, pthread_join(r.thread, NULL));
 	/* EINTR despite SA_RESTART, and the guest was not run again */
-	EXPECT_EQ(-EINTR, r.ret);
-	EXPECT_EQ(1, nr_signals);
-	EXPECT_EQ(runs, gh_sim_runs(VMID, 0));
-	GH_EXPECT_LOG(VMID, 0, "load 2\n");
+	KICK_EINTR_NOT_RUN(&r, runs);
 }
 
 /* A thread waiting for another's run to finish can be interrupted */
@@ -388,11 +391,7 @@ TEST_F(threads, signal_while_waiting_for_run_lock)
 	EXPECT_TRUE(gh_thread_asleep(atomic_load(&a.tid)));
 	EXPECT_EQ(1, gh_sim_runs(VMID, 0));
 
-	WAKE(0);
-	ASSERT_EQ(0, pthread_join(a.thread, NULL));
-	EXPECT_EQ(0, a.ret);
-	EXPECT_MMIO(RUN(0), 0x30, 1);
-	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");
+	WAKE_AND_JOIN(&a);
 }
 
 /* A guest that never exits: the host's time slices end each hypercall */
@@ -493,13 +492,9 @@ TEST_F(threads, close_vcpu_fd_while_other_thread_runs)
 	EXPECT_TRUE(gh_thread_asleep(atomic_load(&r.tid)));
 	EXPECT_FALSE(atomic_load(&r.done));
 
-	WAKE(0);
-	ASSERT_EQ(0, pthread_join(r.thread, NULL));
-	ASSERT_EQ(0, r.ret);
 	/* The mapping outlives the fd and shows the exit */
-	EXPECT_MMIO(RUN(0), 0x30, 1);
+	WAKE_AND_JOIN(&r);
 	EXPECT_EQ(3, gh_mmio_data(RUN(0)));
-	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");
 	GH_EXPECT_ERRNO(EBADF, ioctl(fd, GUNYAH_VCPU_RUN, 0));
 	/* Closing the fd did not remove the function: id 0 is still taken */
 	GH_EXPECT_ERRNO(EEXIST, gh_add_vcpu(self->gv.vm, 0));
