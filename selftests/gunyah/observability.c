@@ -256,6 +256,22 @@ FIXTURE_TEARDOWN(obs)
 #define FD(n)	(self->gv.vcpu[n])
 #define RUN(n)	(self->gv.run[n])
 
+/*
+ * vCPU 0, at a wfi, sleeps in a runner thread; the simulator's wake-up
+ * interrupt has its run go on to an MMIO exit
+ */
+static void run_through_wfi(struct __test_metadata *_metadata, struct gh_vm *gv)
+{
+	struct gh_runner r;
+
+	ASSERT_EQ(0, gh_runner_start(&r, gv->vcpu[0]));
+	ASSERT_TRUE(gh_wait_asleep(atomic_load(&r.tid)));
+	ASSERT_EQ(0, gh_sim_write(gv->vmid, 0, "wakeup", "1\n"));
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	ASSERT_EQ(0, r.ret);
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, gv->run[0]->exit_reason);
+}
+
 TEST(events_are_defined)
 {
 	const char *tfs = tracefs();
@@ -385,18 +401,12 @@ TEST_F(obs, status_exit_and_vm_exited)
 
 TEST_F(obs, wakeup_interrupt)
 {
-	struct gh_runner r;
 	const char *p;
 
 	if (self->gv.skip)
 		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
-	ASSERT_EQ(0, gh_runner_start(&r, FD(0)));
-	ASSERT_TRUE(gh_wait_asleep(atomic_load(&r.tid)));
-	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
-	ASSERT_EQ(0, pthread_join(r.thread, NULL));
-	ASSERT_EQ(0, r.ret);
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	run_through_wfi(_metadata, &self->gv);
 
 	READ_TRACE();
 	FIND(p, self->trace, "gunyah_vcpu_run_return",
@@ -521,7 +531,6 @@ TEST_F(obs, counters_count_exactly)
 		{ "errors_interrupted", 1 }, { "errors_nodev", 0 },
 	};
 	char path[128], buf[1024], *line, *save = NULL;
-	struct gh_runner r;
 	unsigned int i;
 
 	if (self->gv.skip)
@@ -542,12 +551,7 @@ TEST_F(obs, counters_count_exactly)
 	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_PAGE_FAULT);
 	EXPECT_EQ(-EINVAL, gh_run(FD(0)));	/* state 99 */
 	/* Sleep in wfi, woken by the interrupt, on to the MMIO read */
-	ASSERT_EQ(0, gh_runner_start(&r, FD(0)));
-	ASSERT_TRUE(gh_wait_asleep(atomic_load(&r.tid)));
-	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
-	ASSERT_EQ(0, pthread_join(r.thread, NULL));
-	ASSERT_EQ(0, r.ret);
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	run_through_wfi(_metadata, &self->gv);
 	RUN(0)->mmio.resume_action = 9;
 	EXPECT_EQ(-EINVAL, gh_run(FD(0)));
 	RUN(0)->mmio.resume_action = GUNYAH_VCPU_RESUME_HANDLED;
