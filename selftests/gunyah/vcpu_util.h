@@ -341,4 +341,15 @@ FIXTURE_VARIANT_ADD(name, v17) { .public = false, };				\
 FIXTURE_VARIANT_ADD(name, public) { .public = true, };				\
 GH_VM_FIXTURE_HOOKS(name, nr, variant->public)
 
+/*
+ * TEST_F @name of a GH_VM_FIXTURE @f whose whole body is one call:
+ * @fn(_metadata, &self->gv, ...), unless the setup skipped
+ */
+#define GH_TEST_CALL(f, name, fn, ...)						\
+TEST_F(f, name)									\
+{										\
+	if (!self->gv.skip)							\
+		fn(_metadata, &self->gv, __VA_ARGS__);				\
+}
+
 #endif /* GUNYAH_SELFTEST_VCPU_UTIL_H */
