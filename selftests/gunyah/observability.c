@@ -292,7 +292,7 @@ TEST(events_are_defined)
 }
 
 /* The start's RM calls: each request answered with its seq; VM_STATUS */
-TEST_F(obs, rm_requests_replies_notifications)
+GH_TEST_F(obs, rm_requests_replies_notifications)
 {
 	static const unsigned int ids[] = { RM_ALLOC_VMID, RM_VM_START };
 	const char *req, *rep;
@@ -300,8 +300,6 @@ TEST_F(obs, rm_requests_replies_notifications)
 	int n;
 	char f[128];
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	READ_TRACE();
 	for (i = 0; i < ARRAY_SIZE(ids); i++) {
 		FIND(req, self->trace, "gunyah_rm_request", "msg_id=%#x seq=", ids[i]);
@@ -315,12 +313,10 @@ TEST_F(obs, rm_requests_replies_notifications)
 	     RM_VM_STATUS, VMID);
 }
 
-TEST_F(obs, mmio_exits_and_resume)
+GH_TEST_F(obs, mmio_exits_and_resume)
 {
 	const char *p;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "mmio_read 0x1000 4\nmmio_write 0x2000 2 last\n"));
 	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 	gh_set_mmio_data(RUN(0), 0xabcd1234);
@@ -343,12 +339,10 @@ TEST_F(obs, mmio_exits_and_resume)
 	FIND(p, p, "gunyah_vcpu_run_done", "vm=%d vcpu=0 ret=0 exit=mmio", VMID);
 }
 
-TEST_F(obs, page_fault_exit_and_resume)
+GH_TEST_F(obs, page_fault_exit_and_resume)
 {
 	const char *p;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 1, "page_fault 0x5000 w\nmmio_write 0x20 4 7\n"));
 	GH_RUN_EXIT(FD(1), RUN(1), GUNYAH_VCPU_EXIT_PAGE_FAULT);
 	RUN(1)->page_fault.resume_action = GUNYAH_VCPU_RESUME_HANDLED;
@@ -367,12 +361,10 @@ TEST_F(obs, page_fault_exit_and_resume)
 	     VMID);
 }
 
-TEST_F(obs, status_exit_and_vm_exited)
+GH_TEST_F(obs, status_exit_and_vm_exited)
 {
 	const char *p;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	EXPECT_EQ(0, vm_stat(VMID, "notifications_vm_exited"));
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "system_off 1 0x10001\n"));
 	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_STATUS);
@@ -399,12 +391,10 @@ TEST_F(obs, status_exit_and_vm_exited)
 	EXPECT_EQ(1, vm_stat(VMID, "notifications_vm_exited"));
 }
 
-TEST_F(obs, wakeup_interrupt)
+GH_TEST_F(obs, wakeup_interrupt)
 {
 	const char *p;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
 	run_through_wfi(_metadata, &self->gv);
 
@@ -419,12 +409,10 @@ TEST_F(obs, wakeup_interrupt)
 	EXPECT_EQ(1, vcpu_stat(VMID, 0, "wakeups"));
 }
 
-TEST_F(obs, injected_hypercall_fault)
+GH_TEST_F(obs, injected_hypercall_fault)
 {
 	const char *p;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	if (access(GH_FAIL_HC, F_OK))
 		SKIP(return, "no " GH_FAIL_HC);
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "mmio_write 0x20 4 1\n"));
@@ -447,12 +435,10 @@ TEST_F(obs, injected_hypercall_fault)
  * A vcpu_run that fails fills no response, on the real HVC backend as on
  * the simulator: the trace records none, not the previous call's state
  */
-TEST_F(obs, failed_run_traces_no_response)
+GH_TEST_F(obs, failed_run_traces_no_response)
 {
 	const char *p;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 0,
 				 "state 0 0x55 0x66\nhyp_error -2\nmmio_write 0x20 4 1\n"));
 	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
@@ -465,15 +451,13 @@ TEST_F(obs, failed_run_traces_no_response)
 	FIND(p, p, "gunyah_vcpu_exit_mmio", "vm=%d vcpu=0 write phys_addr=0x20", VMID);
 }
 
-TEST_F(obs, injected_rm_call_fault)
+GH_TEST_F(obs, injected_rm_call_fault)
 {
 	int vm2, seq_at;
 	const char *p;
 	unsigned int seq;
 	char f[128];
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	if (access(GH_FAIL_RM, F_OK))
 		SKIP(return, "no " GH_FAIL_RM);
 	vm2 = gh_create_vm(self->gv.dev);
@@ -498,13 +482,11 @@ TEST_F(obs, injected_rm_call_fault)
 	     RM_VM_START, seq);
 }
 
-TEST_F(obs, injected_notification)
+GH_TEST_F(obs, injected_notification)
 {
 	char cmd[64];
 	const char *p;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	if (access(GH_RM_INJECT, F_OK))
 		SKIP(return, "no " GH_RM_INJECT);
 	snprintf(cmd, sizeof(cmd), "%d 11", VMID);	/* VM_STATUS RESET */
@@ -520,7 +502,7 @@ TEST_F(obs, injected_notification)
 }
 
 /* One of everything the run loop counts, each counted exactly */
-TEST_F(obs, counters_count_exactly)
+GH_TEST_F(obs, counters_count_exactly)
 {
 	static const struct { char key[24]; long long n; } want[] = {
 		{ "runs", 8 }, { "hypercalls", 11 }, { "exits_mmio", 3 },
@@ -533,8 +515,6 @@ TEST_F(obs, counters_count_exactly)
 	char path[128], buf[1024], *line, *save = NULL;
 	unsigned int i;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	/* hypercall_ns counts only with time_hypercalls set; teardown restores it */
 	ASSERT_EQ(0, wr(TIME_HC, "1")) TH_LOG("cannot write %s", TIME_HC);
 	for (i = 0; i < ARRAY_SIZE(want); i++)
@@ -589,12 +569,10 @@ TEST_F(obs, counters_count_exactly)
  * hypercall_ns moves only while time_hypercalls is set: off, the run loop
  * reads no clock. Each run is a READY after 2 ms inside, then an MMIO exit.
  */
-TEST_F(obs, hypercall_ns_only_when_timed)
+GH_TEST_F(obs, hypercall_ns_only_when_timed)
 {
 	long long ns;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, wr(TIME_HC, "0")) TH_LOG("cannot write %s", TIME_HC);
 	ASSERT_EQ(0, gh_sim_load(VMID, 0,
 				 "delay 2\nmmio_write 0x20 4 1\n"
@@ -622,13 +600,11 @@ TEST_F(obs, hypercall_ns_only_when_timed)
 }
 
 /* vcpu<N>/ exists while the vCPU holds its resource; vm<vmid>/ with the VM */
-TEST_F(obs, stats_follow_the_resource)
+GH_TEST_F(obs, stats_follow_the_resource)
 {
 	char path[128];
 	int vmid = VMID;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	snprintf(path, sizeof(path), GDFS "/vm%d/vcpu1/stats", vmid);
 	ASSERT_EQ(0, access(path, R_OK));
 	ASSERT_EQ(0, gh_sim_load(VMID, 1, "mmio_write 0x20 4 1\nmmio_write 0x20 4 1\n"));

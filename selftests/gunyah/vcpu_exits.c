@@ -83,10 +83,8 @@ TEST(abi_layout)
 
 /* --- MMIO --- */
 
-TEST_F(vcpu, mmio_read_value_reaches_guest)
+GH_TEST_F(vcpu, mmio_read_value_reaches_guest)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_read 0x1000 4\nmmio_write 0x2000 4 last\n");
 	gh_set_mmio_data(self->run, ~0ULL);
 	RUN_MMIO(0x1000, 4, 0);
@@ -100,15 +98,13 @@ TEST_F(vcpu, mmio_read_value_reaches_guest)
 	GH_EXPECT_LOG(self->vmid, 0, "load 2\nread 0x1000 4 0xdeadbeef\n");
 }
 
-TEST_F(vcpu, mmio_read_lengths)
+GH_TEST_F(vcpu, mmio_read_lengths)
 {
 	static const struct { __u64 addr; __u32 len; } r[] = {
 		{ 0x10, 1 }, { 0x12, 2 }, { 0x14, 4 }, { 0x18, 8 },
 	};
 	unsigned int i;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_read 0x10 1\nmmio_read 0x12 2\nmmio_read 0x14 4\nmmio_read 0x18 8\n"
 	     "mmio_write 0x20 8 last\n");
 	for (i = 0; i < ARRAY_SIZE(r); i++) {
@@ -122,7 +118,7 @@ TEST_F(vcpu, mmio_read_lengths)
 		      "read 0x14 4 0x44332211\nread 0x18 8 0x8877665544332211\n");
 }
 
-TEST_F(vcpu, mmio_write_lengths)
+GH_TEST_F(vcpu, mmio_write_lengths)
 {
 	static const struct { __u64 addr; __u32 len; __u64 value; } w[] = {
 		{ 0x100, 1, 0xab }, { 0x102, 2, 0xabcd }, { 0x104, 4, 0x12345678 },
@@ -130,8 +126,6 @@ TEST_F(vcpu, mmio_write_lengths)
 	};
 	unsigned int i;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_write 0x100 1 0xab\nmmio_write 0x102 2 0xabcd\n"
 	     "mmio_write 0x104 4 0x12345678\nmmio_write 0x108 8 0x1122334455667788\n"
 	     "mmio_read 0x200 4\n");
@@ -147,10 +141,8 @@ TEST_F(vcpu, mmio_write_lengths)
 		      "write 0x104 4 0x12345678\nwrite 0x108 8 0x1122334455667788\n");
 }
 
-TEST_F(vcpu, mmio_length_above_8_is_clamped)
+GH_TEST_F(vcpu, mmio_length_above_8_is_clamped)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_read 0x3000 16\nmmio_write 0x3010 200 0x1122334455667788\nmmio_read 0x10 1\n");
 	RUN_MMIO(0x3000, 8, 0);
 	gh_set_mmio_data(self->run, 0x8877665544332211ULL);
@@ -163,10 +155,8 @@ TEST_F(vcpu, mmio_length_above_8_is_clamped)
 		      "write 0x3010 200 0x1122334455667788\n");
 }
 
-TEST_F(vcpu_v17, mmio_read_resume_retry)
+GH_TEST_F(vcpu_v17, mmio_read_resume_retry)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_read 0x1000 4\nmmio_write 0x2000 4 last\n");
 	RUN_MMIO(0x1000, 4, 0);
 	self->run->mmio.resume_action = GUNYAH_VCPU_RESUME_RETRY;
@@ -179,10 +169,8 @@ TEST_F(vcpu_v17, mmio_read_resume_retry)
 	GH_EXPECT_LOG(self->vmid, 0, "load 2\nretry mmio 0x1000\nread 0x1000 4 0x66\n");
 }
 
-TEST_F(vcpu_v17, mmio_write_resume_retry)
+GH_TEST_F(vcpu_v17, mmio_write_resume_retry)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_write 0x2000 2 0x1234\nmmio_read 0x10 1\n");
 	RUN_MMIO(0x2000, 2, 1);
 	self->run->mmio.resume_action = GUNYAH_VCPU_RESUME_RETRY;
@@ -192,10 +180,8 @@ TEST_F(vcpu_v17, mmio_write_resume_retry)
 	GH_EXPECT_LOG(self->vmid, 0, "load 2\nretry mmio 0x2000\nwrite 0x2000 2 0x1234\n");
 }
 
-TEST_F(vcpu_v17, mmio_resume_fault)
+GH_TEST_F(vcpu_v17, mmio_resume_fault)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_read 0x1000 4\nmmio_write 0x2000 4 7\nmmio_read 0x10 1\n");
 	RUN_MMIO(0x1000, 4, 0);
 	self->run->mmio.resume_action = GUNYAH_VCPU_RESUME_FAULT;
@@ -207,14 +193,12 @@ TEST_F(vcpu_v17, mmio_resume_fault)
 	GH_EXPECT_LOG(self->vmid, 0, "load 3\nfault mmio 0x1000\nfault mmio 0x2000\n");
 }
 
-TEST_F(vcpu, mmio_invalid_resume_action)
+GH_TEST_F(vcpu, mmio_invalid_resume_action)
 {
 	static const __u8 bad[] = { 3, 77, 255 };
 	long runs;
 	unsigned int i;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_read 0x1000 4\nmmio_write 0x2000 4 last\n");
 	RUN_MMIO(0x1000, 4, 0);
 	runs = gh_sim_runs(self->vmid, 0);
@@ -240,10 +224,8 @@ TEST_F(vcpu, mmio_invalid_resume_action)
 
 /* --- page faults --- */
 
-TEST_F(vcpu_v17, page_fault_write)
+GH_TEST_F(vcpu_v17, page_fault_write)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("page_fault 0x80000 w\nmmio_write 0x10 1 7\n");
 	self->run->page_fault.attempt = 12345;
 	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_PAGE_FAULT);
@@ -259,10 +241,8 @@ TEST_F(vcpu_v17, page_fault_write)
 	GH_EXPECT_LOG(self->vmid, 0, "load 2\npage_fault 0x80000 w resumed\n");
 }
 
-TEST_F(vcpu_v17, page_fault_read)
+GH_TEST_F(vcpu_v17, page_fault_read)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("page_fault 0x90000 r\nmmio_write 0x10 1 7\n");
 	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_PAGE_FAULT);
 	EXPECT_EQ(0x90000, self->run->page_fault.phys_addr);
@@ -272,7 +252,7 @@ TEST_F(vcpu_v17, page_fault_read)
 	GH_EXPECT_LOG(self->vmid, 0, "load 2\npage_fault 0x90000 r resumed\n");
 }
 
-TEST_F(vcpu_v17, page_fault_resume_actions)
+GH_TEST_F(vcpu_v17, page_fault_resume_actions)
 {
 	static const __u8 actions[] = {
 		GUNYAH_VCPU_RESUME_HANDLED, GUNYAH_VCPU_RESUME_RETRY,
@@ -280,8 +260,6 @@ TEST_F(vcpu_v17, page_fault_resume_actions)
 	};
 	unsigned int i;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("page_fault 0x1000 w\npage_fault 0x2000 r\npage_fault 0x3000 w\n"
 	     "mmio_read 0x10 1\n");
 	for (i = 0; i < ARRAY_SIZE(actions); i++) {
@@ -295,10 +273,8 @@ TEST_F(vcpu_v17, page_fault_resume_actions)
 		      "page_fault 0x3000 w resumed\n");
 }
 
-TEST_F(vcpu_v17, page_fault_invalid_resume_action)
+GH_TEST_F(vcpu_v17, page_fault_invalid_resume_action)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("page_fault 0x1000 w\nmmio_read 0x10 1\n");
 	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_PAGE_FAULT);
 	self->run->page_fault.resume_action = 3;
@@ -311,10 +287,8 @@ TEST_F(vcpu_v17, page_fault_invalid_resume_action)
 
 /* --- states that are not exits --- */
 
-TEST_F(vcpu, ready_is_a_preemption_point)
+GH_TEST_F(vcpu, ready_is_a_preemption_point)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("yield\nyield\nmmio_write 0x20 4 5\n");
 	RUN_MMIO(0x20, 4, 1);
 	/* One ioctl, three hypercalls: each READY was run again */
@@ -327,14 +301,12 @@ TEST_F(vcpu, ready_is_a_preemption_point)
  * exit without stepping the guest's program, and bench_backend times the
  * simulator's vcpu_run alone; off again, the program goes on where it was.
  */
-TEST_F(vcpu, bench_mode_is_a_fixed_exit)
+GH_TEST_F(vcpu, bench_mode_is_a_fixed_exit)
 {
 	char path[128], knob[128], buf[64];
 	unsigned long long calls = 0, ns = 0;
 	int i;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_write 0x20 4 5\n");
 	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d/bench_backend", self->vmid);
 	snprintf(knob, sizeof(knob), SIM_DEBUGFS "/vm%d/bench_exit", self->vmid);
@@ -360,34 +332,28 @@ TEST_F(vcpu, bench_mode_is_a_fixed_exit)
 	GH_EXPECT_LOG(self->vmid, 0, "load 1\n");
 }
 
-TEST_F(vcpu, blocked_is_retried)
+GH_TEST_F(vcpu, blocked_is_retried)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("block\nblock\nmmio_write 0x20 4 5\n");
 	RUN_MMIO(0x20, 4, 1);
 	EXPECT_EQ(3, gh_sim_runs(self->vmid, 0));
 	GH_EXPECT_LOG(self->vmid, 0, "load 3\nresume block\nresume block\n");
 }
 
-TEST_F(vcpu, guest_delay_is_not_an_exit)
+GH_TEST_F(vcpu, guest_delay_is_not_an_exit)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("delay 1\nmmio_write 0x20 4 5\n");
 	RUN_MMIO(0x20, 4, 1);
 	GH_EXPECT_LOG(self->vmid, 0, "load 2\nresume delay\n");
 }
 
-TEST_F(vcpu, unknown_state_is_einval)
+GH_TEST_F(vcpu, unknown_state_is_einval)
 {
 	/* 6 and 0x100 are the public hypervisor's: vcpu_public.c */
 	static const char * const states[] = { "8", "99", "0x101", "0xffffffffffffffff" };
 	char prog[128];
 	unsigned int i;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	for (i = 0; i < ARRAY_SIZE(states); i++) {
 		snprintf(prog, sizeof(prog), "state %s\nmmio_write 0x20 4 5\n", states[i]);
 		ASSERT_EQ(0, gh_sim_clear_log(self->vmid, 0));
@@ -401,10 +367,8 @@ TEST_F(vcpu, unknown_state_is_einval)
 
 /* --- hypercall errors --- */
 
-TEST_F(vcpu, hypercall_retry_is_transparent)
+GH_TEST_F(vcpu, hypercall_retry_is_transparent)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("hyp_error -2\nmmio_write 0x20 4 9\n");
 	RUN_MMIO(0x20, 4, 1);
 	EXPECT_EQ(9, gh_mmio_data(self->run));
@@ -412,7 +376,7 @@ TEST_F(vcpu, hypercall_retry_is_transparent)
 	GH_EXPECT_LOG(self->vmid, 0, "load 2\nresume hyp_error\n");
 }
 
-TEST_F(vcpu, hypercall_errors_map_to_errno)
+GH_TEST_F(vcpu, hypercall_errors_map_to_errno)
 {
 	/* Every gunyah_error but OK and RETRY, and one no hypervisor has */
 	static const struct { int gerr, err; } map[] = {
@@ -430,8 +394,6 @@ TEST_F(vcpu, hypercall_errors_map_to_errno)
 	char prog[64];
 	unsigned int i;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	for (i = 0; i < ARRAY_SIZE(map); i++) {
 		snprintf(prog, sizeof(prog), "hyp_error %d\nmmio_write 0x20 4 %u\n",
 			 map[i].gerr, i);
@@ -445,10 +407,8 @@ TEST_F(vcpu, hypercall_errors_map_to_errno)
 	}
 }
 
-TEST_F(vcpu, hypercall_error_keeps_pending_read)
+GH_TEST_F(vcpu, hypercall_error_keeps_pending_read)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_read 0x1000 4\nhyp_error 10\nmmio_write 0x20 4 last\n");
 	RUN_MMIO(0x1000, 4, 0);
 	gh_set_mmio_data(self->run, 0x77);
@@ -460,12 +420,10 @@ TEST_F(vcpu, hypercall_error_keeps_pending_read)
 
 /* --- immediate_exit before running --- */
 
-TEST_F(vcpu, immediate_exit_before_run)
+GH_TEST_F(vcpu, immediate_exit_before_run)
 {
 	long runs;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_write 0x20 4 5\n");
 	runs = gh_sim_runs(self->vmid, 0);
 	self->run->immediate_exit = 1;
@@ -479,10 +437,8 @@ TEST_F(vcpu, immediate_exit_before_run)
 	RUN_MMIO(0x20, 4, 1);
 }
 
-TEST_F(vcpu, immediate_exit_keeps_pending_read)
+GH_TEST_F(vcpu, immediate_exit_keeps_pending_read)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_read 0x1000 2\nmmio_write 0x20 2 last\n");
 	RUN_MMIO(0x1000, 2, 0);
 	gh_set_mmio_data(self->run, 0xbeef);
@@ -497,19 +453,15 @@ TEST_F(vcpu, immediate_exit_keeps_pending_read)
 
 /* --- the vCPU in its VM --- */
 
-TEST_F(vcpu, run_arg_must_be_zero)
+GH_TEST_F(vcpu, run_arg_must_be_zero)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_write 0x20 4 5\n");
 	GH_EXPECT_ERRNO(EINVAL, ioctl(self->fd, GUNYAH_VCPU_RUN, 1UL));
 	GH_EXPECT_LOG(self->vmid, 0, "load 1\n");
 }
 
-TEST_F(vcpu, unknown_vcpu_ioctl_is_enotty)
+GH_TEST_F(vcpu, unknown_vcpu_ioctl_is_enotty)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	GH_EXPECT_ERRNO(ENOTTY, ioctl(self->fd, _IO(GUNYAH_IOCTL_TYPE, 0x7f), 0));
 	/* VM ioctls are not vCPU ioctls */
 	GH_EXPECT_ERRNO(ENOTTY, ioctl(self->fd, GUNYAH_VM_START, 0));
@@ -559,23 +511,19 @@ TEST(vcpu_id_not_in_vm_is_enodev)
 	close(dev);
 }
 
-TEST_F(vcpu, same_id_twice_is_eexist)
+GH_TEST_F(vcpu, same_id_twice_is_eexist)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	GH_EXPECT_ERRNO(EEXIST, gh_add_vcpu(self->gv.vm, 0));
 	/* The first one is unharmed */
 	LOAD("mmio_write 0x20 4 5\n");
 	RUN_MMIO(0x20, 4, 1);
 }
 
-TEST_F(vcpu, remove_and_readd)
+GH_TEST_F(vcpu, remove_and_readd)
 {
 	struct gunyah_vcpu_run *run;
 	int fd;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_read 0x1000 4\nmmio_write 0x20 4 last\n");
 	RUN_MMIO(0x1000, 4, 0);
 	ASSERT_EQ(0, gh_remove_vcpu(self->gv.vm, 0));
@@ -600,10 +548,8 @@ TEST_F(vcpu, remove_and_readd)
 	close(fd);
 }
 
-TEST_F(vcpu, vcpu_fd_is_cloexec)
+GH_TEST_F(vcpu, vcpu_fd_is_cloexec)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	EXPECT_EQ(FD_CLOEXEC, fcntl(self->fd, F_GETFD) & FD_CLOEXEC);
 }
 

@@ -85,12 +85,10 @@ static void run_exited(struct __test_metadata *_metadata, struct gh_vm *gv,
 }
 
 /* The profile the test asked for is the one the VM got */
-TEST_F(hyp, profile_applies)
+GH_TEST_F(hyp, profile_applies)
 {
 	char path[128], buf[8];
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d/public", self->vmid);
 	ASSERT_LT(0, gh_read_text(path, buf, sizeof(buf)));
 	EXPECT_EQ(variant->public ? 'Y' : 'N', buf[0]);
@@ -103,10 +101,8 @@ static const struct exit_case reset2 = {
 	"load 2\npsci_reset 0x80000001 0x12345678 32\n",
 };
 
-TEST_F(hyp, psci_system_reset2)
+GH_TEST_F(hyp, psci_system_reset2)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	run_exited(_metadata, &self->gv, &reset2);
 	/* Again, and on the vCPU that never ran */
 	ASSERT_EQ(0, gh_run(self->fd));
@@ -189,10 +185,8 @@ GH_TEST_CALL(hyp, psci_reset_waits_for_the_rm, halted_waits, "0x100 0x8000000000
 GH_TEST_CALL(hyp, powered_off_exited_waits_for_the_rm, halted_waits, "2 1")
 
 /* A state no hypervisor defines stays EINVAL, and the vCPU goes on */
-TEST_F(hyp, undefined_state_is_einval)
+GH_TEST_F(hyp, undefined_state_is_einval)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD(0, "state 0x101\nmmio_write 0x20 4 5\n");
 	EXPECT_EQ(-EINVAL, gh_run(self->fd));
 	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_MMIO);
@@ -222,12 +216,10 @@ static void expect_answer_kept(struct __test_metadata *_metadata, struct gh_vm *
 }
 
 /* ERROR_BUSY (another caller inside vcpu_run): EBUSY each time, then on */
-TEST_F(hyp, busy_is_ebusy_and_recovers)
+GH_TEST_F(hyp, busy_is_ebusy_and_recovers)
 {
 	int i;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	answer_read(_metadata, &self->gv, 0x77);
 	ASSERT_EQ(0, vm_knob(self->vmid, "busy_runs", "20"));
 	for (i = 0; i < 20; i++)
@@ -237,12 +229,10 @@ TEST_F(hyp, busy_is_ebusy_and_recovers)
 }
 
 /* A long run of transient BLOCKED: one RUN rides it out, resume kept */
-TEST_F(hyp, blocked_many_times)
+GH_TEST_F(hyp, blocked_many_times)
 {
 	long runs;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	answer_read(_metadata, &self->gv, 0x55);
 	runs = gh_sim_runs(self->vmid, 0);
 	ASSERT_EQ(0, vm_knob(self->vmid, "blocked_runs", "500"));
@@ -251,10 +241,8 @@ TEST_F(hyp, blocked_many_times)
 }
 
 /* Resume actions: v17 honours FAULT; the public hypervisor emulates */
-TEST_F(hyp, resume_action_fault)
+GH_TEST_F(hyp, resume_action_fault)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD(0, "mmio_read 0x10 4\nmmio_write 0x20 4 1\n");
 	ASSERT_EQ(0, gh_run(self->fd));
 	gh_set_mmio_data(self->run, 7);
@@ -269,10 +257,8 @@ TEST_F(hyp, resume_action_fault)
 }
 
 /* No page-fault state on the public hypervisor: an 8-byte MMIO exit */
-TEST_F(hyp, page_fault_state)
+GH_TEST_F(hyp, page_fault_state)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD(0, "page_fault 0x40000 w\n");
 	ASSERT_EQ(0, gh_run(self->fd));
 	if (variant->public) {
