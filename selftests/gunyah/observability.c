@@ -91,18 +91,15 @@ static char *trace_read(const char *dir)
 }
 
 /*
- * The first line at or after @from holding "@event: @fields", where
- * @fields are the first fields of the event, whole ("vm=1" does not
+ * The first line at or after @from holding @needle, "@event: @fields",
+ * where @fields are the first fields of the event, whole ("vm=1" does not
  * match vm=12), or end with '=' to match any value; NULL if none.
  */
-static const char *find_event(const char *from, const char *event,
-			      const char *fields)
+static const char *find_line(const char *from, const char *needle)
 {
-	char needle[512];
+	size_t len = strlen(needle);
 	const char *p = from, *end;
-	size_t len;
 
-	len = snprintf(needle, sizeof(needle), "%s: %s", event, fields);
 	while (p && (p = strstr(p, needle))) {
 		end = p + len;
 		if (needle[len - 1] == '=' || *end == '\0' || *end == '\n' ||
@@ -111,6 +108,15 @@ static const char *find_event(const char *from, const char *event,
 		p++;
 	}
 	return NULL;
+}
+
+static const char *find_event(const char *from, const char *event,
+			      const char *fields)
+{
+	char needle[512];
+
+	snprintf(needle, sizeof(needle), "%s: %s", event, fields);
+	return find_line(from, needle);
 }
 
 static long long vcpu_stat(int vmid, int vcpu, const char *key)
@@ -257,6 +263,30 @@ FIXTURE_TEARDOWN(obs)
 #define RUN(n)	(self->gv.run[n])
 
 /*
+ * Read the trace: each event of @want (NULL-terminated) must be in it, in
+ * this order, as FIND() finds one. @want[i] is "gunyah_" left out, then
+ * "@event: @fields", a format of the VM's vmid.
+ */
+static void expect_events(struct __test_metadata *_metadata, struct _test_data_obs *self,
+			  const char * const *want)
+{
+	const char *at;
+	char needle[512];
+	int n;
+
+	READ_TRACE();
+	for (at = self->trace; *want; want++) {
+		n = snprintf(needle, sizeof(needle), "gunyah_");
+		snprintf(needle + n, sizeof(needle) - n, *want, VMID);
+		at = find_line(at, needle);
+		ASSERT_NE(NULL, at) TH_LOG("no \"%s\" in the trace:\n%s", needle, self->trace);
+	}
+}
+
+#define EXPECT_EVENTS(...)							\
+	expect_events(_metadata, self, (const char * const []){ __VA_ARGS__, NULL })
+
+/*
  * vCPU 0, at a wfi, sleeps in a runner thread; the simulator's wake-up
  * interrupt has its run go on to an MMIO exit
  */
@@ -315,50 +345,37 @@ GH_TEST_F(obs, rm_requests_replies_notifications)
 
 GH_TEST_F(obs, mmio_exits_and_resume)
 {
-	const char *p;
-
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "mmio_read 0x1000 4\nmmio_write 0x2000 2 last\n"));
 	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 	gh_set_mmio_data(RUN(0), 0xabcd1234);
 	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 
-	READ_TRACE();
-	FIND(p, self->trace, "gunyah_vcpu_run_enter", "vm=%d vcpu=0 resume=0x0,0x0,0x0", VMID);
-	FIND(p, p, "gunyah_vcpu_run_return",
-	     "vm=%d vcpu=0 error=0 state=vmmio_read data=0x1000,0x4,0x0", VMID);
-	FIND(p, p, "gunyah_vcpu_exit_mmio", "vm=%d vcpu=0 read phys_addr=0x1000 len=4 data=0x0",
-	     VMID);
-	FIND(p, p, "gunyah_vcpu_run_done", "vm=%d vcpu=0 ret=0 exit=mmio", VMID);
-	/* The read's answer, as the next run takes it */
-	FIND(p, p, "gunyah_vcpu_resume", "vm=%d vcpu=0 exit=mmio action=handled data=0xabcd1234",
-	     VMID);
-	FIND(p, p, "gunyah_vcpu_run_enter", "vm=%d vcpu=0 resume=0xabcd1234,0x0,0x0", VMID);
-	/* "last" writes the value the guest read, cut to the write's 2 bytes */
-	FIND(p, p, "gunyah_vcpu_exit_mmio",
-	     "vm=%d vcpu=0 write phys_addr=0x2000 len=2 data=0x1234", VMID);
-	FIND(p, p, "gunyah_vcpu_run_done", "vm=%d vcpu=0 ret=0 exit=mmio", VMID);
+	EXPECT_EVENTS("vcpu_run_enter: vm=%d vcpu=0 resume=0x0,0x0,0x0",
+		      "vcpu_run_return: vm=%d vcpu=0 error=0 state=vmmio_read data=0x1000,0x4,0x0",
+		      "vcpu_exit_mmio: vm=%d vcpu=0 read phys_addr=0x1000 len=4 data=0x0",
+		      "vcpu_run_done: vm=%d vcpu=0 ret=0 exit=mmio",
+		      /* The read's answer, as the next run takes it */
+		      "vcpu_resume: vm=%d vcpu=0 exit=mmio action=handled data=0xabcd1234",
+		      "vcpu_run_enter: vm=%d vcpu=0 resume=0xabcd1234,0x0,0x0",
+		      /* "last" writes the value the guest read, cut to the write's 2 bytes */
+		      "vcpu_exit_mmio: vm=%d vcpu=0 write phys_addr=0x2000 len=2 data=0x1234",
+		      "vcpu_run_done: vm=%d vcpu=0 ret=0 exit=mmio");
 }
 
 GH_TEST_F(obs, page_fault_exit_and_resume)
 {
-	const char *p;
-
 	ASSERT_EQ(0, gh_sim_load(VMID, 1, "page_fault 0x5000 w\nmmio_write 0x20 4 7\n"));
 	GH_RUN_EXIT(FD(1), RUN(1), GUNYAH_VCPU_EXIT_PAGE_FAULT);
 	RUN(1)->page_fault.resume_action = GUNYAH_VCPU_RESUME_HANDLED;
 	GH_RUN_EXIT(FD(1), RUN(1), GUNYAH_VCPU_EXIT_MMIO);
 
-	READ_TRACE();
-	FIND(p, self->trace, "gunyah_vcpu_run_return",
-	     "vm=%d vcpu=1 error=0 state=page_fault data=0x5000,0x1,0x0", VMID);
-	FIND(p, p, "gunyah_vcpu_exit_page_fault", "vm=%d vcpu=1 phys_addr=0x5000 flags=0x1",
-	     VMID);
-	FIND(p, p, "gunyah_vcpu_run_done", "vm=%d vcpu=1 ret=0 exit=page_fault", VMID);
-	FIND(p, p, "gunyah_vcpu_resume", "vm=%d vcpu=1 exit=page_fault action=handled", VMID);
-	/* HANDLED becomes the hypervisor's EMULATE (0) */
-	FIND(p, p, "gunyah_vcpu_run_enter", "vm=%d vcpu=1 resume=0x0,0x0,0x0", VMID);
-	FIND(p, p, "gunyah_vcpu_exit_mmio", "vm=%d vcpu=1 write phys_addr=0x20 len=4 data=0x7",
-	     VMID);
+	EXPECT_EVENTS("vcpu_run_return: vm=%d vcpu=1 error=0 state=page_fault data=0x5000,0x1,0x0",
+		      "vcpu_exit_page_fault: vm=%d vcpu=1 phys_addr=0x5000 flags=0x1",
+		      "vcpu_run_done: vm=%d vcpu=1 ret=0 exit=page_fault",
+		      "vcpu_resume: vm=%d vcpu=1 exit=page_fault action=handled",
+		      /* HANDLED becomes the hypervisor's EMULATE (0) */
+		      "vcpu_run_enter: vm=%d vcpu=1 resume=0x0,0x0,0x0",
+		      "vcpu_exit_mmio: vm=%d vcpu=1 write phys_addr=0x20 len=4 data=0x7");
 }
 
 GH_TEST_F(obs, status_exit_and_vm_exited)
@@ -393,26 +410,19 @@ GH_TEST_F(obs, status_exit_and_vm_exited)
 
 GH_TEST_F(obs, wakeup_interrupt)
 {
-	const char *p;
-
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
 	run_through_wfi(_metadata, &self->gv);
 
-	READ_TRACE();
-	FIND(p, self->trace, "gunyah_vcpu_run_return",
-	     "vm=%d vcpu=0 error=0 state=expects_wakeup", VMID);
-	FIND(p, p, "gunyah_vcpu_wakeup", "vm=%d vcpu=0", VMID);
-	FIND(p, p, "gunyah_vcpu_run_enter", "vm=%d vcpu=0", VMID);
-	FIND(p, p, "gunyah_vcpu_exit_mmio", "vm=%d vcpu=0 write phys_addr=0x30 len=4 data=0x3",
-	     VMID);
+	EXPECT_EVENTS("vcpu_run_return: vm=%d vcpu=0 error=0 state=expects_wakeup",
+		      "vcpu_wakeup: vm=%d vcpu=0",
+		      "vcpu_run_enter: vm=%d vcpu=0",
+		      "vcpu_exit_mmio: vm=%d vcpu=0 write phys_addr=0x30 len=4 data=0x3");
 	EXPECT_EQ(1, vcpu_stat(VMID, 0, "sleeps"));
 	EXPECT_EQ(1, vcpu_stat(VMID, 0, "wakeups"));
 }
 
 GH_TEST_F(obs, injected_hypercall_fault)
 {
-	const char *p;
-
 	if (access(GH_FAIL_HC, F_OK))
 		SKIP(return, "no " GH_FAIL_HC);
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "mmio_write 0x20 4 1\n"));
@@ -422,12 +432,11 @@ GH_TEST_F(obs, injected_hypercall_fault)
 	EXPECT_EQ(-ENOMEM, gh_run(FD(0)));
 	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 
-	READ_TRACE();
-	FIND(p, self->trace, "gunyah_vcpu_run_enter", "vm=%d vcpu=0", VMID);
-	FIND(p, p, "gunyah_fault_hypercall", "hypercall=vcpu_run error=10");
-	FIND(p, p, "gunyah_vcpu_run_return", "vm=%d vcpu=0 error=10 state=ready", VMID);
-	FIND(p, p, "gunyah_vcpu_run_done", "vm=%d vcpu=0 ret=-12 exit=none", VMID);
-	FIND(p, p, "gunyah_vcpu_exit_mmio", "vm=%d vcpu=0 write phys_addr=0x20", VMID);
+	EXPECT_EVENTS("vcpu_run_enter: vm=%d vcpu=0",
+		      "fault_hypercall: hypercall=vcpu_run error=10",
+		      "vcpu_run_return: vm=%d vcpu=0 error=10 state=ready",
+		      "vcpu_run_done: vm=%d vcpu=0 ret=-12 exit=none",
+		      "vcpu_exit_mmio: vm=%d vcpu=0 write phys_addr=0x20");
 	EXPECT_EQ(1, vcpu_stat(VMID, 0, "errors_hypercall"));
 }
 
@@ -437,18 +446,13 @@ GH_TEST_F(obs, injected_hypercall_fault)
  */
 GH_TEST_F(obs, failed_run_traces_no_response)
 {
-	const char *p;
-
 	ASSERT_EQ(0, gh_sim_load(VMID, 0,
 				 "state 0 0x55 0x66\nhyp_error -2\nmmio_write 0x20 4 1\n"));
 	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 
-	READ_TRACE();
-	FIND(p, self->trace, "gunyah_vcpu_run_return",
-	     "vm=%d vcpu=0 error=0 state=ready data=0x55,0x66,0x0", VMID);
-	FIND(p, p, "gunyah_vcpu_run_return", "vm=%d vcpu=0 error=-2 state=ready data=0x0,0x0,0x0",
-	     VMID);
-	FIND(p, p, "gunyah_vcpu_exit_mmio", "vm=%d vcpu=0 write phys_addr=0x20", VMID);
+	EXPECT_EVENTS("vcpu_run_return: vm=%d vcpu=0 error=0 state=ready data=0x55,0x66,0x0",
+		      "vcpu_run_return: vm=%d vcpu=0 error=-2 state=ready data=0x0,0x0,0x0",
+		      "vcpu_exit_mmio: vm=%d vcpu=0 write phys_addr=0x20");
 }
 
 GH_TEST_F(obs, injected_rm_call_fault)
