@@ -248,6 +248,12 @@ TEST_F(vm, create_vm_arg_must_be_zero)
 	ASSERT_LE(0, self->fd[i]) TH_LOG("GUNYAH_CREATE_VM: %s", strerror(errno));	\
 } while (0)
 
+/* VM fd @i: a new VM, started, or the test fails */
+#define STARTED_VM(i) do {							\
+	NEW_VM(i);								\
+	ASSERT_EQ(0, ioctl(self->fd[i], GUNYAH_VM_START)) TH_LOG("start: %s", strerror(errno)); \
+} while (0)
+
 /* Runs on real Gunyah too */
 TEST_F(vm, vm_fd_is_cloexec)
 {
@@ -265,8 +271,7 @@ TEST_F(vm, create_start_close)
 		return;	/* setup skipped */
 	GH_SKIP_UNLESS_SIM(return, "starts a VM");
 
-	NEW_VM(0);
-	EXPECT_EQ(0, ioctl(self->fd[0], GUNYAH_VM_START)) TH_LOG("start: %s", strerror(errno));
+	STARTED_VM(0);
 	EXPECT_EQ(0, close_vm(self, 0));
 }
 
@@ -276,8 +281,7 @@ TEST_F(vm, start_twice)
 		return;	/* setup skipped */
 	GH_SKIP_UNLESS_SIM(return, "starts a VM");
 
-	NEW_VM(0);
-	ASSERT_EQ(0, ioctl(self->fd[0], GUNYAH_VM_START)) TH_LOG("start: %s", strerror(errno));
+	STARTED_VM(0);
 	EXPECT_EQ(0, ioctl(self->fd[0], GUNYAH_VM_START))
 		TH_LOG("second start of a running VM: %s", strerror(errno));
 	EXPECT_EQ(0, close_vm(self, 0));
@@ -306,8 +310,7 @@ TEST_F(vm, fdinfo_vmid_and_status)
 		return;	/* setup skipped */
 	GH_SKIP_UNLESS_SIM(return, "starts a VM");
 
-	NEW_VM(0);
-	ASSERT_EQ(0, ioctl(self->fd[0], GUNYAH_VM_START));
+	STARTED_VM(0);
 	ASSERT_EQ(0, gh_fdinfo_field(self->fd[0], "vmid", val, sizeof(val)));
 	EXPECT_LT(0, atoi(val)) TH_LOG("vmid after start: '%s'", val);
 	ASSERT_EQ(0, gh_fdinfo_field(self->fd[0], "status", val, sizeof(val)));
