@@ -31,6 +31,34 @@ static int kernel_fault_attr(void)
 	return stat(GH_FAIL_HC "task-filter", &st) == 0;
 }
 
+/* Write each knob of @kv ("knob", "value", ..., NULL) in @dir, in order */
+static void set_knobs(struct __test_metadata *_metadata, const char *dir,
+		      const char * const *kv)
+{
+	char path[128];
+
+	for (; *kv; kv += 2) {
+		snprintf(path, sizeof(path), "%s%s", dir, kv[0]);
+		ASSERT_EQ(0, gh_write_str(path, kv[1])) TH_LOG("%s <- \"%s\"", path, kv[1]);
+	}
+}
+
+/* Each knob of @kv ("knob", "value", ..., NULL) in @dir must read back so */
+static void expect_knobs(struct __test_metadata *_metadata, const char *dir,
+			 const char * const *kv)
+{
+	char path[128], buf[256];
+
+	for (; *kv; kv += 2) {
+		snprintf(path, sizeof(path), "%s%s", dir, kv[0]);
+		EXPECT_STREQ(kv[1], gh_read_file(path, buf, sizeof(buf))) TH_LOG("%s", path);
+	}
+}
+
+#define SET_KNOBS(dir, ...) set_knobs(_metadata, dir, (const char * const []){ __VA_ARGS__, NULL })
+#define EXPECT_KNOBS(dir, ...)							\
+	expect_knobs(_metadata, dir, (const char * const []){ __VA_ARGS__, NULL })
+
 FIXTURE(vm)
 {
 	bool skip;	/* setup skipped: the body must not run */
@@ -104,13 +132,8 @@ TEST(hypercall_defaults)
 	if (stat(GH_FAIL_HC, &st))
 		SKIP(return, "no " GH_FAIL_HC);
 	gh_fault_disarm();
-	EXPECT_STREQ("0", gh_read_file(GH_FAIL_HC "probability", buf, sizeof(buf)));
-	EXPECT_STREQ("1", gh_read_file(GH_FAIL_HC "interval", buf, sizeof(buf)));
-	EXPECT_STREQ("1", gh_read_file(GH_FAIL_HC "times", buf, sizeof(buf)));
-	EXPECT_STREQ("0", gh_read_file(GH_FAIL_HC "space", buf, sizeof(buf)));
-	EXPECT_STREQ("1", gh_read_file(GH_FAIL_HC "verbose", buf, sizeof(buf)));
-	EXPECT_STREQ("31", gh_read_file(GH_FAIL_HC "error", buf, sizeof(buf)));
-	EXPECT_STREQ("vcpu_run", gh_read_file(GH_FAIL_HC "hypercalls", buf, sizeof(buf)));
+	EXPECT_KNOBS(GH_FAIL_HC, "probability", "0", "interval", "1", "times", "1", "space", "0",
+		     "verbose", "1", "error", "31", "hypercalls", "vcpu_run");
 	EXPECT_LE(0, counter(GH_FAIL_HC "injected", "identify"));
 	EXPECT_LE(0, counter(GH_FAIL_HC "injected", "msgq_send"));
 	EXPECT_LE(0, counter(GH_FAIL_HC "injected", "msgq_recv"));
@@ -128,10 +151,7 @@ TEST(rm_defaults)
 	if (stat(GH_FAIL_RM, &st))
 		SKIP(return, "no " GH_FAIL_RM ": load gunyah_rsc_mgr.ko");
 	gh_fault_disarm();
-	EXPECT_STREQ("0", gh_read_file(GH_FAIL_RM "probability", buf, sizeof(buf)));
-	EXPECT_STREQ("1", gh_read_file(GH_FAIL_RM "times", buf, sizeof(buf)));
-	EXPECT_STREQ("0x4", gh_read_file(GH_FAIL_RM "error", buf, sizeof(buf)));
-	EXPECT_STREQ("", gh_read_file(GH_FAIL_RM "msg_ids", buf, sizeof(buf)));
+	EXPECT_KNOBS(GH_FAIL_RM, "probability", "0", "times", "1", "error", "0x4", "msg_ids", "");
 	EXPECT_LE(0, counter(GH_FAIL_RM "injected", "total"));
 	EXPECT_LE(0, counter(GH_RM_INJECT "injected", "vm_exited"));
 	EXPECT_LE(0, counter(GH_RM_INJECT "injected", "vm_status"));
@@ -164,10 +184,7 @@ TEST(payload_knobs_accept)
 	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "msg_ids", "0x56000001 56000005\n"));
 	EXPECT_STREQ("0x56000001 0x56000005", gh_read_file(GH_FAIL_RM "msg_ids", buf, sizeof(buf)));
 	ASSERT_EQ(0, gh_write_str(HC_PARAM, "2,50,7,3"));
-	EXPECT_STREQ("50", gh_read_file(GH_FAIL_HC "probability", buf, sizeof(buf)));
-	EXPECT_STREQ("2", gh_read_file(GH_FAIL_HC "interval", buf, sizeof(buf)));
-	EXPECT_STREQ("7", gh_read_file(GH_FAIL_HC "space", buf, sizeof(buf)));
-	EXPECT_STREQ("3", gh_read_file(GH_FAIL_HC "times", buf, sizeof(buf)));
+	EXPECT_KNOBS(GH_FAIL_HC, "probability", "50", "interval", "2", "space", "7", "times", "3");
 	EXPECT_STREQ("2,50,7,3", gh_read_file(HC_PARAM, buf, sizeof(buf)));
 	gh_fault_disarm();
 }
@@ -255,9 +272,7 @@ TEST_F(vm, times_and_counters)
 		return;	/* setup skipped */
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
-	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "error", "10"));
-	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "times", "2"));
-	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "probability", "100"));
+	SET_KNOBS(GH_FAIL_HC, "error", "10", "times", "2", "probability", "100");
 	EXPECT_EQ(-ENOMEM, run_vcpu(self->vcpu));
 	EXPECT_EQ(-ENOMEM, run_vcpu(self->vcpu));
 	EXPECT_STREQ("0", gh_read_file(GH_FAIL_HC "times", buf, sizeof(buf)));
@@ -278,10 +293,7 @@ TEST_F(vm, interval_every_third_call)
 		return;	/* setup skipped */
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
-	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "error", "31"));
-	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "times", "-1"));
-	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "interval", "3"));
-	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "probability", "100"));
+	SET_KNOBS(GH_FAIL_HC, "error", "31", "times", "-1", "interval", "3", "probability", "100");
 	for (i = 0; i < 9; i++) {
 		int r = run_vcpu(self->vcpu);
 
@@ -310,9 +322,7 @@ TEST_F(vm, space_lets_calls_through)
 		return;	/* setup skipped */
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
-	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "error", "1"));
-	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "space", "5"));
-	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "probability", "100"));
+	SET_KNOBS(GH_FAIL_HC, "error", "1", "space", "5", "probability", "100");
 	/* vcpu_run counts 1 byte: 4 calls pass, the 5th fails */
 	for (i = 0; i < 4; i++)
 		ASSERT_EQ(0, run_vcpu(self->vcpu));
@@ -330,9 +340,7 @@ TEST_F(vm, probability_zero_never_fires)
 		return;	/* setup skipped */
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
-	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "times", "-1"));
-	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "hypercalls",
-				  "identify msgq_send msgq_recv vcpu_run"));
+	SET_KNOBS(GH_FAIL_HC, "times", "-1", "hypercalls", "identify msgq_send msgq_recv vcpu_run");
 	for (i = 0; i < 6; i++)
 		ASSERT_EQ(0, run_vcpu(self->vcpu));
 	EXPECT_EQ(inj0, counter(GH_FAIL_HC "injected", "total"));
@@ -346,9 +354,7 @@ TEST_F(vm, retry_is_retried_transparently)
 		return;	/* setup skipped */
 
 	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, many_writes));
-	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "error", "-2"));
-	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "times", "3"));
-	ASSERT_EQ(0, gh_write_str(GH_FAIL_HC "probability", "100"));
+	SET_KNOBS(GH_FAIL_HC, "error", "-2", "times", "3", "probability", "100");
 	ASSERT_EQ(0, run_vcpu(self->vcpu));
 	EXPECT_EQ(0x100, self->run->mmio.phys_addr);
 	EXPECT_STREQ("0", gh_read_file(GH_FAIL_HC "times", buf, sizeof(buf)));
@@ -385,9 +391,7 @@ TEST_F(rm_call, completes_with_chosen_error)
 	tot0 = counter(GH_FAIL_RM "injected", "total");
 	self->vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->vm);
-	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "msg_ids", "0x56000004"));
-	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "error", "0x5"));
-	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "probability", "100"));
+	SET_KNOBS(GH_FAIL_RM, "msg_ids", "0x56000004", "error", "0x5", "probability", "100");
 	GH_EXPECT_ERRNO(EBUSY, ioctl(self->vm, GUNYAH_VM_START));
 	EXPECT_EQ(inj0 < 0 ? 1 : inj0 + 1, counter(GH_FAIL_RM "injected", "0x56000004"));
 	EXPECT_EQ(tot0 + 1, counter(GH_FAIL_RM "injected", "total"));
@@ -396,9 +400,7 @@ TEST_F(rm_call, completes_with_chosen_error)
 	self->vm = -1;
 
 	/* ALLOC_VMID failing leaves the VM startable again */
-	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "msg_ids", "0x56000001"));
-	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "error", "1"));
-	ASSERT_EQ(0, gh_write_str(GH_FAIL_RM "times", "1"));
+	SET_KNOBS(GH_FAIL_RM, "msg_ids", "0x56000001", "error", "1", "times", "1");
 	self->vm = gh_create_vm(self->dev);
 	ASSERT_LE(0, self->vm);
 	GH_EXPECT_ERRNO(ENOMEM, ioctl(self->vm, GUNYAH_VM_START));
@@ -418,24 +420,38 @@ static void *runner_fn(void *arg)
 	return NULL;
 }
 
+/*
+ * @program runs on vCPU 0 in a thread while rm_inject's @knob is given
+ * @cmd; the run must end in a STATUS exit
+ */
+static void inject_during_run(struct __test_metadata *_metadata,
+			      struct _test_data_vm *self, const char *program,
+			      const char *knob, const char *cmd)
+{
+	struct runner r = { .fd = self->vcpu };
+	char path[128];
+
+	snprintf(path, sizeof(path), GH_RM_INJECT "%s", knob);
+	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, program));
+	ASSERT_EQ(0, pthread_create(&r.thread, NULL, runner_fn, &r));
+	/* Either order is correct: a run that starts after it reports it too */
+	ASSERT_EQ(0, gh_write_str(path, cmd));
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	ASSERT_EQ(0, r.ret);
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, self->run->exit_reason);
+}
+
 static void inject_exit_check(struct __test_metadata *_metadata,
 			      struct _test_data_vm *self, const char *program,
 			      int type, const char *hex, const unsigned char *reason,
 			      unsigned int size)
 {
-	struct runner r = { .fd = self->vcpu };
 	long inj0 = counter(GH_RM_INJECT "injected", "vm_exited");
 	char cmd[128];
 	unsigned int n = size < 8 ? size : 8;
 
-	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, program));
-	ASSERT_EQ(0, pthread_create(&r.thread, NULL, runner_fn, &r));
-	/* Either order is correct: a run that starts after it reports it too */
 	snprintf(cmd, sizeof(cmd), "%d %d %s\n", self->vmid, type, hex);
-	ASSERT_EQ(0, gh_write_str(GH_RM_INJECT "vm_exited", cmd));
-	ASSERT_EQ(0, pthread_join(r.thread, NULL));
-	ASSERT_EQ(0, r.ret);
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, self->run->exit_reason);
+	inject_during_run(_metadata, self, program, "vm_exited", cmd);
 	EXPECT_EQ(GUNYAH_VM_STATUS_EXITED, self->run->status.status);
 	EXPECT_EQ(type, self->run->status.exit_info.type);
 	EXPECT_EQ(size, self->run->status.exit_info.reason_size);
@@ -481,21 +497,14 @@ TEST_F(vm, inject_exited_system_reset2_16_bytes)
 
 TEST_F(vm, inject_status_reset_is_crashed)
 {
-	struct runner r = { .fd = self->vcpu };
 	long inj0 = counter(GH_RM_INJECT "injected", "vm_status");
 	char cmd[64];
 
 	if (self->skip)
 		return;	/* setup skipped */
 
-	ASSERT_EQ(0, gh_sim_load(self->vmid, 0, "wfi\n"));
-	ASSERT_EQ(0, pthread_create(&r.thread, NULL, runner_fn, &r));
-	/* Either order is correct: a run that starts after it reports it too */
 	snprintf(cmd, sizeof(cmd), "%d 11 0 0\n", self->vmid);
-	ASSERT_EQ(0, gh_write_str(GH_RM_INJECT "vm_status", cmd));
-	ASSERT_EQ(0, pthread_join(r.thread, NULL));
-	ASSERT_EQ(0, r.ret);
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_STATUS, self->run->exit_reason);
+	inject_during_run(_metadata, self, "wfi\n", "vm_status", cmd);
 	EXPECT_EQ(GUNYAH_VM_STATUS_CRASHED, self->run->status.status);
 	EXPECT_EQ(inj0 + 1, counter(GH_RM_INJECT "injected", "vm_status"));
 }

@@ -275,7 +275,8 @@ static inline long gh_wait_above(long (*value)(int), int arg, long floor)
 /*
  * Debian 6.1's harness runs a fixture test's body even when FIXTURE_SETUP
  * skipped, so setups set self->skip and bodies start with
- * "if (self->skip) return;".
+ * "if (self->skip) return;" (vcpu_util.h's GH_TEST_F() says it once for
+ * the fixtures of a struct gh_vm).
  */
 
 static inline int gh_open_dev(void)

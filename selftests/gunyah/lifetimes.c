@@ -290,6 +290,19 @@ TEST_F_TIMEOUT(lt, run_during_start_answers_at_once, 120)
 	EXPECT_EQ(ENODEV, run.err);
 }
 
+/* A started VM on a /dev/gunyah fd of its own (*@dev), its vmid in *@vmid */
+static int open_started_vm(struct __test_metadata *_metadata, int *dev, int *vmid)
+{
+	int vm;
+
+	*dev = gh_open_dev();
+	ASSERT_LE(0, *dev) TH_LOG("open /dev/gunyah: %s", strerror(errno));
+	vm = gh_started_vm(*dev, vmid);
+	ASSERT_LE(0, vm) TH_LOG("a started VM: %s", strerror(errno));
+	ASSERT_LT(0, *vmid);
+	return vm;
+}
+
 static long vm_notifications(int vmid)
 {
 	char path[80];
@@ -310,11 +323,7 @@ TEST_F_TIMEOUT(lt, notifications_flow_while_another_vm_starts, 120)
 
 	if (!gh_sim_present())
 		SKIP(return, GH_NEEDS_SIM "the RM is paused before VM_INIT");
-	dev = gh_open_dev();
-	ASSERT_LE(0, dev);
-	vm = gh_started_vm(dev, &vmid);
-	ASSERT_LE(0, vm);
-	ASSERT_LT(0, vmid);
+	vm = open_started_vm(_metadata, &dev, &vmid);
 
 	ASSERT_EQ(0, held_start_begin(&h, VM_INIT_ID));
 	before = vm_notifications(vmid);
@@ -398,10 +407,7 @@ TEST_F_TIMEOUT(lt, exited_does_not_undo_a_failed_start, 120)
 
 	if (!gh_sim_present())
 		SKIP(return, GH_NEEDS_SIM "the RM refuses VM_START, then pauses before VM_RESET");
-	dev = gh_open_dev();
-	ASSERT_LE(0, dev);
-	b = gh_started_vm(dev, &bvmid);
-	ASSERT_LE(0, b);
+	b = open_started_vm(_metadata, &dev, &bvmid);
 
 	ASSERT_EQ(0, gh_write_file(RM_SIM "rm_refuse_call", "%#x", VM_START_ID));
 	ASSERT_EQ(0, held_start_begin(&h, VM_RESET_ID));

@@ -91,18 +91,15 @@ static char *trace_read(const char *dir)
 }
 
 /*
- * The first line at or after @from holding "@event: @fields", where
- * @fields are the first fields of the event, whole ("vm=1" does not
+ * The first line at or after @from holding @needle, "@event: @fields",
+ * where @fields are the first fields of the event, whole ("vm=1" does not
  * match vm=12), or end with '=' to match any value; NULL if none.
  */
-static const char *find_event(const char *from, const char *event,
-			      const char *fields)
+static const char *find_line(const char *from, const char *needle)
 {
-	char needle[512];
+	size_t len = strlen(needle);
 	const char *p = from, *end;
-	size_t len;
 
-	len = snprintf(needle, sizeof(needle), "%s: %s", event, fields);
 	while (p && (p = strstr(p, needle))) {
 		end = p + len;
 		if (needle[len - 1] == '=' || *end == '\0' || *end == '\n' ||
@@ -111,6 +108,15 @@ static const char *find_event(const char *from, const char *event,
 		p++;
 	}
 	return NULL;
+}
+
+static const char *find_event(const char *from, const char *event,
+			      const char *fields)
+{
+	char needle[512];
+
+	snprintf(needle, sizeof(needle), "%s: %s", event, fields);
+	return find_line(from, needle);
 }
 
 static long long vcpu_stat(int vmid, int vcpu, const char *key)
@@ -256,6 +262,46 @@ FIXTURE_TEARDOWN(obs)
 #define FD(n)	(self->gv.vcpu[n])
 #define RUN(n)	(self->gv.run[n])
 
+/*
+ * Read the trace: each event of @want (NULL-terminated) must be in it, in
+ * this order, as FIND() finds one. @want[i] is "gunyah_" left out, then
+ * "@event: @fields", a format of the VM's vmid.
+ */
+static void expect_events(struct __test_metadata *_metadata, struct _test_data_obs *self,
+			  const char * const *want)
+{
+	const char *at;
+	char needle[512];
+	int n;
+
+	READ_TRACE();
+	for (at = self->trace; *want; want++) {
+		n = snprintf(needle, sizeof(needle), "gunyah_");
+		snprintf(needle + n, sizeof(needle) - n, *want, VMID);
+		at = find_line(at, needle);
+		ASSERT_NE(NULL, at) TH_LOG("no \"%s\" in the trace:\n%s", needle, self->trace);
+	}
+}
+
+#define EXPECT_EVENTS(...)							\
+	expect_events(_metadata, self, (const char * const []){ __VA_ARGS__, NULL })
+
+/*
+ * vCPU 0, at a wfi, sleeps in a runner thread; the simulator's wake-up
+ * interrupt has its run go on to an MMIO exit
+ */
+static void run_through_wfi(struct __test_metadata *_metadata, struct gh_vm *gv)
+{
+	struct gh_runner r;
+
+	ASSERT_EQ(0, gh_runner_start(&r, gv->vcpu[0]));
+	ASSERT_TRUE(gh_wait_asleep(atomic_load(&r.tid)));
+	ASSERT_EQ(0, gh_sim_write(gv->vmid, 0, "wakeup", "1\n"));
+	ASSERT_EQ(0, pthread_join(r.thread, NULL));
+	ASSERT_EQ(0, r.ret);
+	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, gv->run[0]->exit_reason);
+}
+
 TEST(events_are_defined)
 {
 	const char *tfs = tracefs();
@@ -276,7 +322,7 @@ TEST(events_are_defined)
 }
 
 /* The start's RM calls: each request answered with its seq; VM_STATUS */
-TEST_F(obs, rm_requests_replies_notifications)
+GH_TEST_F(obs, rm_requests_replies_notifications)
 {
 	static const unsigned int ids[] = { RM_ALLOC_VMID, RM_VM_START };
 	const char *req, *rep;
@@ -284,8 +330,6 @@ TEST_F(obs, rm_requests_replies_notifications)
 	int n;
 	char f[128];
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	READ_TRACE();
 	for (i = 0; i < ARRAY_SIZE(ids); i++) {
 		FIND(req, self->trace, "gunyah_rm_request", "msg_id=%#x seq=", ids[i]);
@@ -299,64 +343,45 @@ TEST_F(obs, rm_requests_replies_notifications)
 	     RM_VM_STATUS, VMID);
 }
 
-TEST_F(obs, mmio_exits_and_resume)
+GH_TEST_F(obs, mmio_exits_and_resume)
 {
-	const char *p;
-
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "mmio_read 0x1000 4\nmmio_write 0x2000 2 last\n"));
 	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 	gh_set_mmio_data(RUN(0), 0xabcd1234);
 	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 
-	READ_TRACE();
-	FIND(p, self->trace, "gunyah_vcpu_run_enter", "vm=%d vcpu=0 resume=0x0,0x0,0x0", VMID);
-	FIND(p, p, "gunyah_vcpu_run_return",
-	     "vm=%d vcpu=0 error=0 state=vmmio_read data=0x1000,0x4,0x0", VMID);
-	FIND(p, p, "gunyah_vcpu_exit_mmio", "vm=%d vcpu=0 read phys_addr=0x1000 len=4 data=0x0",
-	     VMID);
-	FIND(p, p, "gunyah_vcpu_run_done", "vm=%d vcpu=0 ret=0 exit=mmio", VMID);
-	/* The read's answer, as the next run takes it */
-	FIND(p, p, "gunyah_vcpu_resume", "vm=%d vcpu=0 exit=mmio action=handled data=0xabcd1234",
-	     VMID);
-	FIND(p, p, "gunyah_vcpu_run_enter", "vm=%d vcpu=0 resume=0xabcd1234,0x0,0x0", VMID);
-	/* "last" writes the value the guest read, cut to the write's 2 bytes */
-	FIND(p, p, "gunyah_vcpu_exit_mmio",
-	     "vm=%d vcpu=0 write phys_addr=0x2000 len=2 data=0x1234", VMID);
-	FIND(p, p, "gunyah_vcpu_run_done", "vm=%d vcpu=0 ret=0 exit=mmio", VMID);
+	EXPECT_EVENTS("vcpu_run_enter: vm=%d vcpu=0 resume=0x0,0x0,0x0",
+		      "vcpu_run_return: vm=%d vcpu=0 error=0 state=vmmio_read data=0x1000,0x4,0x0",
+		      "vcpu_exit_mmio: vm=%d vcpu=0 read phys_addr=0x1000 len=4 data=0x0",
+		      "vcpu_run_done: vm=%d vcpu=0 ret=0 exit=mmio",
+		      /* The read's answer, as the next run takes it */
+		      "vcpu_resume: vm=%d vcpu=0 exit=mmio action=handled data=0xabcd1234",
+		      "vcpu_run_enter: vm=%d vcpu=0 resume=0xabcd1234,0x0,0x0",
+		      /* "last" writes the value the guest read, cut to the write's 2 bytes */
+		      "vcpu_exit_mmio: vm=%d vcpu=0 write phys_addr=0x2000 len=2 data=0x1234",
+		      "vcpu_run_done: vm=%d vcpu=0 ret=0 exit=mmio");
 }
 
-TEST_F(obs, page_fault_exit_and_resume)
+GH_TEST_F(obs, page_fault_exit_and_resume)
 {
-	const char *p;
-
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 1, "page_fault 0x5000 w\nmmio_write 0x20 4 7\n"));
 	GH_RUN_EXIT(FD(1), RUN(1), GUNYAH_VCPU_EXIT_PAGE_FAULT);
 	RUN(1)->page_fault.resume_action = GUNYAH_VCPU_RESUME_HANDLED;
 	GH_RUN_EXIT(FD(1), RUN(1), GUNYAH_VCPU_EXIT_MMIO);
 
-	READ_TRACE();
-	FIND(p, self->trace, "gunyah_vcpu_run_return",
-	     "vm=%d vcpu=1 error=0 state=page_fault data=0x5000,0x1,0x0", VMID);
-	FIND(p, p, "gunyah_vcpu_exit_page_fault", "vm=%d vcpu=1 phys_addr=0x5000 flags=0x1",
-	     VMID);
-	FIND(p, p, "gunyah_vcpu_run_done", "vm=%d vcpu=1 ret=0 exit=page_fault", VMID);
-	FIND(p, p, "gunyah_vcpu_resume", "vm=%d vcpu=1 exit=page_fault action=handled", VMID);
-	/* HANDLED becomes the hypervisor's EMULATE (0) */
-	FIND(p, p, "gunyah_vcpu_run_enter", "vm=%d vcpu=1 resume=0x0,0x0,0x0", VMID);
-	FIND(p, p, "gunyah_vcpu_exit_mmio", "vm=%d vcpu=1 write phys_addr=0x20 len=4 data=0x7",
-	     VMID);
+	EXPECT_EVENTS("vcpu_run_return: vm=%d vcpu=1 error=0 state=page_fault data=0x5000,0x1,0x0",
+		      "vcpu_exit_page_fault: vm=%d vcpu=1 phys_addr=0x5000 flags=0x1",
+		      "vcpu_run_done: vm=%d vcpu=1 ret=0 exit=page_fault",
+		      "vcpu_resume: vm=%d vcpu=1 exit=page_fault action=handled",
+		      /* HANDLED becomes the hypervisor's EMULATE (0) */
+		      "vcpu_run_enter: vm=%d vcpu=1 resume=0x0,0x0,0x0",
+		      "vcpu_exit_mmio: vm=%d vcpu=1 write phys_addr=0x20 len=4 data=0x7");
 }
 
-TEST_F(obs, status_exit_and_vm_exited)
+GH_TEST_F(obs, status_exit_and_vm_exited)
 {
 	const char *p;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	EXPECT_EQ(0, vm_stat(VMID, "notifications_vm_exited"));
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "system_off 1 0x10001\n"));
 	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_STATUS);
@@ -383,38 +408,21 @@ TEST_F(obs, status_exit_and_vm_exited)
 	EXPECT_EQ(1, vm_stat(VMID, "notifications_vm_exited"));
 }
 
-TEST_F(obs, wakeup_interrupt)
+GH_TEST_F(obs, wakeup_interrupt)
 {
-	struct gh_runner r;
-	const char *p;
-
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nmmio_write 0x30 4 3\n"));
-	ASSERT_EQ(0, gh_runner_start(&r, FD(0)));
-	ASSERT_TRUE(gh_wait_asleep(atomic_load(&r.tid)));
-	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
-	ASSERT_EQ(0, pthread_join(r.thread, NULL));
-	ASSERT_EQ(0, r.ret);
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	run_through_wfi(_metadata, &self->gv);
 
-	READ_TRACE();
-	FIND(p, self->trace, "gunyah_vcpu_run_return",
-	     "vm=%d vcpu=0 error=0 state=expects_wakeup", VMID);
-	FIND(p, p, "gunyah_vcpu_wakeup", "vm=%d vcpu=0", VMID);
-	FIND(p, p, "gunyah_vcpu_run_enter", "vm=%d vcpu=0", VMID);
-	FIND(p, p, "gunyah_vcpu_exit_mmio", "vm=%d vcpu=0 write phys_addr=0x30 len=4 data=0x3",
-	     VMID);
+	EXPECT_EVENTS("vcpu_run_return: vm=%d vcpu=0 error=0 state=expects_wakeup",
+		      "vcpu_wakeup: vm=%d vcpu=0",
+		      "vcpu_run_enter: vm=%d vcpu=0",
+		      "vcpu_exit_mmio: vm=%d vcpu=0 write phys_addr=0x30 len=4 data=0x3");
 	EXPECT_EQ(1, vcpu_stat(VMID, 0, "sleeps"));
 	EXPECT_EQ(1, vcpu_stat(VMID, 0, "wakeups"));
 }
 
-TEST_F(obs, injected_hypercall_fault)
+GH_TEST_F(obs, injected_hypercall_fault)
 {
-	const char *p;
-
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	if (access(GH_FAIL_HC, F_OK))
 		SKIP(return, "no " GH_FAIL_HC);
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "mmio_write 0x20 4 1\n"));
@@ -424,12 +432,11 @@ TEST_F(obs, injected_hypercall_fault)
 	EXPECT_EQ(-ENOMEM, gh_run(FD(0)));
 	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 
-	READ_TRACE();
-	FIND(p, self->trace, "gunyah_vcpu_run_enter", "vm=%d vcpu=0", VMID);
-	FIND(p, p, "gunyah_fault_hypercall", "hypercall=vcpu_run error=10");
-	FIND(p, p, "gunyah_vcpu_run_return", "vm=%d vcpu=0 error=10 state=ready", VMID);
-	FIND(p, p, "gunyah_vcpu_run_done", "vm=%d vcpu=0 ret=-12 exit=none", VMID);
-	FIND(p, p, "gunyah_vcpu_exit_mmio", "vm=%d vcpu=0 write phys_addr=0x20", VMID);
+	EXPECT_EVENTS("vcpu_run_enter: vm=%d vcpu=0",
+		      "fault_hypercall: hypercall=vcpu_run error=10",
+		      "vcpu_run_return: vm=%d vcpu=0 error=10 state=ready",
+		      "vcpu_run_done: vm=%d vcpu=0 ret=-12 exit=none",
+		      "vcpu_exit_mmio: vm=%d vcpu=0 write phys_addr=0x20");
 	EXPECT_EQ(1, vcpu_stat(VMID, 0, "errors_hypercall"));
 }
 
@@ -437,33 +444,24 @@ TEST_F(obs, injected_hypercall_fault)
  * A vcpu_run that fails fills no response, on the real HVC backend as on
  * the simulator: the trace records none, not the previous call's state
  */
-TEST_F(obs, failed_run_traces_no_response)
+GH_TEST_F(obs, failed_run_traces_no_response)
 {
-	const char *p;
-
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 0,
 				 "state 0 0x55 0x66\nhyp_error -2\nmmio_write 0x20 4 1\n"));
 	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_MMIO);
 
-	READ_TRACE();
-	FIND(p, self->trace, "gunyah_vcpu_run_return",
-	     "vm=%d vcpu=0 error=0 state=ready data=0x55,0x66,0x0", VMID);
-	FIND(p, p, "gunyah_vcpu_run_return", "vm=%d vcpu=0 error=-2 state=ready data=0x0,0x0,0x0",
-	     VMID);
-	FIND(p, p, "gunyah_vcpu_exit_mmio", "vm=%d vcpu=0 write phys_addr=0x20", VMID);
+	EXPECT_EVENTS("vcpu_run_return: vm=%d vcpu=0 error=0 state=ready data=0x55,0x66,0x0",
+		      "vcpu_run_return: vm=%d vcpu=0 error=-2 state=ready data=0x0,0x0,0x0",
+		      "vcpu_exit_mmio: vm=%d vcpu=0 write phys_addr=0x20");
 }
 
-TEST_F(obs, injected_rm_call_fault)
+GH_TEST_F(obs, injected_rm_call_fault)
 {
 	int vm2, seq_at;
 	const char *p;
 	unsigned int seq;
 	char f[128];
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	if (access(GH_FAIL_RM, F_OK))
 		SKIP(return, "no " GH_FAIL_RM);
 	vm2 = gh_create_vm(self->gv.dev);
@@ -488,13 +486,11 @@ TEST_F(obs, injected_rm_call_fault)
 	     RM_VM_START, seq);
 }
 
-TEST_F(obs, injected_notification)
+GH_TEST_F(obs, injected_notification)
 {
 	char cmd[64];
 	const char *p;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	if (access(GH_RM_INJECT, F_OK))
 		SKIP(return, "no " GH_RM_INJECT);
 	snprintf(cmd, sizeof(cmd), "%d 11", VMID);	/* VM_STATUS RESET */
@@ -510,7 +506,7 @@ TEST_F(obs, injected_notification)
 }
 
 /* One of everything the run loop counts, each counted exactly */
-TEST_F(obs, counters_count_exactly)
+GH_TEST_F(obs, counters_count_exactly)
 {
 	static const struct { char key[24]; long long n; } want[] = {
 		{ "runs", 8 }, { "hypercalls", 11 }, { "exits_mmio", 3 },
@@ -521,11 +517,8 @@ TEST_F(obs, counters_count_exactly)
 		{ "errors_interrupted", 1 }, { "errors_nodev", 0 },
 	};
 	char path[128], buf[1024], *line, *save = NULL;
-	struct gh_runner r;
 	unsigned int i;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	/* hypercall_ns counts only with time_hypercalls set; teardown restores it */
 	ASSERT_EQ(0, wr(TIME_HC, "1")) TH_LOG("cannot write %s", TIME_HC);
 	for (i = 0; i < ARRAY_SIZE(want); i++)
@@ -542,12 +535,7 @@ TEST_F(obs, counters_count_exactly)
 	GH_RUN_EXIT(FD(0), RUN(0), GUNYAH_VCPU_EXIT_PAGE_FAULT);
 	EXPECT_EQ(-EINVAL, gh_run(FD(0)));	/* state 99 */
 	/* Sleep in wfi, woken by the interrupt, on to the MMIO read */
-	ASSERT_EQ(0, gh_runner_start(&r, FD(0)));
-	ASSERT_TRUE(gh_wait_asleep(atomic_load(&r.tid)));
-	ASSERT_EQ(0, gh_sim_write(VMID, 0, "wakeup", "1\n"));
-	ASSERT_EQ(0, pthread_join(r.thread, NULL));
-	ASSERT_EQ(0, r.ret);
-	ASSERT_EQ(GUNYAH_VCPU_EXIT_MMIO, RUN(0)->exit_reason);
+	run_through_wfi(_metadata, &self->gv);
 	RUN(0)->mmio.resume_action = 9;
 	EXPECT_EQ(-EINVAL, gh_run(FD(0)));
 	RUN(0)->mmio.resume_action = GUNYAH_VCPU_RESUME_HANDLED;
@@ -585,12 +573,10 @@ TEST_F(obs, counters_count_exactly)
  * hypercall_ns moves only while time_hypercalls is set: off, the run loop
  * reads no clock. Each run is a READY after 2 ms inside, then an MMIO exit.
  */
-TEST_F(obs, hypercall_ns_only_when_timed)
+GH_TEST_F(obs, hypercall_ns_only_when_timed)
 {
 	long long ns;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, wr(TIME_HC, "0")) TH_LOG("cannot write %s", TIME_HC);
 	ASSERT_EQ(0, gh_sim_load(VMID, 0,
 				 "delay 2\nmmio_write 0x20 4 1\n"
@@ -618,13 +604,11 @@ TEST_F(obs, hypercall_ns_only_when_timed)
 }
 
 /* vcpu<N>/ exists while the vCPU holds its resource; vm<vmid>/ with the VM */
-TEST_F(obs, stats_follow_the_resource)
+GH_TEST_F(obs, stats_follow_the_resource)
 {
 	char path[128];
 	int vmid = VMID;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	snprintf(path, sizeof(path), GDFS "/vm%d/vcpu1/stats", vmid);
 	ASSERT_EQ(0, access(path, R_OK));
 	ASSERT_EQ(0, gh_sim_load(VMID, 1, "mmio_write 0x20 4 1\nmmio_write 0x20 4 1\n"));

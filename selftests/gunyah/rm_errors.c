@@ -377,79 +377,63 @@ FIXTURE_TEARDOWN(rm)
 
 /* ---- malformed and fragmented messages on the RX queue ---- */
 
+/* One message of a case: header fields, and the bytes of the payload it carries */
+struct rx_msg {
+	__u8 api, type, frags;
+	__u16 seq;
+	__u32 id;		/* 0: no message */
+	__u8 off, len;		/* bytes [off, off + len) of VM A's VM_STATUS RUNNING */
+};
+
 struct rx_case {
 	const char *name;
 	const char *log;	/* what the driver says */
 	int delivered;		/* VM A's notifications it must yield */
+	const char *raw;	/* instead of messages: these bytes (raw_len of them) */
+	size_t raw_len;
+	struct rx_msg m[2];
 };
 
-/* Build case @i for VM A (@a): messages to write before the marker for B */
-static int rx_case_msgs(int i, int a, char *out, struct rx_case *c)
+#define RX_STATUS(type, frags, off, len) { RM_API, type, frags, 0, N_VM_STATUS, off, len }
+
+static const struct rx_case rx_cases[] = {
+	{ "truncated header", "dropping 4 byte RM message: truncated header",
+	  .raw = "\x21\x03\x00\x00", .raw_len = 4 },
+	{ "unknown api", "dropping RM message with unknown api 0x20",
+	  .m = { { 0x20, T_NOTIF, 0, 0, N_VM_STATUS, 0, 8 } } },
+	{ "request from the RM", "dropping RM message 0x56100008 of type 0x1",
+	  .m = { RX_STATUS(T_REQ, 0, 0, 8) } },
+	{ "reply without an error code", "dropping reply 0x56000001: no error code",
+	  .m = { { RM_API, T_REPLY, 0, 7, ALLOC_VMID, 0, 0 } } },
+	{ "notification too short", "dropping notification 0x56100008: 4 bytes, too short",
+	  .m = { RX_STATUS(T_NOTIF, 0, 0, 4) } },
+	{ "continuation without a first fragment",
+	  "dropping continuation of 0x56100008 seq 0: no message to continue",
+	  .m = { RX_STATUS(T_CONT, 1, 0, 8) } },
+	{ "continuation of another message",
+	  "dropping 0x56100008 seq 0: continuation of 0x56100001 seq 0 interleaved",
+	  .m = { RX_STATUS(T_NOTIF, 1, 0, 4),
+		 { RM_API, T_CONT, 1, 0, N_VM_EXITED, 4, 4 } } },
+	{ "continuation missing", "dropping 0x56100008 seq 0: 1 continuation fragments missing",
+	  .m = { RX_STATUS(T_NOTIF, 1, 0, 4) } },
+	{ "too many fragments", "dropping 0x56100008 seq 0: 63 fragments, at most 62 allowed",
+	  .m = { RX_STATUS(T_NOTIF, 63, 0, 8) } },
+	{ "two fragments", "", 1,
+	  .m = { RX_STATUS(T_NOTIF, 1, 0, 4), RX_STATUS(T_CONT, 1, 4, 4) } },
+};
+
+/* Build case @c for VM A (@a): the messages to write before the marker for B */
+static void rx_case_msgs(const struct rx_case *c, int a, char *out)
 {
-	__u8 p[8], half[4];
+	const struct rx_msg *m;
+	__u8 p[8];
 
 	status_payload(p, a, ST_RUNNING);
 	out[0] = '\0';
-	c->delivered = 0;
-	switch (i) {
-	case 0:
-		c->name = "truncated header";
-		c->log = "dropping 4 byte RM message: truncated header";
-		hexcat(out, (const __u8 *)"\x21\x03\x00\x00", 4);
-		break;
-	case 1:
-		c->name = "unknown api";
-		c->log = "dropping RM message with unknown api 0x20";
-		msg(out, 0x20, T_NOTIF, 0, 0, N_VM_STATUS, p, sizeof(p));
-		break;
-	case 2:
-		c->name = "request from the RM";
-		c->log = "dropping RM message 0x56100008 of type 0x1";
-		msg(out, RM_API, T_REQ, 0, 0, N_VM_STATUS, p, sizeof(p));
-		break;
-	case 3:
-		c->name = "reply without an error code";
-		c->log = "dropping reply 0x56000001: no error code";
-		msg(out, RM_API, T_REPLY, 0, 7, ALLOC_VMID, NULL, 0);
-		break;
-	case 4:
-		c->name = "notification too short";
-		c->log = "dropping notification 0x56100008: 4 bytes, too short";
-		msg(out, RM_API, T_NOTIF, 0, 0, N_VM_STATUS, p, 4);
-		break;
-	case 5:
-		c->name = "continuation without a first fragment";
-		c->log = "dropping continuation of 0x56100008 seq 0: no message to continue";
-		msg(out, RM_API, T_CONT, 1, 0, N_VM_STATUS, p, sizeof(p));
-		break;
-	case 6:
-		c->name = "continuation of another message";
-		c->log = "dropping 0x56100008 seq 0: continuation of 0x56100001 seq 0 interleaved";
-		msg(out, RM_API, T_NOTIF, 1, 0, N_VM_STATUS, p, 4);
-		msg(out, RM_API, T_CONT, 1, 0, N_VM_EXITED, p + 4, 4);
-		break;
-	case 7:
-		c->name = "continuation missing";
-		c->log = "dropping 0x56100008 seq 0: 1 continuation fragments missing";
-		msg(out, RM_API, T_NOTIF, 1, 0, N_VM_STATUS, p, 4);
-		break;
-	case 8:
-		c->name = "too many fragments";
-		c->log = "dropping 0x56100008 seq 0: 63 fragments, at most 62 allowed";
-		msg(out, RM_API, T_NOTIF, 63, 0, N_VM_STATUS, p, sizeof(p));
-		break;
-	case 9:
-		c->name = "two fragments";
-		c->log = "";
-		c->delivered = 1;
-		memcpy(half, p + 4, 4);
-		msg(out, RM_API, T_NOTIF, 1, 0, N_VM_STATUS, p, 4);
-		msg(out, RM_API, T_CONT, 1, 0, N_VM_STATUS, half, 4);
-		break;
-	default:
-		return 0;
-	}
-	return 1;
+	if (c->raw)
+		hexcat(out, (const __u8 *)c->raw, c->raw_len);
+	for (m = c->m; m < c->m + ARRAY_SIZE(c->m) && m->id; m++)
+		msg(out, m->api, m->type, m->frags, m->seq, m->id, p + m->off, m->len);
 }
 
 /*
@@ -482,7 +466,7 @@ TEST_F(rm, rx_malformed_messages_dropped)
 	int a_fd, b_fd, c_fd, a, b, c_vmid, i;
 	long long a0, b0, a1, b1;
 	static char out[4096];
-	struct rx_case c;
+	const struct rx_case *c;
 
 	if (self->skip)
 		return;	/* setup skipped */
@@ -495,21 +479,23 @@ TEST_F(rm, rx_malformed_messages_dropped)
 	ASSERT_LE(0, c_fd) TH_LOG("barrier VM: %s", strerror(errno));
 	ASSERT_LE(0, status_count(a)) TH_LOG("no " GH_DEBUGFS "vm%d/stats", a);
 
-	for (i = 0; rx_case_msgs(i, a, out, &c); i++) {
+	for (i = 0; i < (int)ARRAY_SIZE(rx_cases); i++) {
+		c = &rx_cases[i];
+		rx_case_msgs(c, a, out);
 		a0 = status_count(a);
 		b0 = status_count(b);
 		marker(out, b);
-		ASSERT_EQ(0, gh_write_file(SIM "rm_rx", "%s", out)) TH_LOG("%s: rm_rx", c.name);
+		ASSERT_EQ(0, gh_write_file(SIM "rm_rx", "%s", out)) TH_LOG("%s: rm_rx", c->name);
 		/* B's marker comes last: once it is in, all before it is handled */
 		b1 = wait_ge(status_count, b, b0 + 1);
 		a1 = status_count(a);
-		EXPECT_EQ(b0 + 1, b1) TH_LOG("%s: the marker after it was lost", c.name);
-		EXPECT_EQ(a0 + c.delivered, a1)
+		EXPECT_EQ(b0 + 1, b1) TH_LOG("%s: the marker after it was lost", c->name);
+		EXPECT_EQ(a0 + c->delivered, a1)
 			TH_LOG("%s: VM A got %lld notifications, expected %d",
-			       c.name, a1 - a0, c.delivered);
-		if (c.log[0])
-			EXPECT_TRUE(klog_has(&self->log, c.log))
-				TH_LOG("%s: no \"%s\" in the kernel log", c.name, c.log);
+			       c->name, a1 - a0, c->delivered);
+		if (c->log[0])
+			EXPECT_TRUE(klog_has(&self->log, c->log))
+				TH_LOG("%s: no \"%s\" in the kernel log", c->name, c->log);
 	}
 	/* Every message was taken off the queue */
 	EXPECT_EQ(0, sim_stat("rx_queued"));

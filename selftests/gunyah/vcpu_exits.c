@@ -32,14 +32,91 @@ GH_VM_FIXTURE_HOOKS(vcpu_v17, 1, false)
 /* Load @prog into vCPU 0 of the fixture's VM */
 #define LOAD(prog) ASSERT_EQ(0, gh_sim_load(self->vmid, 0, prog))
 
-/* Run and expect an MMIO exit at @addr */
-#define RUN_MMIO(_addr, _len, _write) do {					\
-	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_MMIO);		\
-	EXPECT_EQ(_addr, self->run->mmio.phys_addr);				\
-	EXPECT_EQ(_len, self->run->mmio.len);					\
-	EXPECT_EQ(_write, self->run->mmio.is_write);				\
-	EXPECT_EQ(GUNYAH_VCPU_RESUME_HANDLED, self->run->mmio.resume_action);	\
+/* Run vCPU 0 of @gv and expect an MMIO exit at @addr */
+#define GV_RUN_MMIO(gv, _addr, _len, _write) do {				\
+	struct gunyah_vcpu_run *__run = (gv)->run[0];				\
+										\
+	GH_RUN_EXIT((gv)->vcpu[0], __run, GUNYAH_VCPU_EXIT_MMIO);		\
+	EXPECT_EQ(_addr, __run->mmio.phys_addr);				\
+	EXPECT_EQ(_len, __run->mmio.len);					\
+	EXPECT_EQ(_write, __run->mmio.is_write);				\
+	EXPECT_EQ(GUNYAH_VCPU_RESUME_HANDLED, __run->mmio.resume_action);	\
 } while (0)
+
+/* The same for the fixture's vCPU 0 */
+#define RUN_MMIO(_addr, _len, _write) GV_RUN_MMIO(&self->gv, _addr, _len, _write)
+
+/* Run to a page-fault exit at @addr that the driver left to userspace */
+#define RUN_PAGE_FAULT(addr) do {						\
+	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_PAGE_FAULT);		\
+	EXPECT_EQ(addr, self->run->page_fault.phys_addr);			\
+	/* No memory is mapped by the driver: nothing was there */		\
+	EXPECT_EQ(-ENOENT, self->run->page_fault.attempt);			\
+	/* Preset: unless userspace handles it, the guest gets its fault */	\
+	EXPECT_EQ(GUNYAH_VCPU_RESUME_FAULT, self->run->page_fault.resume_action); \
+} while (0)
+
+/* vCPU 0 runs @prog to its first exit, a read of @len at @addr; @data answers it */
+static void answer_read(struct __test_metadata *_metadata, struct gh_vm *gv,
+			const char *prog, __u64 addr, __u32 len, __u64 data)
+{
+	ASSERT_EQ(0, gh_sim_load(gv->vmid, 0, prog));
+	GV_RUN_MMIO(gv, addr, len, 0);
+	gh_set_mmio_data(gv->run[0], data);
+}
+
+/*
+ * vCPU 0 runs on to its guest's write ("last") of @len at @addr of what
+ * it read, @data; the guest's log is then @log
+ */
+static void expect_write_of(struct __test_metadata *_metadata, struct gh_vm *gv,
+			    __u64 addr, __u32 len, __u64 data, const char *log)
+{
+	GV_RUN_MMIO(gv, addr, len, 1);
+	EXPECT_EQ(data, gh_mmio_data(gv->run[0]));
+	GH_EXPECT_LOG(gv->vmid, 0, log);
+}
+
+/*
+ * vCPU 0 runs on to its guest's last instruction, a read of @len at @addr
+ * that stops it; the guest's log is then @log
+ */
+static void expect_last_read(struct __test_metadata *_metadata, struct gh_vm *gv,
+			     __u64 addr, __u32 len, const char *log)
+{
+	GV_RUN_MMIO(gv, addr, len, 0);
+	GH_EXPECT_LOG(gv->vmid, 0, log);
+}
+
+/*
+ * vCPU 0 runs @prog, states that are not exits before a write of 4 bytes
+ * at 0x20, to that write in one RUN: @runs vcpu_run calls (0: not
+ * counted), the guest's log @log
+ */
+static void run_through(struct __test_metadata *_metadata, struct gh_vm *gv,
+			const char *prog, long runs, const char *log)
+{
+	ASSERT_EQ(0, gh_sim_load(gv->vmid, 0, prog));
+	GV_RUN_MMIO(gv, 0x20, 4, 1);
+	if (runs)
+		EXPECT_EQ(runs, gh_sim_runs(gv->vmid, 0));
+	GH_EXPECT_LOG(gv->vmid, 0, log);
+}
+
+/*
+ * vCPU 0 runs @prog, a state that ends in an error then a write of 4
+ * bytes at 0x20: RUN fails with @err, the next RUN goes on to the write
+ * (the vCPU stays usable); the guest's log is then @log
+ */
+static void error_then_on(struct __test_metadata *_metadata, struct gh_vm *gv,
+			  const char *prog, int err, const char *log)
+{
+	ASSERT_EQ(0, gh_sim_clear_log(gv->vmid, 0));
+	ASSERT_EQ(0, gh_sim_load(gv->vmid, 0, prog));
+	EXPECT_EQ(-err, gh_run(gv->vcpu[0])) TH_LOG("%s", prog);
+	GV_RUN_MMIO(gv, 0x20, 4, 1);
+	GH_EXPECT_LOG(gv->vmid, 0, log);
+}
 
 TEST(abi_layout)
 {
@@ -83,10 +160,8 @@ TEST(abi_layout)
 
 /* --- MMIO --- */
 
-TEST_F(vcpu, mmio_read_value_reaches_guest)
+GH_TEST_F(vcpu, mmio_read_value_reaches_guest)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_read 0x1000 4\nmmio_write 0x2000 4 last\n");
 	gh_set_mmio_data(self->run, ~0ULL);
 	RUN_MMIO(0x1000, 4, 0);
@@ -95,34 +170,29 @@ TEST_F(vcpu, mmio_read_value_reaches_guest)
 
 	/* Bytes past the access length must not reach the guest */
 	gh_set_mmio_data(self->run, 0x44332211deadbeefULL);
-	RUN_MMIO(0x2000, 4, 1);
-	EXPECT_EQ(0xdeadbeefULL, gh_mmio_data(self->run));
-	GH_EXPECT_LOG(self->vmid, 0, "load 2\nread 0x1000 4 0xdeadbeef\n");
+	expect_write_of(_metadata, &self->gv, 0x2000, 4, 0xdeadbeefULL,
+			"load 2\nread 0x1000 4 0xdeadbeef\n");
 }
 
-TEST_F(vcpu, mmio_read_lengths)
+GH_TEST_F(vcpu, mmio_read_lengths)
 {
 	static const struct { __u64 addr; __u32 len; } r[] = {
 		{ 0x10, 1 }, { 0x12, 2 }, { 0x14, 4 }, { 0x18, 8 },
 	};
 	unsigned int i;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_read 0x10 1\nmmio_read 0x12 2\nmmio_read 0x14 4\nmmio_read 0x18 8\n"
 	     "mmio_write 0x20 8 last\n");
 	for (i = 0; i < ARRAY_SIZE(r); i++) {
 		RUN_MMIO(r[i].addr, r[i].len, 0);
 		gh_set_mmio_data(self->run, 0x8877665544332211ULL);
 	}
-	RUN_MMIO(0x20, 8, 1);
-	EXPECT_EQ(0x8877665544332211ULL, gh_mmio_data(self->run));
-	GH_EXPECT_LOG(self->vmid, 0,
-		      "load 5\nread 0x10 1 0x11\nread 0x12 2 0x2211\n"
-		      "read 0x14 4 0x44332211\nread 0x18 8 0x8877665544332211\n");
+	expect_write_of(_metadata, &self->gv, 0x20, 8, 0x8877665544332211ULL,
+			"load 5\nread 0x10 1 0x11\nread 0x12 2 0x2211\n"
+			"read 0x14 4 0x44332211\nread 0x18 8 0x8877665544332211\n");
 }
 
-TEST_F(vcpu, mmio_write_lengths)
+GH_TEST_F(vcpu, mmio_write_lengths)
 {
 	static const struct { __u64 addr; __u32 len; __u64 value; } w[] = {
 		{ 0x100, 1, 0xab }, { 0x102, 2, 0xabcd }, { 0x104, 4, 0x12345678 },
@@ -130,8 +200,6 @@ TEST_F(vcpu, mmio_write_lengths)
 	};
 	unsigned int i;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_write 0x100 1 0xab\nmmio_write 0x102 2 0xabcd\n"
 	     "mmio_write 0x104 4 0x12345678\nmmio_write 0x108 8 0x1122334455667788\n"
 	     "mmio_read 0x200 4\n");
@@ -141,61 +209,49 @@ TEST_F(vcpu, mmio_write_lengths)
 		RUN_MMIO(w[i].addr, w[i].len, 1);
 		EXPECT_EQ(w[i].value, gh_mmio_data(self->run)) TH_LOG("len %u", w[i].len);
 	}
-	RUN_MMIO(0x200, 4, 0);
-	GH_EXPECT_LOG(self->vmid, 0,
-		      "load 5\nwrite 0x100 1 0xab\nwrite 0x102 2 0xabcd\n"
-		      "write 0x104 4 0x12345678\nwrite 0x108 8 0x1122334455667788\n");
+	expect_last_read(_metadata, &self->gv, 0x200, 4,
+			 "load 5\nwrite 0x100 1 0xab\nwrite 0x102 2 0xabcd\n"
+			 "write 0x104 4 0x12345678\nwrite 0x108 8 0x1122334455667788\n");
 }
 
-TEST_F(vcpu, mmio_length_above_8_is_clamped)
+GH_TEST_F(vcpu, mmio_length_above_8_is_clamped)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_read 0x3000 16\nmmio_write 0x3010 200 0x1122334455667788\nmmio_read 0x10 1\n");
 	RUN_MMIO(0x3000, 8, 0);
 	gh_set_mmio_data(self->run, 0x8877665544332211ULL);
 	RUN_MMIO(0x3010, 8, 1);
 	EXPECT_EQ(0x1122334455667788ULL, gh_mmio_data(self->run));
-	RUN_MMIO(0x10, 1, 0);
 	/* The guest got all 8 bytes of the answer, and its write was taken */
-	GH_EXPECT_LOG(self->vmid, 0,
-		      "load 3\nread 0x3000 16 0x8877665544332211\n"
-		      "write 0x3010 200 0x1122334455667788\n");
+	expect_last_read(_metadata, &self->gv, 0x10, 1,
+			 "load 3\nread 0x3000 16 0x8877665544332211\n"
+			 "write 0x3010 200 0x1122334455667788\n");
 }
 
-TEST_F(vcpu_v17, mmio_read_resume_retry)
+GH_TEST_F(vcpu_v17, mmio_read_resume_retry)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
-	LOAD("mmio_read 0x1000 4\nmmio_write 0x2000 4 last\n");
-	RUN_MMIO(0x1000, 4, 0);
+	answer_read(_metadata, &self->gv, "mmio_read 0x1000 4\nmmio_write 0x2000 4 last\n",
+		    0x1000, 4, 0x55);
 	self->run->mmio.resume_action = GUNYAH_VCPU_RESUME_RETRY;
-	gh_set_mmio_data(self->run, 0x55);
 	/* The guest executes the same read again; the data was not used */
 	RUN_MMIO(0x1000, 4, 0);
 	gh_set_mmio_data(self->run, 0x66);
-	RUN_MMIO(0x2000, 4, 1);
-	EXPECT_EQ(0x66, gh_mmio_data(self->run));
-	GH_EXPECT_LOG(self->vmid, 0, "load 2\nretry mmio 0x1000\nread 0x1000 4 0x66\n");
+	expect_write_of(_metadata, &self->gv, 0x2000, 4, 0x66,
+			"load 2\nretry mmio 0x1000\nread 0x1000 4 0x66\n");
 }
 
-TEST_F(vcpu_v17, mmio_write_resume_retry)
+GH_TEST_F(vcpu_v17, mmio_write_resume_retry)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_write 0x2000 2 0x1234\nmmio_read 0x10 1\n");
 	RUN_MMIO(0x2000, 2, 1);
 	self->run->mmio.resume_action = GUNYAH_VCPU_RESUME_RETRY;
 	RUN_MMIO(0x2000, 2, 1);
 	EXPECT_EQ(0x1234, gh_mmio_data(self->run));
-	RUN_MMIO(0x10, 1, 0);
-	GH_EXPECT_LOG(self->vmid, 0, "load 2\nretry mmio 0x2000\nwrite 0x2000 2 0x1234\n");
+	expect_last_read(_metadata, &self->gv, 0x10, 1,
+			 "load 2\nretry mmio 0x2000\nwrite 0x2000 2 0x1234\n");
 }
 
-TEST_F(vcpu_v17, mmio_resume_fault)
+GH_TEST_F(vcpu_v17, mmio_resume_fault)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_read 0x1000 4\nmmio_write 0x2000 4 7\nmmio_read 0x10 1\n");
 	RUN_MMIO(0x1000, 4, 0);
 	self->run->mmio.resume_action = GUNYAH_VCPU_RESUME_FAULT;
@@ -203,18 +259,16 @@ TEST_F(vcpu_v17, mmio_resume_fault)
 	/* The guest takes the fault and moves on */
 	RUN_MMIO(0x2000, 4, 1);
 	self->run->mmio.resume_action = GUNYAH_VCPU_RESUME_FAULT;
-	RUN_MMIO(0x10, 1, 0);
-	GH_EXPECT_LOG(self->vmid, 0, "load 3\nfault mmio 0x1000\nfault mmio 0x2000\n");
+	expect_last_read(_metadata, &self->gv, 0x10, 1,
+			 "load 3\nfault mmio 0x1000\nfault mmio 0x2000\n");
 }
 
-TEST_F(vcpu, mmio_invalid_resume_action)
+GH_TEST_F(vcpu, mmio_invalid_resume_action)
 {
 	static const __u8 bad[] = { 3, 77, 255 };
 	long runs;
 	unsigned int i;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_read 0x1000 4\nmmio_write 0x2000 4 last\n");
 	RUN_MMIO(0x1000, 4, 0);
 	runs = gh_sim_runs(self->vmid, 0);
@@ -233,25 +287,16 @@ TEST_F(vcpu, mmio_invalid_resume_action)
 	/* Nothing was lost: a valid answer still resumes the read */
 	self->run->mmio.resume_action = GUNYAH_VCPU_RESUME_HANDLED;
 	gh_set_mmio_data(self->run, 0x2a);
-	RUN_MMIO(0x2000, 4, 1);
-	EXPECT_EQ(0x2a, gh_mmio_data(self->run));
-	GH_EXPECT_LOG(self->vmid, 0, "load 2\nread 0x1000 4 0x2a\n");
+	expect_write_of(_metadata, &self->gv, 0x2000, 4, 0x2a, "load 2\nread 0x1000 4 0x2a\n");
 }
 
 /* --- page faults --- */
 
-TEST_F(vcpu_v17, page_fault_write)
+GH_TEST_F(vcpu_v17, page_fault_write)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("page_fault 0x80000 w\nmmio_write 0x10 1 7\n");
 	self->run->page_fault.attempt = 12345;
-	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_PAGE_FAULT);
-	EXPECT_EQ(0x80000, self->run->page_fault.phys_addr);
-	/* No memory is mapped by the driver: nothing was there */
-	EXPECT_EQ(-ENOENT, self->run->page_fault.attempt);
-	/* Preset: unless userspace handles it, the guest gets its fault */
-	EXPECT_EQ(GUNYAH_VCPU_RESUME_FAULT, self->run->page_fault.resume_action);
+	RUN_PAGE_FAULT(0x80000);
 	GH_EXPECT_LOG(self->vmid, 0, "load 2\n");
 
 	RUN_MMIO(0x10, 1, 1);
@@ -259,20 +304,15 @@ TEST_F(vcpu_v17, page_fault_write)
 	GH_EXPECT_LOG(self->vmid, 0, "load 2\npage_fault 0x80000 w resumed\n");
 }
 
-TEST_F(vcpu_v17, page_fault_read)
+GH_TEST_F(vcpu_v17, page_fault_read)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("page_fault 0x90000 r\nmmio_write 0x10 1 7\n");
-	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_PAGE_FAULT);
-	EXPECT_EQ(0x90000, self->run->page_fault.phys_addr);
-	EXPECT_EQ(-ENOENT, self->run->page_fault.attempt);
-	EXPECT_EQ(GUNYAH_VCPU_RESUME_FAULT, self->run->page_fault.resume_action);
+	RUN_PAGE_FAULT(0x90000);
 	RUN_MMIO(0x10, 1, 1);
 	GH_EXPECT_LOG(self->vmid, 0, "load 2\npage_fault 0x90000 r resumed\n");
 }
 
-TEST_F(vcpu_v17, page_fault_resume_actions)
+GH_TEST_F(vcpu_v17, page_fault_resume_actions)
 {
 	static const __u8 actions[] = {
 		GUNYAH_VCPU_RESUME_HANDLED, GUNYAH_VCPU_RESUME_RETRY,
@@ -280,8 +320,6 @@ TEST_F(vcpu_v17, page_fault_resume_actions)
 	};
 	unsigned int i;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("page_fault 0x1000 w\npage_fault 0x2000 r\npage_fault 0x3000 w\n"
 	     "mmio_read 0x10 1\n");
 	for (i = 0; i < ARRAY_SIZE(actions); i++) {
@@ -289,52 +327,39 @@ TEST_F(vcpu_v17, page_fault_resume_actions)
 		EXPECT_EQ(0x1000 * (i + 1), self->run->page_fault.phys_addr);
 		self->run->page_fault.resume_action = actions[i];
 	}
-	RUN_MMIO(0x10, 1, 0);
-	GH_EXPECT_LOG(self->vmid, 0,
-		      "load 4\npage_fault 0x1000 w resumed\npage_fault 0x2000 r resumed\n"
-		      "page_fault 0x3000 w resumed\n");
+	expect_last_read(_metadata, &self->gv, 0x10, 1,
+			 "load 4\npage_fault 0x1000 w resumed\npage_fault 0x2000 r resumed\n"
+			 "page_fault 0x3000 w resumed\n");
 }
 
-TEST_F(vcpu_v17, page_fault_invalid_resume_action)
+GH_TEST_F(vcpu_v17, page_fault_invalid_resume_action)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("page_fault 0x1000 w\nmmio_read 0x10 1\n");
 	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_PAGE_FAULT);
 	self->run->page_fault.resume_action = 3;
 	EXPECT_EQ(-EINVAL, gh_run(self->fd));
 	GH_EXPECT_LOG(self->vmid, 0, "load 2\n");
 	self->run->page_fault.resume_action = GUNYAH_VCPU_RESUME_FAULT;
-	RUN_MMIO(0x10, 1, 0);
-	GH_EXPECT_LOG(self->vmid, 0, "load 2\npage_fault 0x1000 w resumed\n");
+	expect_last_read(_metadata, &self->gv, 0x10, 1, "load 2\npage_fault 0x1000 w resumed\n");
 }
 
 /* --- states that are not exits --- */
 
-TEST_F(vcpu, ready_is_a_preemption_point)
-{
-	if (self->gv.skip)
-		return;	/* setup skipped */
-	LOAD("yield\nyield\nmmio_write 0x20 4 5\n");
-	RUN_MMIO(0x20, 4, 1);
-	/* One ioctl, three hypercalls: each READY was run again */
-	EXPECT_EQ(3, gh_sim_runs(self->vmid, 0));
-	GH_EXPECT_LOG(self->vmid, 0, "load 3\nresume yield\nresume yield\n");
-}
+/* One ioctl, three hypercalls: each READY was run again */
+GH_TEST_CALL(vcpu, ready_is_a_preemption_point, run_through,
+	     "yield\nyield\nmmio_write 0x20 4 5\n", 3, "load 3\nresume yield\nresume yield\n")
 
 /*
  * make bench's mode (vmN/bench_exit): every run returns the same MMIO read
  * exit without stepping the guest's program, and bench_backend times the
  * simulator's vcpu_run alone; off again, the program goes on where it was.
  */
-TEST_F(vcpu, bench_mode_is_a_fixed_exit)
+GH_TEST_F(vcpu, bench_mode_is_a_fixed_exit)
 {
 	char path[128], knob[128], buf[64];
 	unsigned long long calls = 0, ns = 0;
 	int i;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_write 0x20 4 5\n");
 	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d/bench_backend", self->vmid);
 	snprintf(knob, sizeof(knob), SIM_DEBUGFS "/vm%d/bench_exit", self->vmid);
@@ -360,51 +385,29 @@ TEST_F(vcpu, bench_mode_is_a_fixed_exit)
 	GH_EXPECT_LOG(self->vmid, 0, "load 1\n");
 }
 
-TEST_F(vcpu, blocked_is_retried)
-{
-	if (self->gv.skip)
-		return;	/* setup skipped */
-	LOAD("block\nblock\nmmio_write 0x20 4 5\n");
-	RUN_MMIO(0x20, 4, 1);
-	EXPECT_EQ(3, gh_sim_runs(self->vmid, 0));
-	GH_EXPECT_LOG(self->vmid, 0, "load 3\nresume block\nresume block\n");
-}
+GH_TEST_CALL(vcpu, blocked_is_retried, run_through,
+	     "block\nblock\nmmio_write 0x20 4 5\n", 3, "load 3\nresume block\nresume block\n")
 
-TEST_F(vcpu, guest_delay_is_not_an_exit)
-{
-	if (self->gv.skip)
-		return;	/* setup skipped */
-	LOAD("delay 1\nmmio_write 0x20 4 5\n");
-	RUN_MMIO(0x20, 4, 1);
-	GH_EXPECT_LOG(self->vmid, 0, "load 2\nresume delay\n");
-}
+GH_TEST_CALL(vcpu, guest_delay_is_not_an_exit, run_through,
+	     "delay 1\nmmio_write 0x20 4 5\n", 0, "load 2\nresume delay\n")
 
-TEST_F(vcpu, unknown_state_is_einval)
+GH_TEST_F(vcpu, unknown_state_is_einval)
 {
 	/* 6 and 0x100 are the public hypervisor's: vcpu_public.c */
 	static const char * const states[] = { "8", "99", "0x101", "0xffffffffffffffff" };
 	char prog[128];
 	unsigned int i;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	for (i = 0; i < ARRAY_SIZE(states); i++) {
 		snprintf(prog, sizeof(prog), "state %s\nmmio_write 0x20 4 5\n", states[i]);
-		ASSERT_EQ(0, gh_sim_clear_log(self->vmid, 0));
-		LOAD(prog);
-		EXPECT_EQ(-EINVAL, gh_run(self->fd)) TH_LOG("state %s", states[i]);
-		/* The vCPU stays usable: the next run goes on */
-		RUN_MMIO(0x20, 4, 1);
-		GH_EXPECT_LOG(self->vmid, 0, "load 2\nresume state\n");
+		error_then_on(_metadata, &self->gv, prog, EINVAL, "load 2\nresume state\n");
 	}
 }
 
 /* --- hypercall errors --- */
 
-TEST_F(vcpu, hypercall_retry_is_transparent)
+GH_TEST_F(vcpu, hypercall_retry_is_transparent)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("hyp_error -2\nmmio_write 0x20 4 9\n");
 	RUN_MMIO(0x20, 4, 1);
 	EXPECT_EQ(9, gh_mmio_data(self->run));
@@ -412,7 +415,7 @@ TEST_F(vcpu, hypercall_retry_is_transparent)
 	GH_EXPECT_LOG(self->vmid, 0, "load 2\nresume hyp_error\n");
 }
 
-TEST_F(vcpu, hypercall_errors_map_to_errno)
+GH_TEST_F(vcpu, hypercall_errors_map_to_errno)
 {
 	/* Every gunyah_error but OK and RETRY, and one no hypervisor has */
 	static const struct { int gerr, err; } map[] = {
@@ -430,42 +433,30 @@ TEST_F(vcpu, hypercall_errors_map_to_errno)
 	char prog[64];
 	unsigned int i;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	for (i = 0; i < ARRAY_SIZE(map); i++) {
 		snprintf(prog, sizeof(prog), "hyp_error %d\nmmio_write 0x20 4 %u\n",
 			 map[i].gerr, i);
-		ASSERT_EQ(0, gh_sim_clear_log(self->vmid, 0));
-		LOAD(prog);
-		EXPECT_EQ(-map[i].err, gh_run(self->fd)) TH_LOG("gunyah error %d", map[i].gerr);
 		/* Not an exit, and the vCPU goes on */
-		RUN_MMIO(0x20, 4, 1);
+		error_then_on(_metadata, &self->gv, prog, map[i].err, "load 2\nresume hyp_error\n");
 		EXPECT_EQ(i, gh_mmio_data(self->run));
-		GH_EXPECT_LOG(self->vmid, 0, "load 2\nresume hyp_error\n");
 	}
 }
 
-TEST_F(vcpu, hypercall_error_keeps_pending_read)
+GH_TEST_F(vcpu, hypercall_error_keeps_pending_read)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
-	LOAD("mmio_read 0x1000 4\nhyp_error 10\nmmio_write 0x20 4 last\n");
-	RUN_MMIO(0x1000, 4, 0);
-	gh_set_mmio_data(self->run, 0x77);
+	answer_read(_metadata, &self->gv,
+		    "mmio_read 0x1000 4\nhyp_error 10\nmmio_write 0x20 4 last\n", 0x1000, 4, 0x77);
 	EXPECT_EQ(-ENOMEM, gh_run(self->fd));
-	RUN_MMIO(0x20, 4, 1);
-	EXPECT_EQ(0x77, gh_mmio_data(self->run));
-	GH_EXPECT_LOG(self->vmid, 0, "load 3\nread 0x1000 4 0x77\nresume hyp_error\n");
+	expect_write_of(_metadata, &self->gv, 0x20, 4, 0x77,
+			"load 3\nread 0x1000 4 0x77\nresume hyp_error\n");
 }
 
 /* --- immediate_exit before running --- */
 
-TEST_F(vcpu, immediate_exit_before_run)
+GH_TEST_F(vcpu, immediate_exit_before_run)
 {
 	long runs;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_write 0x20 4 5\n");
 	runs = gh_sim_runs(self->vmid, 0);
 	self->run->immediate_exit = 1;
@@ -479,37 +470,28 @@ TEST_F(vcpu, immediate_exit_before_run)
 	RUN_MMIO(0x20, 4, 1);
 }
 
-TEST_F(vcpu, immediate_exit_keeps_pending_read)
+GH_TEST_F(vcpu, immediate_exit_keeps_pending_read)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
-	LOAD("mmio_read 0x1000 2\nmmio_write 0x20 2 last\n");
-	RUN_MMIO(0x1000, 2, 0);
-	gh_set_mmio_data(self->run, 0xbeef);
+	answer_read(_metadata, &self->gv, "mmio_read 0x1000 2\nmmio_write 0x20 2 last\n",
+		    0x1000, 2, 0xbeef);
 	self->run->immediate_exit = 1;
 	EXPECT_EQ(-EINTR, gh_run(self->fd));
 	GH_EXPECT_LOG(self->vmid, 0, "load 2\n");
 	self->run->immediate_exit = 0;
-	RUN_MMIO(0x20, 2, 1);
-	EXPECT_EQ(0xbeef, gh_mmio_data(self->run));
-	GH_EXPECT_LOG(self->vmid, 0, "load 2\nread 0x1000 2 0xbeef\n");
+	expect_write_of(_metadata, &self->gv, 0x20, 2, 0xbeef, "load 2\nread 0x1000 2 0xbeef\n");
 }
 
 /* --- the vCPU in its VM --- */
 
-TEST_F(vcpu, run_arg_must_be_zero)
+GH_TEST_F(vcpu, run_arg_must_be_zero)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_write 0x20 4 5\n");
 	GH_EXPECT_ERRNO(EINVAL, ioctl(self->fd, GUNYAH_VCPU_RUN, 1UL));
 	GH_EXPECT_LOG(self->vmid, 0, "load 1\n");
 }
 
-TEST_F(vcpu, unknown_vcpu_ioctl_is_enotty)
+GH_TEST_F(vcpu, unknown_vcpu_ioctl_is_enotty)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	GH_EXPECT_ERRNO(ENOTTY, ioctl(self->fd, _IO(GUNYAH_IOCTL_TYPE, 0x7f), 0));
 	/* VM ioctls are not vCPU ioctls */
 	GH_EXPECT_ERRNO(ENOTTY, ioctl(self->fd, GUNYAH_VM_START, 0));
@@ -559,23 +541,19 @@ TEST(vcpu_id_not_in_vm_is_enodev)
 	close(dev);
 }
 
-TEST_F(vcpu, same_id_twice_is_eexist)
+GH_TEST_F(vcpu, same_id_twice_is_eexist)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	GH_EXPECT_ERRNO(EEXIST, gh_add_vcpu(self->gv.vm, 0));
 	/* The first one is unharmed */
 	LOAD("mmio_write 0x20 4 5\n");
 	RUN_MMIO(0x20, 4, 1);
 }
 
-TEST_F(vcpu, remove_and_readd)
+GH_TEST_F(vcpu, remove_and_readd)
 {
 	struct gunyah_vcpu_run *run;
 	int fd;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD("mmio_read 0x1000 4\nmmio_write 0x20 4 last\n");
 	RUN_MMIO(0x1000, 4, 0);
 	ASSERT_EQ(0, gh_remove_vcpu(self->gv.vm, 0));
@@ -600,10 +578,8 @@ TEST_F(vcpu, remove_and_readd)
 	close(fd);
 }
 
-TEST_F(vcpu, vcpu_fd_is_cloexec)
+GH_TEST_F(vcpu, vcpu_fd_is_cloexec)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	EXPECT_EQ(FD_CLOEXEC, fcntl(self->fd, F_GETFD) & FD_CLOEXEC);
 }
 

@@ -64,73 +64,76 @@ static void expect_exited(struct __test_metadata *_metadata, int vm,
 #define EXPECT_EXITED(gv, i, type, w) \
 	expect_exited(_metadata, (gv)->vm, (gv)->run[i], type, w, ARRAY_SIZE(w))
 
+/* A guest program that ends in a STATUS exit EXITED */
+struct exit_case {
+	const char *prog;
+	__u16 type;		/* the exit's type */
+	unsigned int n;		/* its reason: the words w[0..n) */
+	__u32 w[4];
+	const char *log;	/* the guest's log after it; NULL: not looked at */
+};
+
+/* vCPU 0 runs @c's program to its exit */
+static void run_exited(struct __test_metadata *_metadata, struct gh_vm *gv,
+		       const struct exit_case *c)
+{
+	ASSERT_EQ(0, gh_sim_load(gv->vmid, 0, c->prog));
+	ASSERT_EQ(0, gh_run(gv->vcpu[0]));
+	expect_exited(_metadata, gv->vm, gv->run[0], c->type, c->w, c->n);
+	if (c->log)
+		GH_EXPECT_LOG(gv->vmid, 0, c->log);
+}
+
 /* The profile the test asked for is the one the VM got */
-TEST_F(hyp, profile_applies)
+GH_TEST_F(hyp, profile_applies)
 {
 	char path[128], buf[8];
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	snprintf(path, sizeof(path), SIM_DEBUGFS "/vm%d/public", self->vmid);
 	ASSERT_LT(0, gh_read_text(path, buf, sizeof(buf)));
 	EXPECT_EQ(variant->public ? 'Y' : 'N', buf[0]);
 }
 
 /* PSCI SYSTEM_RESET2, SMC32: exit type 3, 16 bytes of reason */
-TEST_F(hyp, psci_system_reset2)
-{
-	const __u32 w[] = { 0, 0x80000001, 0x12345678, 0 };
+static const struct exit_case reset2 = {
+	"psci_reset 0x80000001 0x12345678\nmmio_read 0x10 4\n",
+	GUNYAH_VM_EXIT_TYPE_PSCI_SYSTEM_RESET2, 4, { 0, 0x80000001, 0x12345678, 0 },
+	"load 2\npsci_reset 0x80000001 0x12345678 32\n",
+};
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
-	LOAD(0, "psci_reset 0x80000001 0x12345678\nmmio_read 0x10 4\n");
-	ASSERT_EQ(0, gh_run(self->fd));
-	EXPECT_EXITED(&self->gv, 0, GUNYAH_VM_EXIT_TYPE_PSCI_SYSTEM_RESET2, w);
-	GH_EXPECT_LOG(self->vmid, 0, "load 2\npsci_reset 0x80000001 0x12345678 32\n");
+GH_TEST_F(hyp, psci_system_reset2)
+{
+	run_exited(_metadata, &self->gv, &reset2);
 	/* Again, and on the vCPU that never ran */
 	ASSERT_EQ(0, gh_run(self->fd));
-	EXPECT_EXITED(&self->gv, 0, GUNYAH_VM_EXIT_TYPE_PSCI_SYSTEM_RESET2, w);
+	EXPECT_EXITED(&self->gv, 0, reset2.type, reset2.w);
 	ASSERT_EQ(0, gh_run(self->gv.vcpu[1]));
-	EXPECT_EXITED(&self->gv, 1, GUNYAH_VM_EXIT_TYPE_PSCI_SYSTEM_RESET2, w);
+	EXPECT_EXITED(&self->gv, 1, reset2.type, reset2.w);
 }
 
 /* SMC64: flag bit 15 and a 64-bit cookie */
-TEST_F(hyp, psci_system_reset2_64)
-{
-	const __u32 w[] = { 0x8000, 1, 0x55667788, 0x11223344 };
+static const struct exit_case reset2_64 = {
+	"psci_reset 1 0x1122334455667788 64\n", GUNYAH_VM_EXIT_TYPE_PSCI_SYSTEM_RESET2,
+	4, { 0x8000, 1, 0x55667788, 0x11223344 },
+};
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
-	LOAD(0, "psci_reset 1 0x1122334455667788 64\n");
-	ASSERT_EQ(0, gh_run(self->fd));
-	EXPECT_EXITED(&self->gv, 0, GUNYAH_VM_EXIT_TYPE_PSCI_SYSTEM_RESET2, w);
-}
+GH_TEST_CALL(hyp, psci_system_reset2_64, run_exited, &reset2_64)
 
 /* PSCI SYSTEM_RESET: exit type 2 */
-TEST_F(hyp, psci_system_reset)
-{
-	const __u32 w[] = { 0 };
+static const struct exit_case reset = {
+	"psci_reset\nmmio_read 0x10 4\n", GUNYAH_VM_EXIT_TYPE_PLATFORM_RESET, 1, { 0 },
+	"load 2\npsci_reset legacy\n",
+};
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
-	LOAD(0, "psci_reset\nmmio_read 0x10 4\n");
-	ASSERT_EQ(0, gh_run(self->fd));
-	EXPECT_EXITED(&self->gv, 0, GUNYAH_VM_EXIT_TYPE_PLATFORM_RESET, w);
-	GH_EXPECT_LOG(self->vmid, 0, "load 2\npsci_reset legacy\n");
-}
+GH_TEST_CALL(hyp, psci_system_reset, run_exited, &reset)
 
 /* An unrecoverable fault: exit type SOFTWARE_ERROR */
-TEST_F(hyp, vcpu_fault)
-{
-	const __u32 w[] = { 0 };
+static const struct exit_case fault = {
+	"fault\nmmio_read 0x10 4\n", GUNYAH_VM_EXIT_TYPE_SOFTWARE_ERROR, 1, { 0 },
+	"load 2\nfault\n",
+};
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
-	LOAD(0, "fault\nmmio_read 0x10 4\n");
-	ASSERT_EQ(0, gh_run(self->fd));
-	EXPECT_EXITED(&self->gv, 0, GUNYAH_VM_EXIT_TYPE_SOFTWARE_ERROR, w);
-	GH_EXPECT_LOG(self->vmid, 0, "load 2\nfault\n");
-}
+GH_TEST_CALL(hyp, vcpu_fault, run_exited, &fault)
 
 static void on_signal(int sig)
 {
@@ -176,83 +179,70 @@ static void halted_waits(struct __test_metadata *_metadata, struct gh_vm *gv,
 	GH_EXPECT_LOG(gv->vmid, 0, "load 2\n");
 }
 
-TEST_F(hyp, fault_waits_for_the_rm)
-{
-	if (self->gv.skip)
-		return;	/* setup skipped */
-	halted_waits(_metadata, &self->gv, "6");
-}
-
-TEST_F(hyp, psci_reset_waits_for_the_rm)
-{
-	if (self->gv.skip)
-		return;	/* setup skipped */
-	halted_waits(_metadata, &self->gv, "0x100 0x8000000000000000");
-}
-
+GH_TEST_CALL(hyp, fault_waits_for_the_rm, halted_waits, "6")
+GH_TEST_CALL(hyp, psci_reset_waits_for_the_rm, halted_waits, "0x100 0x8000000000000000")
 /* POWERED_OFF with bit 0 ("exited"): no CPU_ON can bring it back */
-TEST_F(hyp, powered_off_exited_waits_for_the_rm)
-{
-	if (self->gv.skip)
-		return;	/* setup skipped */
-	halted_waits(_metadata, &self->gv, "2 1");
-}
+GH_TEST_CALL(hyp, powered_off_exited_waits_for_the_rm, halted_waits, "2 1")
 
 /* A state no hypervisor defines stays EINVAL, and the vCPU goes on */
-TEST_F(hyp, undefined_state_is_einval)
+GH_TEST_F(hyp, undefined_state_is_einval)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD(0, "state 0x101\nmmio_write 0x20 4 5\n");
 	EXPECT_EQ(-EINVAL, gh_run(self->fd));
 	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_MMIO);
 	EXPECT_EQ(0x20, self->run->mmio.phys_addr);
 }
 
+#define READ_PROGRAM "mmio_read 0x10 4\nmmio_write 0x20 4 last\n"
+
+/* vCPU 0 runs READ_PROGRAM to its read, and @data is the answer */
+static void answer_read(struct __test_metadata *_metadata, struct gh_vm *gv, __u64 data)
+{
+	ASSERT_EQ(0, gh_sim_load(gv->vmid, 0, READ_PROGRAM));
+	GH_RUN_EXIT(gv->vcpu[0], gv->run[0], GUNYAH_VCPU_EXIT_MMIO);
+	gh_set_mmio_data(gv->run[0], data);
+}
+
+/* vCPU 0 runs on to READ_PROGRAM's write of what it read: @data was kept */
+static void expect_answer_kept(struct __test_metadata *_metadata, struct gh_vm *gv, __u64 data)
+{
+	char log[64];
+
+	GH_RUN_EXIT(gv->vcpu[0], gv->run[0], GUNYAH_VCPU_EXIT_MMIO);
+	EXPECT_EQ(0x20, gv->run[0]->mmio.phys_addr);
+	EXPECT_EQ(data, gh_mmio_data(gv->run[0]));
+	snprintf(log, sizeof(log), "load 2\nread 0x10 4 %#llx\n", (unsigned long long)data);
+	GH_EXPECT_LOG(gv->vmid, 0, log);
+}
+
 /* ERROR_BUSY (another caller inside vcpu_run): EBUSY each time, then on */
-TEST_F(hyp, busy_is_ebusy_and_recovers)
+GH_TEST_F(hyp, busy_is_ebusy_and_recovers)
 {
 	int i;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
-	LOAD(0, "mmio_read 0x10 4\nmmio_write 0x20 4 last\n");
-	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_MMIO);
-	gh_set_mmio_data(self->run, 0x77);
+	answer_read(_metadata, &self->gv, 0x77);
 	ASSERT_EQ(0, vm_knob(self->vmid, "busy_runs", "20"));
 	for (i = 0; i < 20; i++)
 		ASSERT_EQ(-EBUSY, gh_run(self->fd)) TH_LOG("run %d", i);
 	/* The read's answer was kept across the refusals */
-	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_MMIO);
-	EXPECT_EQ(0x20, self->run->mmio.phys_addr);
-	EXPECT_EQ(0x77, gh_mmio_data(self->run));
-	GH_EXPECT_LOG(self->vmid, 0, "load 2\nread 0x10 4 0x77\n");
+	expect_answer_kept(_metadata, &self->gv, 0x77);
 }
 
 /* A long run of transient BLOCKED: one RUN rides it out, resume kept */
-TEST_F(hyp, blocked_many_times)
+GH_TEST_F(hyp, blocked_many_times)
 {
 	long runs;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
-	LOAD(0, "mmio_read 0x10 4\nmmio_write 0x20 4 last\n");
-	ASSERT_EQ(0, gh_run(self->fd));
-	gh_set_mmio_data(self->run, 0x55);
+	answer_read(_metadata, &self->gv, 0x55);
 	runs = gh_sim_runs(self->vmid, 0);
 	ASSERT_EQ(0, vm_knob(self->vmid, "blocked_runs", "500"));
-	GH_RUN_EXIT(self->fd, self->run, GUNYAH_VCPU_EXIT_MMIO);
-	EXPECT_EQ(0x20, self->run->mmio.phys_addr);
-	EXPECT_EQ(0x55, gh_mmio_data(self->run));
+	expect_answer_kept(_metadata, &self->gv, 0x55);
 	EXPECT_EQ(runs + 501, gh_sim_runs(self->vmid, 0));
-	GH_EXPECT_LOG(self->vmid, 0, "load 2\nread 0x10 4 0x55\n");
 }
 
 /* Resume actions: v17 honours FAULT; the public hypervisor emulates */
-TEST_F(hyp, resume_action_fault)
+GH_TEST_F(hyp, resume_action_fault)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD(0, "mmio_read 0x10 4\nmmio_write 0x20 4 1\n");
 	ASSERT_EQ(0, gh_run(self->fd));
 	gh_set_mmio_data(self->run, 7);
@@ -267,10 +257,8 @@ TEST_F(hyp, resume_action_fault)
 }
 
 /* No page-fault state on the public hypervisor: an 8-byte MMIO exit */
-TEST_F(hyp, page_fault_state)
+GH_TEST_F(hyp, page_fault_state)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	LOAD(0, "page_fault 0x40000 w\n");
 	ASSERT_EQ(0, gh_run(self->fd));
 	if (variant->public) {

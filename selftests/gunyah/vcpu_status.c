@@ -105,14 +105,12 @@ FIXTURE_TEARDOWN(exit_type)
 }
 
 /* The guest shuts the VM down; both vCPUs report how, again and again */
-TEST_F(exit_type, vm_exited)
+GH_TEST_F(exit_type, vm_exited)
 {
 	struct gunyah_vcpu_run *run = self->gv.run[0];
 	char prog[128], log[64];
 	int n, i;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	n = snprintf(prog, sizeof(prog), "system_off %u", variant->type);
 	for (i = 0; i < (int)variant->nr_words; i++)
 		n += snprintf(prog + n, sizeof(prog) - n, " %#x", variant->words[i]);
@@ -138,22 +136,18 @@ TEST_F(exit_type, vm_exited)
 	GH_EXPECT_LOG(self->gv.vmid, 0, log);
 }
 
-TEST_F(status, exit_reason_empty)
+GH_TEST_F(status, exit_reason_empty)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(self->gv.vmid, 0, "system_off 1\n"));
 	ASSERT_EQ(0, gh_run(self->gv.vcpu[0]));
 	expect_exited(_metadata, self->gv.run[0], 1, NULL, 0);
 }
 
 /* PSCI SYSTEM_RESET2 sends 16 bytes: the size says so, the first 8 are kept */
-TEST_F(status, exit_reason_truncated)
+GH_TEST_F(status, exit_reason_truncated)
 {
 	struct gunyah_vcpu_run *run = self->gv.run[0];
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(self->gv.vmid, 0,
 				 "system_off 3 0x11223344 0x55667788 0x99aabbcc 0xddeeff00\n"));
 	GH_RUN_EXIT(self->gv.vcpu[0], run, GUNYAH_VCPU_EXIT_STATUS);
@@ -166,14 +160,12 @@ TEST_F(status, exit_reason_truncated)
 	GH_EXPECT_LOG(self->gv.vmid, 0, "load 1\nsystem_off 3\n");
 }
 
-TEST_F(status, exit_reason_longest)
+GH_TEST_F(status, exit_reason_longest)
 {
 	struct gunyah_vcpu_run *run = self->gv.run[0];
 	char prog[1024];
 	int n, i;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	n = snprintf(prog, sizeof(prog), "system_off 5");
 	for (i = 0; i < 64; i++)
 		n += snprintf(prog + n, sizeof(prog) - n, " %d", i + 1);
@@ -186,12 +178,10 @@ TEST_F(status, exit_reason_longest)
 	EXPECT_EQ(0, memcmp(run->status.exit_info.reason, "\1\0\0\0\2\0\0\0", 8));
 }
 
-TEST_F(status, vm_crashed)
+GH_TEST_F(status, vm_crashed)
 {
 	struct gunyah_vcpu_run *run = self->gv.run[0];
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(self->gv.vmid, 0, "crash\nmmio_read 0x10 4\n"));
 	GH_RUN_EXIT(self->gv.vcpu[0], run, GUNYAH_VCPU_EXIT_STATUS);
 	EXPECT_EQ(GUNYAH_VM_STATUS_CRASHED, run->status.status);
@@ -208,10 +198,8 @@ TEST_F(status, vm_crashed)
 }
 
 /* A STATUS exit is not cancelled by immediate_exit: the VM is gone */
-TEST_F(status, status_exit_ignores_immediate_exit)
+GH_TEST_F(status, status_exit_ignores_immediate_exit)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(self->gv.vmid, 0, "system_off 0 7\n"));
 	ASSERT_EQ(0, gh_run(self->gv.vcpu[0]));
 	self->gv.run[0]->immediate_exit = 1;
@@ -224,12 +212,10 @@ TEST_F(status, status_exit_ignores_immediate_exit)
  * gets POWERED_OFF from the hypervisor with the VM gone: a STATUS exit,
  * and its pending read never reached the guest.
  */
-TEST_F(status, powered_off_vm_gone_on_resume)
+GH_TEST_F(status, powered_off_vm_gone_on_resume)
 {
 	struct gunyah_vcpu_run *run1 = self->gv.run[1];
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(self->gv.vmid, 1, "mmio_read 0x10 4\nmmio_read 0x20 4\n"));
 	GH_RUN_EXIT(self->gv.vcpu[1], run1, GUNYAH_VCPU_EXIT_MMIO);
 	EXPECT_EQ(0x10, run1->mmio.phys_addr);
@@ -267,17 +253,13 @@ static void sleeper_sees_exit(struct __test_metadata *_metadata,
 	GH_EXPECT_LOG(gv->vmid, 1, sleep_log);
 }
 
-TEST_F(status, expects_wakeup_sleeper_sees_exit)
+GH_TEST_F(status, expects_wakeup_sleeper_sees_exit)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	sleeper_sees_exit(_metadata, &self->gv, "wfi\nmmio_read 0x10 4\n", "load 2\n");
 }
 
-TEST_F(status, powered_off_sleeper_sees_exit)
+GH_TEST_F(status, powered_off_sleeper_sees_exit)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	sleeper_sees_exit(_metadata, &self->gv, "cpu_off\nmmio_read 0x10 4\n",
 			  "load 2\ncpu_off\n");
 }
@@ -354,14 +336,12 @@ static bool runner_sleeps_on(struct gh_runner *r)
  * PAUSED is transient (docs/vcpu.md): a run asleep when the RM pauses the
  * VM stays in RUN, and goes on once RUNNING comes; no STATUS exit.
  */
-TEST_F(status, paused_is_transient)
+GH_TEST_F(status, paused_is_transient)
 {
 	struct gh_vm *gv = &self->gv;
 	struct gh_runner r;
 	char buf[64];
 
-	if (gv->skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(gv->vmid, 0, "wfi\nmmio_read 0x10 4\n"));
 	ASSERT_EQ(0, gh_runner_start(&r, gv->vcpu[0]));
 	ASSERT_TRUE(gh_wait_asleep(atomic_load(&r.tid)));
@@ -382,13 +362,11 @@ TEST_F(status, paused_is_transient)
 }
 
 /* A status this driver does not know ends nothing: the VM runs on */
-TEST_F(status, unknown_status_ends_nothing)
+GH_TEST_F(status, unknown_status_ends_nothing)
 {
 	struct gh_vm *gv = &self->gv;
 	char buf[64];
 
-	if (gv->skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, inject_status(gv->vmid, 66));
 	EXPECT_STREQ("status:\trunning", fdinfo_status(gv->vm, buf, sizeof(buf)));
 	ASSERT_EQ(0, gh_sim_load(gv->vmid, 0, "mmio_read 0x20 4\n"));
@@ -409,14 +387,12 @@ static long vcpu_notifications(int vmid, int vcpu)
  * Notifications go by vmid to their VM and its vCPUs only, not through
  * every VM and vCPU there is: another VM's leave this one's vCPUs alone.
  */
-TEST_F(status, notifications_reach_only_their_vm)
+GH_TEST_F(status, notifications_reach_only_their_vm)
 {
 	struct gh_vm *gv = &self->gv;
 	long mine0, mine;
 	int vm_b, vmid_b;
 
-	if (gv->skip)
-		return;	/* setup skipped */
 	vm_b = gh_create_vm(gv->dev);
 	ASSERT_LE(0, vm_b);
 	ASSERT_EQ(0, ioctl(vm_b, GUNYAH_VM_START));

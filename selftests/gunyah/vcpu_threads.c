@@ -74,8 +74,12 @@ GH_PROFILE_FIXTURE(threads, 2);
 /* The simulator's wake-up for vCPU @n */
 #define WAKE(n) ASSERT_EQ(0, gh_sim_write(VMID, n, "wakeup", "1\n"))
 
-/* Runner @r sleeps in WFI_PROGRAM on vCPU 0; @runs: the sim's runs by then */
-#define SLEEP_IN_WFI(r, runs) do {						\
+/*
+ * SIGUSR1 goes to @handler (sigaction @flags), then runner @r sleeps in
+ * WFI_PROGRAM on vCPU 0; @runs: the sim's runs by then
+ */
+#define SLEEP_IN_WFI(r, runs, handler, flags) do {				\
+	ASSERT_EQ(0, install(handler, flags));					\
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, WFI_PROGRAM));			\
 	START_ASLEEP(r, 0);							\
 	(runs) = gh_sim_runs(VMID, 0);						\
@@ -89,12 +93,32 @@ GH_PROFILE_FIXTURE(threads, 2);
 	EXPECT_EQ(1, nr_signals);						\
 } while (0)
 
+/* The same, and the guest was not run again: it still waits */
+#define KICK_EINTR_NOT_RUN(r, runs) do {					\
+	KICK_EINTR(r);								\
+	EXPECT_EQ(runs, gh_sim_runs(VMID, 0));					\
+	GH_EXPECT_LOG(VMID, 0, "load 2\n");					\
+} while (0)
+
+/* vCPU 0 woke in WFI_PROGRAM and made its write */
+#define EXPECT_WOKEN() do {							\
+	EXPECT_MMIO(RUN(0), 0x30, 1);						\
+	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");				\
+} while (0)
+
 /* Wake vCPU 0 and run it here to WFI_PROGRAM's write */
 #define WAKE_AND_RUN() do {							\
 	WAKE(0);								\
 	ASSERT_EQ(0, gh_run(FD(0)));						\
-	EXPECT_MMIO(RUN(0), 0x30, 1);						\
-	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");				\
+	EXPECT_WOKEN();								\
+} while (0)
+
+/* Wake vCPU 0: runner @r, asleep in WFI_PROGRAM, returns from the write */
+#define WAKE_AND_JOIN(r) do {							\
+	WAKE(0);								\
+	ASSERT_EQ(0, pthread_join((r)->thread, NULL));				\
+	EXPECT_EQ(0, (r)->ret);							\
+	EXPECT_WOKEN();								\
 } while (0)
 
 static void sim_pending(struct gh_vm *gv, int vcpu, char *buf, size_t len)
@@ -156,13 +180,11 @@ TEST_F(threads, wake_up_irq_wakes_the_host)
 
 /* --- EXPECTS_WAKEUP --- */
 
-TEST_F(threads, expects_wakeup_then_wakeup)
+GH_TEST_F(threads, expects_wakeup_then_wakeup)
 {
 	struct gh_runner r;
 	char pending[32];
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, WFI_PROGRAM));
 	START_ASLEEP(&r, 0);
 	/* Asleep because the guest waits for its interrupt */
@@ -171,18 +193,12 @@ TEST_F(threads, expects_wakeup_then_wakeup)
 	EXPECT_EQ(1, gh_sim_runs(VMID, 0));
 	GH_EXPECT_LOG(VMID, 0, "load 2\n");
 
-	WAKE(0);
-	ASSERT_EQ(0, pthread_join(r.thread, NULL));
-	ASSERT_EQ(0, r.ret);
-	EXPECT_MMIO(RUN(0), 0x30, 1);
+	WAKE_AND_JOIN(&r);
 	EXPECT_EQ(3, gh_mmio_data(RUN(0)));
-	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");
 }
 
-TEST_F(threads, wakeup_before_sleep_is_not_lost)
+GH_TEST_F(threads, wakeup_before_sleep_is_not_lost)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, WFI_PROGRAM));
 	WAKE_AND_RUN();
 }
@@ -214,13 +230,11 @@ static bool wait_wakeups(int vmid, int n)
 	return false;
 }
 
-TEST_F(threads, repeated_wakeups)
+GH_TEST_F(threads, repeated_wakeups)
 {
 	struct gh_runner r;
 	int i;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "wfi\nwfi\nwfi\nmmio_write 0x30 4 3\n"));
 	ASSERT_EQ(0, gh_runner_start(&r, FD(0)));
 	for (i = 0; i < 3; i++) {
@@ -238,13 +252,11 @@ TEST_F(threads, repeated_wakeups)
 
 /* --- POWERED_OFF with the VM alive, then CPU_ON --- */
 
-TEST_F(threads, powered_off_then_cpu_on)
+GH_TEST_F(threads, powered_off_then_cpu_on)
 {
 	struct gh_runner r;
 	char power[32];
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 1, "cpu_off\nmmio_read 0x10 4\n"));
 	START_ASLEEP(&r, 1);
 	ASSERT_EQ(0, gh_sim_vcpu_field(VMID, 1, "power", power, sizeof(power)));
@@ -262,10 +274,8 @@ TEST_F(threads, powered_off_then_cpu_on)
 	GH_EXPECT_LOG(VMID, 1, "load 2\ncpu_off\npowered_on by 0\n");
 }
 
-TEST_F(threads, cpu_on_before_cpu_off)
+GH_TEST_F(threads, cpu_on_before_cpu_off)
 {
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 1, "cpu_off\nmmio_read 0x10 4\n"));
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "cpu_on 1\nmmio_write 0x20 4 1\n"));
 	ASSERT_EQ(0, gh_run(FD(0)));
@@ -279,37 +289,29 @@ TEST_F(threads, cpu_on_before_cpu_off)
 
 /* --- kicks: immediate_exit and signals --- */
 
-TEST_F(threads, immediate_exit_from_signal_handler_while_sleeping)
+GH_TEST_F(threads, immediate_exit_from_signal_handler_while_sleeping)
 {
 	struct gh_runner r;
 	long runs;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	kick_run = RUN(0);
 	/* SA_RESTART: only immediate_exit keeps the run from restarting */
-	ASSERT_EQ(0, install(kick_handler, SA_RESTART));
-	SLEEP_IN_WFI(&r, runs);
+	SLEEP_IN_WFI(&r, runs, kick_handler, SA_RESTART);
 
-	KICK_EINTR(&r);
-	EXPECT_EQ(1, RUN(0)->immediate_exit);
 	/* Not restarted, and the guest is still waiting */
-	EXPECT_EQ(runs, gh_sim_runs(VMID, 0));
-	GH_EXPECT_LOG(VMID, 0, "load 2\n");
+	KICK_EINTR_NOT_RUN(&r, runs);
+	EXPECT_EQ(1, RUN(0)->immediate_exit);
 
 	RUN(0)->immediate_exit = 0;
 	WAKE_AND_RUN();
 }
 
-TEST_F(threads, signal_while_sleeping_sa_restart)
+GH_TEST_F(threads, signal_while_sleeping_sa_restart)
 {
 	struct gh_runner r;
 	long runs;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
-	ASSERT_EQ(0, install(count_handler, SA_RESTART));
-	SLEEP_IN_WFI(&r, runs);
+	SLEEP_IN_WFI(&r, runs, count_handler, SA_RESTART);
 	ASSERT_LT(0, runs);
 
 	ASSERT_EQ(0, pthread_kill(r.thread, SIGUSR1));
@@ -319,62 +321,43 @@ TEST_F(threads, signal_while_sleeping_sa_restart)
 	EXPECT_FALSE(atomic_load(&r.done));
 	EXPECT_EQ(1, nr_signals);
 
-	WAKE(0);
-	ASSERT_EQ(0, pthread_join(r.thread, NULL));
-	EXPECT_EQ(0, r.ret);
-	EXPECT_MMIO(RUN(0), 0x30, 1);
-	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");
+	WAKE_AND_JOIN(&r);
 }
 
-TEST_F(threads, signal_while_sleeping_no_restart)
+GH_TEST_F(threads, signal_while_sleeping_no_restart)
 {
 	struct gh_runner r;
 	long runs;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
-	ASSERT_EQ(0, install(count_handler, 0));
-	SLEEP_IN_WFI(&r, runs);
+	SLEEP_IN_WFI(&r, runs, count_handler, 0);
 
-	KICK_EINTR(&r);
+	KICK_EINTR_NOT_RUN(&r, runs);
 	EXPECT_EQ(0, RUN(0)->immediate_exit);
-	EXPECT_EQ(runs, gh_sim_runs(VMID, 0));
-	GH_EXPECT_LOG(VMID, 0, "load 2\n");
 
 	/* The vCPU is intact: run it on */
 	WAKE_AND_RUN();
 }
 
 /* The KVM-style kick: set immediate_exit, then signal the sleeping thread */
-TEST_F(threads, immediate_exit_then_signal_while_sleeping)
+GH_TEST_F(threads, immediate_exit_then_signal_while_sleeping)
 {
 	struct gh_runner r;
 	long runs;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
-	ASSERT_EQ(0, install(count_handler, SA_RESTART));
-	SLEEP_IN_WFI(&r, runs);
+	SLEEP_IN_WFI(&r, runs, count_handler, SA_RESTART);
 
 	/* The flag alone does not wake a sleeper: it is read before runs */
 	RUN(0)->immediate_exit = 1;
 	EXPECT_TRUE(gh_thread_asleep(atomic_load(&r.tid)));
-	ASSERT_EQ(0, pthread_kill(r.thread, SIGUSR1));
-	ASSERT_EQ(0, pthread_join(r.thread, NULL));
 	/* EINTR despite SA_RESTART, and the guest was not run again */
-	EXPECT_EQ(-EINTR, r.ret);
-	EXPECT_EQ(1, nr_signals);
-	EXPECT_EQ(runs, gh_sim_runs(VMID, 0));
-	GH_EXPECT_LOG(VMID, 0, "load 2\n");
+	KICK_EINTR_NOT_RUN(&r, runs);
 }
 
 /* A thread waiting for another's run to finish can be interrupted */
-TEST_F(threads, signal_while_waiting_for_run_lock)
+GH_TEST_F(threads, signal_while_waiting_for_run_lock)
 {
 	struct gh_runner a, b;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, install(count_handler, 0));
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, WFI_PROGRAM));
 	START_ASLEEP(&a, 0);
@@ -388,20 +371,14 @@ TEST_F(threads, signal_while_waiting_for_run_lock)
 	EXPECT_TRUE(gh_thread_asleep(atomic_load(&a.tid)));
 	EXPECT_EQ(1, gh_sim_runs(VMID, 0));
 
-	WAKE(0);
-	ASSERT_EQ(0, pthread_join(a.thread, NULL));
-	EXPECT_EQ(0, a.ret);
-	EXPECT_MMIO(RUN(0), 0x30, 1);
-	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");
+	WAKE_AND_JOIN(&a);
 }
 
 /* A guest that never exits: the host's time slices end each hypercall */
-TEST_F(threads, busy_guest_kicked_by_immediate_exit)
+GH_TEST_F(threads, busy_guest_kicked_by_immediate_exit)
 {
 	struct gh_runner r;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "loop\n"));
 	ASSERT_EQ(0, gh_runner_start(&r, FD(0)));
 	/* Several READY returns prove it is looping in the kernel */
@@ -417,12 +394,10 @@ TEST_F(threads, busy_guest_kicked_by_immediate_exit)
 	EXPECT_MMIO(RUN(0), 0x50, 1);
 }
 
-TEST_F(threads, busy_guest_interrupted_by_signal)
+GH_TEST_F(threads, busy_guest_interrupted_by_signal)
 {
 	struct gh_runner r;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, install(count_handler, 0));
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, "loop\n"));
 	ASSERT_EQ(0, gh_runner_start(&r, FD(0)));
@@ -432,13 +407,11 @@ TEST_F(threads, busy_guest_interrupted_by_signal)
 
 /* --- closing and removing what a running thread uses --- */
 
-TEST_F(threads, close_vm_fd_while_vcpu_runs)
+GH_TEST_F(threads, close_vm_fd_while_vcpu_runs)
 {
 	struct gh_runner r;
 	long vms;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	vms = gh_sim_vms();
 	ASSERT_LT(0, vms);
 	ASSERT_EQ(0, gh_sim_load(VMID, 0,
@@ -477,13 +450,11 @@ TEST_F(threads, close_vm_fd_while_vcpu_runs)
 	EXPECT_EQ(vms - 1, gh_sim_vms());
 }
 
-TEST_F(threads, close_vcpu_fd_while_other_thread_runs)
+GH_TEST_F(threads, close_vcpu_fd_while_other_thread_runs)
 {
 	struct gh_runner r;
 	int fd = FD(0);
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, WFI_PROGRAM));
 	START_ASLEEP(&r, 0);
 
@@ -493,24 +464,18 @@ TEST_F(threads, close_vcpu_fd_while_other_thread_runs)
 	EXPECT_TRUE(gh_thread_asleep(atomic_load(&r.tid)));
 	EXPECT_FALSE(atomic_load(&r.done));
 
-	WAKE(0);
-	ASSERT_EQ(0, pthread_join(r.thread, NULL));
-	ASSERT_EQ(0, r.ret);
 	/* The mapping outlives the fd and shows the exit */
-	EXPECT_MMIO(RUN(0), 0x30, 1);
+	WAKE_AND_JOIN(&r);
 	EXPECT_EQ(3, gh_mmio_data(RUN(0)));
-	GH_EXPECT_LOG(VMID, 0, "load 2\nwakeup\n");
 	GH_EXPECT_ERRNO(EBADF, ioctl(fd, GUNYAH_VCPU_RUN, 0));
 	/* Closing the fd did not remove the function: id 0 is still taken */
 	GH_EXPECT_ERRNO(EEXIST, gh_add_vcpu(self->gv.vm, 0));
 }
 
-TEST_F(threads, two_threads_run_same_vcpu)
+GH_TEST_F(threads, two_threads_run_same_vcpu)
 {
 	struct gh_runner a, b;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 0,
 				 "wfi\nmmio_write 0x10 4 1\nmmio_write 0x20 4 2\n"));
 	START_ASLEEP(&a, 0);
@@ -530,14 +495,12 @@ TEST_F(threads, two_threads_run_same_vcpu)
 	GH_EXPECT_LOG(VMID, 0, "load 3\nwakeup\nwrite 0x10 4 0x1\n");
 }
 
-TEST_F(threads, remove_while_running_then_readd)
+GH_TEST_F(threads, remove_while_running_then_readd)
 {
 	struct gunyah_vcpu_run *run;
 	struct gh_runner r;
 	int fd;
 
-	if (self->gv.skip)
-		return;	/* setup skipped */
 	ASSERT_EQ(0, gh_sim_load(VMID, 0, WFI_PROGRAM));
 	START_ASLEEP(&r, 0);
 

@@ -341,4 +341,29 @@ FIXTURE_VARIANT_ADD(name, v17) { .public = false, };				\
 FIXTURE_VARIANT_ADD(name, public) { .public = true, };				\
 GH_VM_FIXTURE_HOOKS(name, nr, variant->public)
 
+/*
+ * TEST_F(@f, @name) of a fixture with a struct gh_vm gv (GH_VM_FIXTURE),
+ * whose body, the block that follows, runs only if the setup did not skip
+ * (gv.skip: Debian 6.1's harness runs a body after its setup skipped)
+ */
+#define GH_TEST_F(f, name)							\
+static void f##_##name##_body(struct __test_metadata *_metadata,		\
+			      struct _test_data_##f *self,			\
+			      const struct _fixture_variant_##f *variant);	\
+TEST_F(f, name)									\
+{										\
+	if (!self->gv.skip)							\
+		f##_##name##_body(_metadata, self, variant);			\
+}										\
+static void f##_##name##_body(struct __test_metadata *_metadata,		\
+			      struct _test_data_##f *self,			\
+			      const struct _fixture_variant_##f *variant)
+
+/* GH_TEST_F @name whose whole body is one call: @fn(_metadata, &self->gv, ...) */
+#define GH_TEST_CALL(f, name, fn, ...)						\
+GH_TEST_F(f, name)								\
+{										\
+	fn(_metadata, &self->gv, __VA_ARGS__);					\
+}
+
 #endif /* GUNYAH_SELFTEST_VCPU_UTIL_H */

@@ -223,6 +223,16 @@ FIXTURE_TEARDOWN(vm)
 		close(self->dev);
 }
 
+/*
+ * A test that starts VMs: @statement if the setup skipped, else
+ * SKIP(@statement) off the simulator, saying why (@fmt) it needs it
+ */
+#define STARTS_VMS(statement, fmt, ...) do {					\
+	if (self->skip)								\
+		statement;	/* setup skipped */				\
+	GH_SKIP_UNLESS_SIM(statement, fmt, ##__VA_ARGS__);			\
+} while (0)
+
 /* Close VM fd @i before the teardown does; close(2)'s result */
 static int close_vm(struct _test_data_vm *self, int i)
 {
@@ -248,6 +258,12 @@ TEST_F(vm, create_vm_arg_must_be_zero)
 	ASSERT_LE(0, self->fd[i]) TH_LOG("GUNYAH_CREATE_VM: %s", strerror(errno));	\
 } while (0)
 
+/* VM fd @i: a new VM, started, or the test fails */
+#define STARTED_VM(i) do {							\
+	NEW_VM(i);								\
+	ASSERT_EQ(0, ioctl(self->fd[i], GUNYAH_VM_START)) TH_LOG("start: %s", strerror(errno)); \
+} while (0)
+
 /* Runs on real Gunyah too */
 TEST_F(vm, vm_fd_is_cloexec)
 {
@@ -261,23 +277,17 @@ TEST_F(vm, vm_fd_is_cloexec)
 
 TEST_F(vm, create_start_close)
 {
-	if (self->skip)
-		return;	/* setup skipped */
-	GH_SKIP_UNLESS_SIM(return, "starts a VM");
+	STARTS_VMS(return, "starts a VM");
 
-	NEW_VM(0);
-	EXPECT_EQ(0, ioctl(self->fd[0], GUNYAH_VM_START)) TH_LOG("start: %s", strerror(errno));
+	STARTED_VM(0);
 	EXPECT_EQ(0, close_vm(self, 0));
 }
 
 TEST_F(vm, start_twice)
 {
-	if (self->skip)
-		return;	/* setup skipped */
-	GH_SKIP_UNLESS_SIM(return, "starts a VM");
+	STARTS_VMS(return, "starts a VM");
 
-	NEW_VM(0);
-	ASSERT_EQ(0, ioctl(self->fd[0], GUNYAH_VM_START)) TH_LOG("start: %s", strerror(errno));
+	STARTED_VM(0);
 	EXPECT_EQ(0, ioctl(self->fd[0], GUNYAH_VM_START))
 		TH_LOG("second start of a running VM: %s", strerror(errno));
 	EXPECT_EQ(0, close_vm(self, 0));
@@ -302,12 +312,9 @@ TEST_F(vm, fdinfo_vmid_and_status)
 {
 	char val[64];
 
-	if (self->skip)
-		return;	/* setup skipped */
-	GH_SKIP_UNLESS_SIM(return, "starts a VM");
+	STARTS_VMS(return, "starts a VM");
 
-	NEW_VM(0);
-	ASSERT_EQ(0, ioctl(self->fd[0], GUNYAH_VM_START));
+	STARTED_VM(0);
 	ASSERT_EQ(0, gh_fdinfo_field(self->fd[0], "vmid", val, sizeof(val)));
 	EXPECT_LT(0, atoi(val)) TH_LOG("vmid after start: '%s'", val);
 	ASSERT_EQ(0, gh_fdinfo_field(self->fd[0], "status", val, sizeof(val)));
@@ -319,9 +326,7 @@ TEST_F(vm, two_vms_get_different_vmids)
 {
 	char a[16], b[16];
 
-	if (self->skip)
-		return;	/* setup skipped */
-	GH_SKIP_UNLESS_SIM(return, "starts two VMs");
+	STARTS_VMS(return, "starts two VMs");
 
 	self->fd[0] = gh_create_vm(self->dev);
 	self->fd[1] = gh_create_vm(self->dev);
@@ -495,9 +500,7 @@ TEST_F_TIMEOUT(vm, create_start_close_no_leak, 600)
 	long slab0, slab1, unrec0, unrec1, free0, free1;
 	int i, ret, cycles = leak_cycles();
 
-	if (self->skip)
-		return;	/* setup skipped */
-	GH_SKIP_UNLESS_SIM(return, "starts and closes %d VMs", LEAK_WARMUP_CYCLES + cycles);
+	STARTS_VMS(return, "starts and closes %d VMs", LEAK_WARMUP_CYCLES + cycles);
 
 	/* More resources per VM make small leaks visible */
 	self->saved_nr_vcpus = sim_nr_vcpus(-1);
