@@ -78,20 +78,16 @@ int gunyah_rm_alloc_vmid(struct gunyah_rm *rm, u16 vmid)
 	if (ret)
 		return ret;
 
-	if (!vmid) {
-		if (resp_size < sizeof(resp->vmid)) {
-			dev_err(gunyah_rm_dev(rm),
-				"ALLOC_VMID reply is %zu bytes: no vmid\n",
-				resp_size);
-			ret = -EBADMSG;
-		} else {
-			vmid = le16_to_cpu(resp->vmid);
-			if (!vmid) {
-				dev_err(gunyah_rm_dev(rm),
-					"ALLOC_VMID returned vmid 0\n");
-				ret = -EBADMSG;
-			}
-		}
+	/* Only a vmid the RM picked comes back */
+	if (!vmid && resp_size < sizeof(resp->vmid)) {
+		dev_err(gunyah_rm_dev(rm), "ALLOC_VMID reply is %zu bytes: no vmid\n",
+			resp_size);
+		ret = -EBADMSG;
+	} else if (!vmid) {
+		vmid = le16_to_cpu(resp->vmid);
+		if (!vmid)
+			dev_err(gunyah_rm_dev(rm), "ALLOC_VMID returned vmid 0\n");
+		ret = vmid ? 0 : -EBADMSG;
 	}
 	kfree(resp);
 	return ret ? ret : vmid;

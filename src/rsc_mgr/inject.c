@@ -118,8 +118,6 @@ GUNYAH_KNOB_WORDS_WRITE(gunyah_rm_inject_exited, GUNYAH_RM_INJECT_MAX_WRITE,
 			gunyah_rm_inject_exited_parse);
 GUNYAH_KNOB_WO_FOPS(gunyah_rm_inject_exited, gunyah_rm_inject_exited_write);
 
-#define GUNYAH_RM_INJECT_STATUS_MAX_WRITE	128
-
 /* "VMID VM_STATUS [OS_STATUS [APP_STATUS]]": a VM_STATUS notification */
 static int gunyah_rm_inject_status_parse(struct file *file,
 					 struct gunyah_knob_args *args)
@@ -144,8 +142,7 @@ static int gunyah_rm_inject_status_parse(struct file *file,
 				sizeof(p), &gunyah_rm_inject_status);
 }
 
-GUNYAH_KNOB_WORDS_WRITE(gunyah_rm_inject_status,
-			GUNYAH_RM_INJECT_STATUS_MAX_WRITE,
+GUNYAH_KNOB_WORDS_WRITE(gunyah_rm_inject_status, 128,
 			gunyah_rm_inject_status_parse);
 GUNYAH_KNOB_WO_FOPS(gunyah_rm_inject_status, gunyah_rm_inject_status_write);
 

@@ -9,13 +9,9 @@
  * "gunyah_rsc_mgr" driver to bind.
  */
 
-#include <linux/debugfs.h>
-#include <linux/ioport.h>
-#include <linux/irqdomain.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/platform_device.h>
-#include <linux/string.h>
 
 #include "gunyah_knob.h"
 #include "sim.h"

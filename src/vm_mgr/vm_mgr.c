@@ -468,6 +468,15 @@ static int gunyah_vm_start_claim(struct gunyah_vm *ghvm)
 	return 0;
 }
 
+/* A start call's result, logged as @what when it failed */
+static int gunyah_vm_start_call(struct gunyah_vm *ghvm, int ret, const char *what)
+{
+	if (ret)
+		dev_err_ratelimited(ghvm->parent, "VM %u: %s failed: %d\n",
+				    ghvm->vmid, what, ret);
+	return ret;
+}
+
 /*
  * The RM calls of a start, each bounded by rpc_timeout_ms. status_lock is
  * not held across them: a run on the starting VM answers at once, and
@@ -486,22 +495,17 @@ static int gunyah_vm_start_calls(struct gunyah_vm *ghvm)
 	if (fatal_signal_pending(current))
 		return -EINTR;
 
-	ret = gunyah_vm_mem_configure(ghvm);
-	if (ret) {
-		dev_err_ratelimited(ghvm->parent, "VM %u: configure failed: %d\n",
-				    ghvm->vmid, ret);
+	ret = gunyah_vm_start_call(ghvm, gunyah_vm_mem_configure(ghvm), "configure");
+	if (ret)
 		return ret;
-	}
 	ghvm->rm_configured = true;
 	if (fatal_signal_pending(current))
 		return -EINTR;
 
-	ret = gunyah_rm_vm_init(ghvm->rm, ghvm->vmid);
-	if (ret) {
-		dev_err_ratelimited(ghvm->parent, "VM %u: init failed: %d\n",
-				    ghvm->vmid, ret);
+	ret = gunyah_vm_start_call(ghvm, gunyah_rm_vm_init(ghvm->rm, ghvm->vmid),
+				   "init");
+	if (ret)
 		return ret;
-	}
 	gunyah_vm_start_step(ghvm, GUNYAH_RM_VM_STATUS_LOAD,
 			     GUNYAH_RM_VM_STATUS_READY);
 
@@ -512,26 +516,17 @@ static int gunyah_vm_start_calls(struct gunyah_vm *ghvm)
 		return -EINTR;
 
 	ret = gunyah_rm_get_hyp_resources(ghvm->rm, ghvm->vmid, &res, &n);
-	if (ret) {
-		dev_err_ratelimited(ghvm->parent, "VM %u: getting its resources failed: %d\n",
-				    ghvm->vmid, ret);
+	if (gunyah_vm_start_call(ghvm, ret, "getting its resources"))
 		return ret;
-	}
 	ret = gunyah_vm_add_resources(ghvm, res, n);
 	kfree(res);
-	if (ret) {
-		dev_err_ratelimited(ghvm->parent, "VM %u: taking its resources failed: %d\n",
-				    ghvm->vmid, ret);
+	if (gunyah_vm_start_call(ghvm, ret, "taking its resources"))
 		return ret;
-	}
 	if (fatal_signal_pending(current))
 		return -EINTR;
 
-	ret = gunyah_rm_vm_start(ghvm->rm, ghvm->vmid);
-	if (ret)
-		dev_err_ratelimited(ghvm->parent, "VM %u: start failed: %d\n",
-				    ghvm->vmid, ret);
-	return ret;
+	return gunyah_vm_start_call(ghvm, gunyah_rm_vm_start(ghvm->rm, ghvm->vmid),
+				    "start");
 }
 
 static int gunyah_vm_start(struct gunyah_vm *ghvm)
