@@ -8,6 +8,7 @@
 #define _GUNYAH_VM_MGR_H
 
 #include <linux/kref.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/wait.h>
@@ -114,5 +115,20 @@ struct gunyah_vm {
 		u64 notifications_vm_exited;
 	} stats;
 };
+
+/*
+ * The fault handler of a file mapping @n pages: the page at the fault's
+ * offset, referenced for the page tables; SIGBUS past the last
+ */
+static inline vm_fault_t gunyah_vm_fault_pages(struct vm_fault *vmf,
+					       struct page * const *pages,
+					       unsigned long n)
+{
+	if (vmf->pgoff >= n)
+		return VM_FAULT_SIGBUS;
+	get_page(pages[vmf->pgoff]);
+	vmf->page = pages[vmf->pgoff];
+	return 0;
+}
 
 #endif /* _GUNYAH_VM_MGR_H */

@@ -194,12 +194,8 @@ enum gunyah_error gunyah_hypercall_msgq_send(u64 capid, size_t size, void *buff,
 	enum gunyah_error gerr;
 
 	ops = gunyah_ops_to_call("msgq_send", GUNYAH_FAIL_HC_MSGQ_SEND, size, &gerr);
-	if (!ops) {
-		/* The message is not sent */
-		*ready = true;
-		return gerr;
-	}
-	return ops->msgq_send(capid, size, buff, tx_flags, ready);
+	*ready = true;	/* what an unsent message leaves */
+	return ops ? ops->msgq_send(capid, size, buff, tx_flags, ready) : gerr;
 }
 EXPORT_SYMBOL_GPL(gunyah_hypercall_msgq_send);
 
@@ -220,13 +216,10 @@ enum gunyah_error gunyah_hypercall_msgq_recv(u64 capid, void *buff, size_t size,
 	enum gunyah_error gerr;
 
 	ops = gunyah_ops_to_call("msgq_recv", GUNYAH_FAIL_HC_MSGQ_RECV, size, &gerr);
-	if (!ops) {
-		/* Nothing is dequeued */
-		*recv_size = 0;
-		*ready = false;
-		return gerr;
-	}
-	return ops->msgq_recv(capid, buff, size, recv_size, ready);
+	/* Until the backend says otherwise: nothing dequeued, nothing waiting */
+	*recv_size = 0;
+	*ready = false;
+	return ops ? ops->msgq_recv(capid, buff, size, recv_size, ready) : gerr;
 }
 EXPORT_SYMBOL_GPL(gunyah_hypercall_msgq_recv);
 

@@ -734,15 +734,9 @@ static int gunyah_vcpu_release(struct inode *inode, struct file *filp)
 static vm_fault_t gunyah_vcpu_fault(struct vm_fault *vmf)
 {
 	struct gunyah_vcpu *vcpu = vmf->vma->vm_file->private_data;
-	struct page *page;
+	struct page *page = virt_to_page(vcpu->vcpu_run);
 
-	if (vmf->pgoff)
-		return VM_FAULT_SIGBUS;
-
-	page = virt_to_page(vcpu->vcpu_run);
-	get_page(page);
-	vmf->page = page;
-	return 0;
+	return gunyah_vm_fault_pages(vmf, &page, 1);
 }
 
 static const struct vm_operations_struct gunyah_vcpu_vm_ops = {

@@ -99,14 +99,8 @@ static int gunyah_gmem_alloc_pages(struct gunyah_gmem *gmem, bool blocks)
 static vm_fault_t gunyah_gmem_fault(struct vm_fault *vmf)
 {
 	struct gunyah_gmem *gmem = vmf->vma->vm_file->private_data;
-	struct page *page;
 
-	if (vmf->pgoff >= gmem->nr_pages)
-		return VM_FAULT_SIGBUS;
-	page = gmem->pages[vmf->pgoff];
-	get_page(page);
-	vmf->page = page;
-	return 0;
+	return gunyah_vm_fault_pages(vmf, gmem->pages, gmem->nr_pages);
 }
 
 static const struct vm_operations_struct gunyah_gmem_vm_ops = {
