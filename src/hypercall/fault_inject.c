@@ -42,7 +42,6 @@ static const char * const gunyah_fail_hc_names[GUNYAH_FAIL_HC_NR] = {
 static unsigned long gunyah_fail_hc_mask = BIT(GUNYAH_FAIL_HC_VCPU_RUN);
 static int gunyah_fail_hc_error = GUNYAH_ERROR_BUSY;
 static atomic_long_t gunyah_fail_hc_injected[GUNYAH_FAIL_HC_NR];
-static DEFINE_MUTEX(gunyah_fail_hc_lock);	/* writers of the mask */
 
 module_param_cb(fail_hypercall, &gunyah_fault_param_ops,
 		&gunyah_fail_hypercall_attr, 0600);
@@ -156,9 +155,8 @@ static int gunyah_fail_hc_calls_parse(struct file *file, struct gunyah_knob_args
 					       "expected names of: identify msgq_send msgq_recv vcpu_run");
 		mask |= BIT(j);
 	}
-	mutex_lock(&gunyah_fail_hc_lock);
+	/* One word, whole: the last write wins */
 	WRITE_ONCE(gunyah_fail_hc_mask, mask);
-	mutex_unlock(&gunyah_fail_hc_lock);
 	return 0;
 }
 
