@@ -28,7 +28,7 @@
 /**
  * struct gunyah_fault - Selection knobs of one fault-injection point
  * @attr: the kernel's fault attribute where it has one; elsewhere its
- *        knobs by the same names and types
+ *        knobs by the same names
  * @attr.probability: percent of eligible calls that fail, 0..100; 0 disarms
  * @attr.interval: only every interval-th eligible call may fail (0, 1: all)
  * @attr.times: failures left; -1 is unlimited

@@ -47,8 +47,9 @@ int gunyah_hypercall_register(const struct gunyah_hypercall_ops *ops)
 {
 	int ret = 0;
 
-	if (!ops || !ops->name || !ops->msgq_send || !ops->msgq_recv ||
-	    !ops->vcpu_run || !ops->find_virq || !ops->map_virq) {
+	if (!ops || !ops->name || !ops->identify || !ops->msgq_send ||
+	    !ops->msgq_recv || !ops->vcpu_run || !ops->find_virq ||
+	    !ops->map_virq) {
 		pr_err("refusing backend %s: a mandatory operation is missing\n",
 		       ops && ops->name ? ops->name : "(unnamed)");
 		return -EINVAL;
@@ -160,8 +161,8 @@ gunyah_ops_to_call(const char *call, enum gunyah_fail_hc point, size_t size,
 
 /**
  * gunyah_hypercall_hyp_identify() - HYP_IDENTIFY
- * @resp: filled with the hypervisor's api_info and flags (zeroed when the
- *        backend cannot identify)
+ * @resp: filled with the hypervisor's api_info and flags (zeroed without
+ *        a backend, or when fail_hypercall injects a fault)
  */
 void gunyah_hypercall_hyp_identify(struct gunyah_hypercall_hyp_identify_resp *resp)
 {
@@ -172,7 +173,7 @@ void gunyah_hypercall_hyp_identify(struct gunyah_hypercall_hyp_identify_resp *re
 	/* An injected fault leaves the response zeroed: no hypervisor */
 	ops = gunyah_ops_to_call("hyp_identify", GUNYAH_FAIL_HC_IDENTIFY,
 				 sizeof(*resp), &gerr);
-	if (ops && ops->identify)
+	if (ops)
 		ops->identify(resp);
 }
 EXPORT_SYMBOL_GPL(gunyah_hypercall_hyp_identify);

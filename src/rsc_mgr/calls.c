@@ -33,7 +33,10 @@ static int gunyah_rm_common_vmid_call(struct gunyah_rm *rm, u32 message_id,
 	return gunyah_rm_call_noresp(rm, message_id, &req, sizeof(req));
 }
 
-/* The calls that carry just the vmid: 0 or a negative errno */
+/*
+ * The calls that carry just the vmid, each 0 or a negative errno.
+ * Give a VM id back.
+ */
 int gunyah_rm_dealloc_vmid(struct gunyah_rm *rm, u16 vmid)
 {
 	return gunyah_rm_common_vmid_call(rm, GUNYAH_RM_RPC_VM_DEALLOC_VMID, vmid);

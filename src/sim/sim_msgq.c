@@ -49,8 +49,7 @@ enum gunyah_error sim_msgq_send(u64 capid, size_t size, void *buff,
 		gsim.tx_full_seen = true;
 		spin_unlock_irqrestore(&gsim.mq_lock, flags);
 		atomic64_inc(&gsim.stats.tx_full);
-		if (ready)
-			*ready = false;
+		*ready = false;
 		return GUNYAH_ERROR_MSGQUEUE_FULL;
 	}
 	slot = &gsim.tx[(gsim.tx_head + gsim.tx_count) % sim_msgq_depth];
@@ -59,8 +58,7 @@ enum gunyah_error sim_msgq_send(u64 capid, size_t size, void *buff,
 	gsim.tx_count++;
 	if (gsim.tx_count >= sim_msgq_depth)
 		gsim.tx_full_seen = true;
-	if (ready)
-		*ready = gsim.tx_count < sim_msgq_depth;
+	*ready = gsim.tx_count < sim_msgq_depth;
 	spin_unlock_irqrestore(&gsim.mq_lock, flags);
 
 	queue_work(gsim.wq, &gsim.rm_work);
@@ -110,8 +108,7 @@ enum gunyah_error sim_msgq_recv(u64 capid, void *buff, size_t size,
 	if (!msg) {
 		spin_unlock_irqrestore(&gsim.mq_lock, flags);
 		atomic64_inc(&gsim.stats.rx_empty);
-		if (ready)
-			*ready = false;
+		*ready = false;
 		return GUNYAH_ERROR_MSGQUEUE_EMPTY;
 	}
 	if (size < msg->size) {
@@ -121,13 +118,11 @@ enum gunyah_error sim_msgq_recv(u64 capid, void *buff, size_t size,
 	}
 	list_del(&msg->list);
 	gsim.rx_count--;
-	if (ready)
-		*ready = gsim.rx_count > 0;
+	*ready = gsim.rx_count > 0;
 	spin_unlock_irqrestore(&gsim.mq_lock, flags);
 
 	memcpy(buff, msg->data, msg->size);
-	if (recv_size)
-		*recv_size = msg->size;
+	*recv_size = msg->size;
 	kfree(msg);
 	return GUNYAH_ERROR_OK;
 }

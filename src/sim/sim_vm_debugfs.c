@@ -2,20 +2,20 @@
 /*
  * A simulated VM's debugfs folder, /sys/kernel/debug/gunyah_sim/vm<vmid>/,
  * created when the RM allocates the VM and removed when it frees the vmid:
- *   status          the VM and its vCPUs (see sim_status_show())
- *   ignore_stop     Y: the guest ignores a graceful VM_STOP
+ *   status             the VM and its vCPUs (see sim_status_show())
+ *   ignore_stop        Y: the guest ignores a graceful VM_STOP
  *   ignore_force_stop  Y: ... and a forced one (the RM replies OK)
- *   public          Y: the VM's vCPUs behave as on the public
- *                            hypervisor (default: public_profile at alloc)
- *   busy_runs       N: the next N vcpu_run calls get ERROR_BUSY
- *   blocked_runs    N: the next N vcpu_run calls return BLOCKED
- *   vcpu<N>/program write: load a program (one write(2) at offset
- *                            0, at most 4 KiB; -EINVAL and no change on a
- *                            parse error); read: the loaded text
- *   vcpu<N>/log     read: what the guest observed; write: clear
- *   vcpu<N>/wakeup  write: raise the vCPU's wake-up interrupt
- *   bench_exit               make bench: the MMIO read every run returns
- *   bench_backend            make bench: times N of the backend's vcpu_run
+ *   public             Y: the VM's vCPUs behave as on the public hypervisor
+ *                      (default: public_profile at alloc)
+ *   busy_runs          N: the next N vcpu_run calls get ERROR_BUSY
+ *   blocked_runs       N: the next N vcpu_run calls return BLOCKED
+ *   bench_exit         make bench: the MMIO read every run returns
+ *   bench_backend      make bench: times N of the backend's vcpu_run
+ *   vcpu<N>/program    write: load a program (one write(2) at offset 0, at
+ *                      most 4 KiB; -EINVAL and no change on a parse error);
+ *                      read: the loaded text
+ *   vcpu<N>/log        read: what the guest observed; write: clear
+ *   vcpu<N>/wakeup     write: raise the vCPU's wake-up interrupt
  */
 
 #include <linux/debugfs.h>
@@ -23,6 +23,7 @@
 #include <linux/kstrtox.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/stringify.h>
 
 #include "gunyah_knob.h"

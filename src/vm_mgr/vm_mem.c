@@ -237,6 +237,7 @@ static u64 *gunyah_vm_boot_regs(struct gunyah_vm *ghvm, unsigned int set,
 		*n = ARRAY_SIZE(ghvm->boot.sp);
 		return ghvm->boot.sp;
 	}
+	*n = 0;
 	return NULL;
 }
 
