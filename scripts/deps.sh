@@ -16,6 +16,7 @@ profile=${1:-check}
 demo=(
 	make gcc libc6-dev bc				# kbuild, static tools
 	kmod cpio xz-utils zstd busybox-static		# initramfs, kernel modules
+	pahole						# 6.12's BTF step: linux-kbuild-6.12 needs it
 	qemu-system-x86					# the test VMs
 	gcc-aarch64-linux-gnu				# the tiny aarch64 guest
 )
