@@ -848,11 +848,6 @@ static bool gunyah_vcpu_populate(struct gunyah_vm_resource_ticket *ticket,
 	char name[MAX_VCPU_NAME];
 	int ret;
 
-	if (vcpu->rsc) {
-		pr_warn("gunyah_vcpu: vCPU %u already has a resource; is the label configured twice?\n",
-			ticket->label);
-		return false;
-	}
 	if (!ghrsc->irq) {
 		pr_warn("gunyah_vcpu: vCPU %u resource has no wake-up interrupt\n",
 			ticket->label);
