@@ -169,7 +169,6 @@ long gunyah_vm_add_function(struct gunyah_vm *ghvm,
 	}
 	inst->fn = fn;
 	inst->ghvm = ghvm;
-	inst->rm = ghvm->rm;
 
 	mutex_lock(&ghvm->fn_lock);
 	ret = fn->bind(inst);
