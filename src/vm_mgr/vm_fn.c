@@ -184,8 +184,7 @@ long gunyah_vm_add_function(struct gunyah_vm *ghvm,
 	return ret;
 
 err_free_arg:
-	if (!IS_ERR(inst->argp))
-		kfree(inst->argp);
+	kfree(inst->argp);
 err_free_inst:
 	kfree(inst);
 	return ret;
