@@ -89,7 +89,7 @@ static void gunyah_vm_notify_status(struct gunyah_vm *ghvm, const void *data,
 				    size_t size)
 {
 	const struct gunyah_rm_vm_status_payload *p = data;
-	bool changed = false;
+	bool changed;
 	u16 vmid;
 
 	if (size < sizeof(*p))
@@ -99,12 +99,9 @@ static void gunyah_vm_notify_status(struct gunyah_vm *ghvm, const void *data,
 		dev_warn_ratelimited(ghvm->parent, "VM %u: status %u from the RM is unknown here; only recorded\n",
 				     vmid, p->vm_status);
 	down_write(&ghvm->status_lock);
-	if (ghvm->vmid == vmid) {
-		changed = ghvm->rm_state != p->vm_status;
-		ghvm->rm_state = p->vm_status;
-	}
-	if (ghvm->vmid == vmid &&
-	    gunyah_vm_status_is_async(ghvm->vm_status, p->vm_status)) {
+	changed = ghvm->rm_state != p->vm_status;
+	ghvm->rm_state = p->vm_status;
+	if (gunyah_vm_status_is_async(ghvm->vm_status, p->vm_status)) {
 		ghvm->vm_status = p->vm_status;
 		changed = true;
 	}
@@ -138,8 +135,7 @@ static void gunyah_vm_notify_exited(struct gunyah_vm *ghvm, const void *data,
 
 	down_write(&ghvm->status_lock);
 	/* A failed start stays one: its rollback may see the RM's exit */
-	if (ghvm->vmid == vmid &&
-	    ghvm->vm_status != GUNYAH_RM_VM_STATUS_INIT_FAILED) {
+	if (ghvm->vm_status != GUNYAH_RM_VM_STATUS_INIT_FAILED) {
 		ghvm->vm_status = GUNYAH_RM_VM_STATUS_EXITED;
 		ghvm->exit_info.type = le16_to_cpu(p->exit_type);
 		ghvm->exit_info.padding = 0;
