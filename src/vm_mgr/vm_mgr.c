@@ -410,21 +410,17 @@ static void gunyah_vm_start_rollback(struct gunyah_vm *ghvm)
 /*
  * Move a starting VM on from the status the start set last, @from, to
  * @to; not if a notification has meanwhile said something the start must
- * not hide (e.g. CRASHED). Returns whether it moved.
+ * not hide (e.g. CRASHED).
  */
-static bool gunyah_vm_start_step(struct gunyah_vm *ghvm,
+static void gunyah_vm_start_step(struct gunyah_vm *ghvm,
 				 enum gunyah_rm_vm_status from,
 				 enum gunyah_rm_vm_status to)
 {
-	bool moved;
-
 	down_write(&ghvm->status_lock);
-	moved = ghvm->vm_status == from;
-	if (moved)
+	if (ghvm->vm_status == from)
 		ghvm->vm_status = to;
 	up_write(&ghvm->status_lock);
 	wake_up(&ghvm->vm_status_wait);
-	return moved;
 }
 
 /* Claim the VM for a start; 1 if it is running already */
