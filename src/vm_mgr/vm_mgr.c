@@ -559,11 +559,6 @@ static int gunyah_vm_start(struct gunyah_vm *ghvm)
 
 /* ---- teardown ---- */
 
-static bool gunyah_vm_left_running(struct gunyah_vm *ghvm)
-{
-	return READ_ONCE(ghvm->vm_status) != GUNYAH_RM_VM_STATUS_RUNNING;
-}
-
 static bool gunyah_vm_stop_and_wait(struct gunyah_vm *ghvm, u8 flags)
 {
 	int ret;
@@ -576,7 +571,7 @@ static bool gunyah_vm_stop_and_wait(struct gunyah_vm *ghvm, u8 flags)
 		return false;
 	}
 	return wait_event_timeout(ghvm->vm_status_wait,
-				  gunyah_vm_left_running(ghvm),
+				  READ_ONCE(ghvm->vm_status) != GUNYAH_RM_VM_STATUS_RUNNING,
 				  msecs_to_jiffies(stop_timeout_ms));
 }
 
