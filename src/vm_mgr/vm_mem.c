@@ -62,15 +62,6 @@ static atomic_long_t gunyah_vm_mem_stuck = ATOMIC_LONG_INIT(0);
 static LIST_HEAD(gunyah_vm_mem_stuck_maps);
 static DEFINE_SPINLOCK(gunyah_vm_mem_stuck_lock);
 
-static bool gunyah_vm_started(struct gunyah_vm *ghvm, const char *what)
-{
-	if (ghvm->vm_status == GUNYAH_RM_VM_STATUS_NO_STATE)
-		return false;
-	dev_err_ratelimited(ghvm->parent, "VM %u: %s: the VM has started (or tried to); only before GUNYAH_VM_START\n",
-			    ghvm->vmid, what);
-	return true;
-}
-
 static struct gunyah_vm_mem_map *gunyah_vm_mem_find(struct gunyah_vm *ghvm,
 						    u64 addr, u64 size)
 {
@@ -300,14 +291,17 @@ long gunyah_vm_mem_ioctl(struct gunyah_vm *ghvm, unsigned int cmd,
 	if (mutex_lock_killable(&ghvm->start_lock))
 		return -EINTR;
 	down_write(&ghvm->status_lock);
-	if (gunyah_vm_started(ghvm, what))
+	if (ghvm->vm_status != GUNYAH_RM_VM_STATUS_NO_STATE) {
+		dev_err_ratelimited(ghvm->parent, "VM %u: %s: the VM has started (or tried to); only before GUNYAH_VM_START\n",
+				    ghvm->vmid, what);
 		ret = -EBUSY;
-	else if (cmd == GUNYAH_VM_MAP_MEM)
+	} else if (cmd == GUNYAH_VM_MAP_MEM) {
 		ret = gunyah_vm_mem_map(ghvm, &a.map);
-	else if (cmd == GUNYAH_VM_SET_DTB_CONFIG)
+	} else if (cmd == GUNYAH_VM_SET_DTB_CONFIG) {
 		ret = gunyah_vm_set_dtb(ghvm, &a.dtb);
-	else
+	} else {
 		ret = gunyah_vm_set_boot_reg(ghvm, &a.boot);
+	}
 	up_write(&ghvm->status_lock);
 	mutex_unlock(&ghvm->start_lock);
 	return ret;
