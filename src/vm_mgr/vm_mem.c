@@ -331,13 +331,6 @@ int gunyah_vm_mem_check(struct gunyah_vm *ghvm)
 	return 0;
 }
 
-static u8 gunyah_vm_mem_rights(u32 flags)
-{
-	return (flags & GUNYAH_MEM_ALLOW_READ ? GUNYAH_RM_MEM_RIGHTS_R : 0) |
-	       (flags & GUNYAH_MEM_ALLOW_WRITE ? GUNYAH_RM_MEM_RIGHTS_W : 0) |
-	       (flags & GUNYAH_MEM_ALLOW_EXEC ? GUNYAH_RM_MEM_RIGHTS_X : 0);
-}
-
 /**
  * gunyah_vm_mem_share() - Share every mapping with the VM, one parcel each
  * @ghvm: the VM, its vmid allocated; start_lock held
@@ -372,7 +365,10 @@ int gunyah_vm_mem_share(struct gunyah_vm *ghvm)
 					    &map->parcel.n_ranges);
 		if (IS_ERR(ranges))
 			return PTR_ERR(ranges);
-		acl[1].rights = gunyah_vm_mem_rights(map->flags);
+		acl[1].rights =
+			(map->flags & GUNYAH_MEM_ALLOW_READ ? GUNYAH_RM_MEM_RIGHTS_R : 0) |
+			(map->flags & GUNYAH_MEM_ALLOW_WRITE ? GUNYAH_RM_MEM_RIGHTS_W : 0) |
+			(map->flags & GUNYAH_MEM_ALLOW_EXEC ? GUNYAH_RM_MEM_RIGHTS_X : 0);
 		map->parcel.label = map->guest_addr >> GUNYAH_VM_LABEL_SHIFT;
 		map->parcel.lend = false;
 		map->parcel.n_acl = ARRAY_SIZE(acl);
