@@ -142,13 +142,6 @@ void gunyah_vm_remove_resource_ticket(struct gunyah_vm *ghvm,
 }
 EXPORT_SYMBOL_GPL(gunyah_vm_remove_resource_ticket);
 
-static void gunyah_resource_free(struct gunyah_resource *ghrsc)
-{
-	if (ghrsc->irq)
-		gunyah_hypercall_unmap_virq(ghrsc->irq);
-	kfree(ghrsc);
-}
-
 static struct gunyah_resource *
 gunyah_resource_alloc(struct gunyah_vm *ghvm,
 		      const struct gunyah_rm_hyp_resource *entry)
@@ -244,7 +237,9 @@ restart:
 	}
 	list_for_each_entry_safe(ghrsc, tmp, &ghvm->resources, list) {
 		list_del(&ghrsc->list);
-		gunyah_resource_free(ghrsc);
+		if (ghrsc->irq)
+			gunyah_hypercall_unmap_virq(ghrsc->irq);
+		kfree(ghrsc);
 	}
 	mutex_unlock(&ghvm->resources_lock);
 }
