@@ -156,7 +156,6 @@ gunyah_resource_alloc(struct gunyah_vm *ghvm,
 	ghrsc->type = entry->type;
 	ghrsc->capid = le64_to_cpu(entry->cap_id);
 	ghrsc->rm_label = le32_to_cpu(entry->resource_label);
-	INIT_LIST_HEAD(&ghrsc->list);
 
 	if (virq) {
 		irq = gunyah_hypercall_map_virq(virq);
