@@ -13,7 +13,6 @@
 #include <linux/cache.h>
 #include <linux/compat.h>
 #include <linux/debugfs.h>
-#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/interrupt.h>
 #include <linux/jump_label.h>

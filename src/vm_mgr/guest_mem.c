@@ -16,7 +16,6 @@
 #include <linux/moduleparam.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
-#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "vm_mgr/vm_mgr_priv.h"

@@ -7,7 +7,6 @@
 #include <linux/anon_inodes.h>
 #include <linux/compat.h>
 #include <linux/device.h>
-#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
