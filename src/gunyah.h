@@ -331,7 +331,6 @@ struct gunyah_vm;
  * @arg_size: size of @argp
  * @argp: kernel copy of the user's argument
  * @ghvm: the VM
- * @rm: the VM's resource manager
  * @fn: the function type's ops
  * @data: owned by the function
  * @vm_list: on the VM's function list
@@ -340,7 +339,6 @@ struct gunyah_vm_function_instance {
 	size_t arg_size;
 	void *argp;
 	struct gunyah_vm *ghvm;
-	struct gunyah_rm *rm;
 	struct gunyah_vm_function *fn;
 	void *data;
 	struct list_head vm_list;

@@ -15,7 +15,6 @@
 
 #include "gunyah.h"
 
-struct dentry;
 struct device;
 
 #define GUNYAH_VM_EXIT_REASON_KEPT	64

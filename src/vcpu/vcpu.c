@@ -13,7 +13,6 @@
 #include <linux/cache.h>
 #include <linux/compat.h>
 #include <linux/debugfs.h>
-#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/interrupt.h>
 #include <linux/jump_label.h>
@@ -95,7 +94,6 @@ struct gunyah_vcpu_stats {
 
 /**
  * struct gunyah_vcpu - One proxy-scheduled vCPU
- * @f: the VM function instance
  * @ghvm: the VM (a reference is held while the vCPU fd is open)
  * @rsc: the hypervisor's vCPU resource; NULL until the VM starts and after
  *       the resource is taken back (set without @run_lock, cleared under it)
@@ -119,7 +117,6 @@ struct gunyah_vcpu_stats {
  * @stats: counters (see &struct gunyah_vcpu_stats for their writers)
  */
 struct gunyah_vcpu {
-	struct gunyah_vm_function_instance *f;
 	struct gunyah_vm *ghvm;
 	struct gunyah_resource *rsc;
 	struct mutex run_lock;	/* one runner; guards @state, clears @rsc */
@@ -850,11 +847,6 @@ static bool gunyah_vcpu_populate(struct gunyah_vm_resource_ticket *ticket,
 	char name[MAX_VCPU_NAME];
 	int ret;
 
-	if (vcpu->rsc) {
-		pr_warn("gunyah_vcpu: vCPU %u already has a resource; is the label configured twice?\n",
-			ticket->label);
-		return false;
-	}
 	if (!ghrsc->irq) {
 		pr_warn("gunyah_vcpu: vCPU %u resource has no wake-up interrupt\n",
 			ticket->label);
@@ -903,7 +895,6 @@ static void gunyah_vcpu_unpopulate(struct gunyah_vm_resource_ticket *ticket,
 
 	/* Waits for readers of the stats file */
 	debugfs_remove(vcpu->debugfs);
-	vcpu->debugfs = NULL;
 
 	/* Kick a run out of its sleep without touching the user's page */
 	WRITE_ONCE(vcpu->going_down, true);
@@ -914,7 +905,6 @@ static void gunyah_vcpu_unpopulate(struct gunyah_vm_resource_ticket *ticket,
 	mutex_unlock(&vcpu->run_lock);
 	if (vcpu->irq_wake)
 		disable_irq_wake(ghrsc->irq);
-	vcpu->irq_wake = false;
 	free_irq(ghrsc->irq, vcpu);
 }
 
@@ -944,7 +934,6 @@ static long gunyah_vcpu_bind(struct gunyah_vm_function_instance *f)
 	if (!vcpu)
 		return -ENOMEM;
 
-	vcpu->f = f;
 	f->data = vcpu;
 	mutex_init(&vcpu->run_lock);
 	kref_init(&vcpu->kref);
@@ -1013,7 +1002,6 @@ static void gunyah_vcpu_unbind(struct gunyah_vm_function_instance *f)
 	/* A function no longer in the VM can never run again */
 	WRITE_ONCE(vcpu->going_down, true);
 	wake_up(&vcpu->wait);
-	vcpu->f = NULL;
 	kref_put(&vcpu->kref, vcpu_release);
 }
 

@@ -16,7 +16,6 @@
 #include <linux/moduleparam.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
-#include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "vm_mgr/vm_mgr_priv.h"
@@ -134,15 +133,6 @@ static const struct file_operations gunyah_gmem_fops = {
 	.llseek = noop_llseek,
 };
 
-static u64 gunyah_gmem_max_bytes(void)
-{
-	unsigned int mb = READ_ONCE(max_guest_mem_mb);
-
-	if (mb)
-		return (u64)mb << 20;
-	return (u64)(totalram_pages() / 2) << PAGE_SHIFT;
-}
-
 /**
  * gunyah_gmem_create() - GUNYAH_CREATE_GUEST_MEM
  * @dev: device for logs
@@ -155,6 +145,7 @@ long gunyah_gmem_create(struct device *dev, void __user *argp)
 	struct gunyah_create_mem_args args;
 	struct gunyah_gmem *gmem;
 	unsigned int i;
+	u64 max_bytes;
 	int fd, ret;
 
 	if (copy_from_user(&args, argp, sizeof(args))) {
@@ -178,9 +169,12 @@ long gunyah_gmem_create(struct device *dev, void __user *argp)
 				    args.size, PAGE_SIZE);
 		return -EINVAL;
 	}
-	if (args.size > gunyah_gmem_max_bytes()) {
+	max_bytes = (u64)READ_ONCE(max_guest_mem_mb) << 20;
+	if (!max_bytes)
+		max_bytes = (u64)(totalram_pages() / 2) << PAGE_SHIFT;
+	if (args.size > max_bytes) {
 		dev_err_ratelimited(dev, "GUNYAH_CREATE_GUEST_MEM: %llu bytes is more than the %llu allowed (max_guest_mem_mb)\n",
-				    args.size, gunyah_gmem_max_bytes());
+				    args.size, max_bytes);
 		return -E2BIG;
 	}
 

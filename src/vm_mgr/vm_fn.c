@@ -10,7 +10,6 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
-#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/xarray.h>
 
@@ -169,7 +168,6 @@ long gunyah_vm_add_function(struct gunyah_vm *ghvm,
 	}
 	inst->fn = fn;
 	inst->ghvm = ghvm;
-	inst->rm = ghvm->rm;
 
 	mutex_lock(&ghvm->fn_lock);
 	ret = fn->bind(inst);
@@ -185,8 +183,7 @@ long gunyah_vm_add_function(struct gunyah_vm *ghvm,
 	return ret;
 
 err_free_arg:
-	if (!IS_ERR(inst->argp))
-		kfree(inst->argp);
+	kfree(inst->argp);
 err_free_inst:
 	kfree(inst);
 	return ret;

@@ -62,15 +62,6 @@ static atomic_long_t gunyah_vm_mem_stuck = ATOMIC_LONG_INIT(0);
 static LIST_HEAD(gunyah_vm_mem_stuck_maps);
 static DEFINE_SPINLOCK(gunyah_vm_mem_stuck_lock);
 
-static bool gunyah_vm_started(struct gunyah_vm *ghvm, const char *what)
-{
-	if (ghvm->vm_status == GUNYAH_RM_VM_STATUS_NO_STATE)
-		return false;
-	dev_err_ratelimited(ghvm->parent, "VM %u: %s: the VM has started (or tried to); only before GUNYAH_VM_START\n",
-			    ghvm->vmid, what);
-	return true;
-}
-
 static struct gunyah_vm_mem_map *gunyah_vm_mem_find(struct gunyah_vm *ghvm,
 						    u64 addr, u64 size)
 {
@@ -300,14 +291,17 @@ long gunyah_vm_mem_ioctl(struct gunyah_vm *ghvm, unsigned int cmd,
 	if (mutex_lock_killable(&ghvm->start_lock))
 		return -EINTR;
 	down_write(&ghvm->status_lock);
-	if (gunyah_vm_started(ghvm, what))
+	if (ghvm->vm_status != GUNYAH_RM_VM_STATUS_NO_STATE) {
+		dev_err_ratelimited(ghvm->parent, "VM %u: %s: the VM has started (or tried to); only before GUNYAH_VM_START\n",
+				    ghvm->vmid, what);
 		ret = -EBUSY;
-	else if (cmd == GUNYAH_VM_MAP_MEM)
+	} else if (cmd == GUNYAH_VM_MAP_MEM) {
 		ret = gunyah_vm_mem_map(ghvm, &a.map);
-	else if (cmd == GUNYAH_VM_SET_DTB_CONFIG)
+	} else if (cmd == GUNYAH_VM_SET_DTB_CONFIG) {
 		ret = gunyah_vm_set_dtb(ghvm, &a.dtb);
-	else
+	} else {
 		ret = gunyah_vm_set_boot_reg(ghvm, &a.boot);
+	}
 	up_write(&ghvm->status_lock);
 	mutex_unlock(&ghvm->start_lock);
 	return ret;
@@ -335,13 +329,6 @@ int gunyah_vm_mem_check(struct gunyah_vm *ghvm)
 		return -EINVAL;
 	}
 	return 0;
-}
-
-static u8 gunyah_vm_mem_rights(u32 flags)
-{
-	return (flags & GUNYAH_MEM_ALLOW_READ ? GUNYAH_RM_MEM_RIGHTS_R : 0) |
-	       (flags & GUNYAH_MEM_ALLOW_WRITE ? GUNYAH_RM_MEM_RIGHTS_W : 0) |
-	       (flags & GUNYAH_MEM_ALLOW_EXEC ? GUNYAH_RM_MEM_RIGHTS_X : 0);
 }
 
 /**
@@ -378,7 +365,10 @@ int gunyah_vm_mem_share(struct gunyah_vm *ghvm)
 					    &map->parcel.n_ranges);
 		if (IS_ERR(ranges))
 			return PTR_ERR(ranges);
-		acl[1].rights = gunyah_vm_mem_rights(map->flags);
+		acl[1].rights =
+			(map->flags & GUNYAH_MEM_ALLOW_READ ? GUNYAH_RM_MEM_RIGHTS_R : 0) |
+			(map->flags & GUNYAH_MEM_ALLOW_WRITE ? GUNYAH_RM_MEM_RIGHTS_W : 0) |
+			(map->flags & GUNYAH_MEM_ALLOW_EXEC ? GUNYAH_RM_MEM_RIGHTS_X : 0);
 		map->parcel.label = map->guest_addr >> GUNYAH_VM_LABEL_SHIFT;
 		map->parcel.lend = false;
 		map->parcel.n_acl = ARRAY_SIZE(acl);

@@ -7,7 +7,6 @@
 #include <linux/anon_inodes.h>
 #include <linux/compat.h>
 #include <linux/device.h>
-#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -89,7 +88,7 @@ static void gunyah_vm_notify_status(struct gunyah_vm *ghvm, const void *data,
 				    size_t size)
 {
 	const struct gunyah_rm_vm_status_payload *p = data;
-	bool changed = false;
+	bool changed;
 	u16 vmid;
 
 	if (size < sizeof(*p))
@@ -99,12 +98,9 @@ static void gunyah_vm_notify_status(struct gunyah_vm *ghvm, const void *data,
 		dev_warn_ratelimited(ghvm->parent, "VM %u: status %u from the RM is unknown here; only recorded\n",
 				     vmid, p->vm_status);
 	down_write(&ghvm->status_lock);
-	if (ghvm->vmid == vmid) {
-		changed = ghvm->rm_state != p->vm_status;
-		ghvm->rm_state = p->vm_status;
-	}
-	if (ghvm->vmid == vmid &&
-	    gunyah_vm_status_is_async(ghvm->vm_status, p->vm_status)) {
+	changed = ghvm->rm_state != p->vm_status;
+	ghvm->rm_state = p->vm_status;
+	if (gunyah_vm_status_is_async(ghvm->vm_status, p->vm_status)) {
 		ghvm->vm_status = p->vm_status;
 		changed = true;
 	}
@@ -138,8 +134,7 @@ static void gunyah_vm_notify_exited(struct gunyah_vm *ghvm, const void *data,
 
 	down_write(&ghvm->status_lock);
 	/* A failed start stays one: its rollback may see the RM's exit */
-	if (ghvm->vmid == vmid &&
-	    ghvm->vm_status != GUNYAH_RM_VM_STATUS_INIT_FAILED) {
+	if (ghvm->vm_status != GUNYAH_RM_VM_STATUS_INIT_FAILED) {
 		ghvm->vm_status = GUNYAH_RM_VM_STATUS_EXITED;
 		ghvm->exit_info.type = le16_to_cpu(p->exit_type);
 		ghvm->exit_info.padding = 0;
@@ -414,21 +409,17 @@ static void gunyah_vm_start_rollback(struct gunyah_vm *ghvm)
 /*
  * Move a starting VM on from the status the start set last, @from, to
  * @to; not if a notification has meanwhile said something the start must
- * not hide (e.g. CRASHED). Returns whether it moved.
+ * not hide (e.g. CRASHED).
  */
-static bool gunyah_vm_start_step(struct gunyah_vm *ghvm,
+static void gunyah_vm_start_step(struct gunyah_vm *ghvm,
 				 enum gunyah_rm_vm_status from,
 				 enum gunyah_rm_vm_status to)
 {
-	bool moved;
-
 	down_write(&ghvm->status_lock);
-	moved = ghvm->vm_status == from;
-	if (moved)
+	if (ghvm->vm_status == from)
 		ghvm->vm_status = to;
 	up_write(&ghvm->status_lock);
 	wake_up(&ghvm->vm_status_wait);
-	return moved;
 }
 
 /* Claim the VM for a start; 1 if it is running already */
@@ -567,11 +558,6 @@ static int gunyah_vm_start(struct gunyah_vm *ghvm)
 
 /* ---- teardown ---- */
 
-static bool gunyah_vm_left_running(struct gunyah_vm *ghvm)
-{
-	return READ_ONCE(ghvm->vm_status) != GUNYAH_RM_VM_STATUS_RUNNING;
-}
-
 static bool gunyah_vm_stop_and_wait(struct gunyah_vm *ghvm, u8 flags)
 {
 	int ret;
@@ -584,7 +570,7 @@ static bool gunyah_vm_stop_and_wait(struct gunyah_vm *ghvm, u8 flags)
 		return false;
 	}
 	return wait_event_timeout(ghvm->vm_status_wait,
-				  gunyah_vm_left_running(ghvm),
+				  READ_ONCE(ghvm->vm_status) != GUNYAH_RM_VM_STATUS_RUNNING,
 				  msecs_to_jiffies(stop_timeout_ms));
 }
 

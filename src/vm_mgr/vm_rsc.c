@@ -142,13 +142,6 @@ void gunyah_vm_remove_resource_ticket(struct gunyah_vm *ghvm,
 }
 EXPORT_SYMBOL_GPL(gunyah_vm_remove_resource_ticket);
 
-static void gunyah_resource_free(struct gunyah_resource *ghrsc)
-{
-	if (ghrsc->irq)
-		gunyah_hypercall_unmap_virq(ghrsc->irq);
-	kfree(ghrsc);
-}
-
 static struct gunyah_resource *
 gunyah_resource_alloc(struct gunyah_vm *ghvm,
 		      const struct gunyah_rm_hyp_resource *entry)
@@ -163,7 +156,6 @@ gunyah_resource_alloc(struct gunyah_vm *ghvm,
 	ghrsc->type = entry->type;
 	ghrsc->capid = le64_to_cpu(entry->cap_id);
 	ghrsc->rm_label = le32_to_cpu(entry->resource_label);
-	INIT_LIST_HEAD(&ghrsc->list);
 
 	if (virq) {
 		irq = gunyah_hypercall_map_virq(virq);
@@ -244,7 +236,9 @@ restart:
 	}
 	list_for_each_entry_safe(ghrsc, tmp, &ghvm->resources, list) {
 		list_del(&ghrsc->list);
-		gunyah_resource_free(ghrsc);
+		if (ghrsc->irq)
+			gunyah_hypercall_unmap_virq(ghrsc->irq);
+		kfree(ghrsc);
 	}
 	mutex_unlock(&ghvm->resources_lock);
 }
