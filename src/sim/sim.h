@@ -414,7 +414,6 @@ void sim_irq_exit(void);
 void sim_irq_raise(unsigned int hwirq);
 unsigned int sim_find_virq(u32 virq);
 int sim_map_virq(u32 virq);
-unsigned int sim_irq_map_hwirq(unsigned int hwirq);
 void sim_unmap_virq(unsigned int irq);
 u32 sim_hwirq_to_virq(unsigned int hwirq);
 
