@@ -80,8 +80,7 @@ struct sim_msg {
 /* Messages built by the RM, put on the RX queue in one go */
 struct sim_batch {
 	struct list_head msgs;
-	bool wake_vm;		/* raise every vCPU wake-up of @vm after flushing */
-	struct sim_vm *vm;
+	struct sim_vm *vm;	/* raise every vCPU wake-up of @vm after flushing */
 };
 
 enum sim_op {

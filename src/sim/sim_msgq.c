@@ -130,7 +130,6 @@ enum gunyah_error sim_msgq_recv(u64 capid, void *buff, size_t size,
 void sim_batch_init(struct sim_batch *batch)
 {
 	INIT_LIST_HEAD(&batch->msgs);
-	batch->wake_vm = false;
 	batch->vm = NULL;
 }
 
@@ -171,11 +170,10 @@ void sim_batch_flush(struct sim_batch *batch)
 			sim_irq_raise(SIM_HWIRQ_RM_RX);
 	}
 
-	if (batch->wake_vm && batch->vm) {
+	if (batch->vm) {
 		for (i = 0; i < batch->vm->nr_vcpus; i++)
 			sim_irq_raise(batch->vm->vcpus[i].hwirq);
 	}
-	batch->wake_vm = false;
 }
 
 int sim_msgq_init(void)

@@ -348,7 +348,6 @@ static u32 sim_rm_start(struct sim_rm_req *req)
 	sim_vm_set_status(req->vm, GUNYAH_RM_VM_STATUS_RUNNING, &req->notes);
 	/* Power-on: vCPUs with a program start running */
 	req->notes.vm = req->vm;
-	req->notes.wake_vm = true;
 	return GUNYAH_RM_ERROR_OK;
 }
 
@@ -398,7 +397,6 @@ static u32 sim_rm_reset(struct sim_rm_req *req)
 	queue_delayed_work(gsim.wq, &vm->reset_work,
 			   msecs_to_jiffies(READ_ONCE(gsim.reset_delay_ms)));
 	req->notes.vm = vm;
-	req->notes.wake_vm = true;
 	return GUNYAH_RM_ERROR_OK;
 }
 
