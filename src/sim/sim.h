@@ -405,7 +405,7 @@ enum gunyah_error sim_msgq_recv(u64 capid, void *buff, size_t size,
 bool sim_msgq_tx_pop(struct sim_msg *msg);
 void sim_batch_init(struct sim_batch *batch);
 void sim_batch_flush(struct sim_batch *batch);
-void sim_batch_discard(struct sim_batch *batch);
+void sim_msgs_free(struct list_head *msgs);
 
 /* sim_irq.c */
 int sim_irq_init(void);

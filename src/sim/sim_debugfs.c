@@ -179,7 +179,7 @@ static ssize_t sim_rm_rx_write(struct file *file, const char __user *ubuf,
 refuse:
 	gunyah_knob_refuse(file, why);
 out:
-	sim_batch_discard(&batch);
+	sim_msgs_free(&batch.msgs);
 	kfree(buf);
 	return ret;
 }

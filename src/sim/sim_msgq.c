@@ -133,14 +133,13 @@ void sim_batch_init(struct sim_batch *batch)
 	batch->vm = NULL;
 }
 
-void sim_batch_discard(struct sim_batch *batch)
+/* Free every message on @msgs; the caller discards the list head */
+void sim_msgs_free(struct list_head *msgs)
 {
 	struct sim_msg *msg, *tmp;
 
-	list_for_each_entry_safe(msg, tmp, &batch->msgs, list) {
-		list_del(&msg->list);
+	list_for_each_entry_safe(msg, tmp, msgs, list)
 		kfree(msg);
-	}
 }
 
 /*
@@ -188,13 +187,6 @@ int sim_msgq_init(void)
 
 void sim_msgq_exit(void)
 {
-	struct sim_msg *msg, *tmp;
-
-	list_for_each_entry_safe(msg, tmp, &gsim.rx, list) {
-		list_del(&msg->list);
-		kfree(msg);
-	}
-	gsim.rx_count = 0;
+	sim_msgs_free(&gsim.rx);
 	kfree(gsim.tx);
-	gsim.tx = NULL;
 }
