@@ -889,7 +889,6 @@ void sim_rm_exit(void)
 	list_for_each_entry_safe(vm, tmp, &doomed, list) {
 		pr_info("gunyah_sim: vm%u still allocated at unload, freeing it\n",
 			vm->vmid);
-		list_del(&vm->list);
 		sim_vm_destroy(vm);
 	}
 	sim_mem_exit();
