@@ -34,28 +34,7 @@ static void sim_vm_reset_done(struct work_struct *work)
 	sim_vm_put(vm);
 }
 
-/*
- * Index the vCPUs by capid for sim_vcpu_run(), or take them out of the
- * index (a dead VM's caps are gone). Both under gsim.lock.
- */
-static int sim_vm_index(struct sim_vm *vm)
-{
-	unsigned int i;
-	int ret;
-
-	for (i = 0; i < vm->nr_vcpus; i++) {
-		ret = xa_insert(&gsim.vcpus, vm->vcpus[i].capid - SIM_CAPID_VCPU,
-				&vm->vcpus[i], GFP_KERNEL);
-		if (ret) {
-			while (i--)
-				xa_erase(&gsim.vcpus,
-					 vm->vcpus[i].capid - SIM_CAPID_VCPU);
-			return ret;
-		}
-	}
-	return 0;
-}
-
+/* Take the vCPUs out of sim_vcpu_run()'s index: a dead VM's caps are gone */
 static void sim_vm_unindex(struct sim_vm *vm)
 {
 	unsigned int i;
@@ -102,9 +81,15 @@ static struct sim_vm *sim_vm_create(u16 vmid, unsigned int nr)
 		vm->vcpus[i].capid = gsim.next_capid;
 		WRITE_ONCE(gsim.next_capid, gsim.next_capid + 1);
 	}
-	ret = sim_vm_index(vm);
-	if (ret)
-		goto err;
+	/* Index the vCPUs by capid for sim_vcpu_run(), under gsim.lock */
+	for (i = 0; i < nr; i++) {
+		ret = xa_insert(&gsim.vcpus, vm->vcpus[i].capid - SIM_CAPID_VCPU,
+				&vm->vcpus[i], GFP_KERNEL);
+		if (ret) {
+			sim_vm_unindex(vm);
+			goto err;
+		}
+	}
 	list_add_tail(&vm->list, &gsim.vms);
 	sim_vm_debugfs_add(vm);
 	return vm;
