@@ -321,6 +321,17 @@ struct gunyah_sim {
 
 extern struct gunyah_sim gsim;
 
+/* The RM's VM @vmid, or NULL; under gsim.lock */
+static inline struct sim_vm *sim_vm_find(u16 vmid)
+{
+	struct sim_vm *vm;
+
+	list_for_each_entry(vm, &gsim.vms, list)
+		if (vm->vmid == vmid)
+			return vm;
+	return NULL;
+}
+
 /*
  * The files in the order they may call each other: each calls only files
  * listed after it (sim_main.c, the module entry, calls all).

@@ -179,18 +179,6 @@ static bool sim_rights_valid(u8 rights)
 	}
 }
 
-static bool sim_vmid_known(u16 vmid)
-{
-	struct sim_vm *vm;
-
-	if (vmid == SIM_VMID_HLOS)
-		return true;
-	list_for_each_entry(vm, &gsim.vms, list)
-		if (vm->vmid == vmid)
-			return true;
-	return false;
-}
-
 /* The ACL: no duplicates, known VMs, valid rights; the host in a share only */
 static u32 sim_parcel_take_acl(struct sim_parcel *p,
 			       const struct gunyah_rm_mem_acl_entry *acl,
@@ -213,7 +201,8 @@ static u32 sim_parcel_take_acl(struct sim_parcel *p,
 			*why = "ACL names a VM twice";
 			return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
 		}
-		if (!sim_vmid_known(vmid) || !sim_rights_valid(acl[i].rights)) {
+		if ((vmid != SIM_VMID_HLOS && !sim_vm_find(vmid)) ||
+		    !sim_rights_valid(acl[i].rights)) {
 			*why = "ACL entry with an unknown VM or invalid rights";
 			return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
 		}

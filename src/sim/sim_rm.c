@@ -116,16 +116,6 @@ static void sim_vm_remove(struct sim_vm *vm)
 	vm->dead = true;
 }
 
-static struct sim_vm *sim_vm_find(u16 vmid)
-{
-	struct sim_vm *vm;
-
-	list_for_each_entry(vm, &gsim.vms, list)
-		if (vm->vmid == vmid)
-			return vm;
-	return NULL;
-}
-
 /* One request being served */
 struct sim_rm_req {
 	u16 seq;
