@@ -365,8 +365,6 @@ enum gunyah_error sim_vcpu_run(u64 capid, unsigned long *resume_data,
 int sim_vcpu_load(struct sim_vcpu *vcpu, struct sim_program *prog);
 int sim_vcpu_bench_backend(struct sim_vm *vm, u64 calls);
 __printf(2, 3) void sim_log(struct sim_vcpu *vcpu, const char *fmt, ...);
-void sim_log_show(struct sim_vcpu *vcpu, struct seq_file *s);
-void sim_log_clear(struct sim_vcpu *vcpu);
 const char *sim_vcpu_pending_name(const struct sim_vcpu *vcpu);
 
 /* sim_vm.c */
@@ -399,7 +397,7 @@ bool sim_mem_access(struct sim_vm *vm, u64 ipa, unsigned int len, bool write,
 void sim_mem_show(struct seq_file *s);
 void sim_mem_exit(void);
 
-/* sim_guest.c: a vCPU's program and log */
+/* sim_guest.c: a vCPU's program, and its log's allocation */
 struct sim_program *sim_program_parse(const char *text, size_t len,
 				      const char *who);
 void sim_program_free(struct sim_program *prog);

@@ -42,7 +42,6 @@
 #include <linux/delay.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include "sim.h"
@@ -67,26 +66,6 @@ void sim_log(struct sim_vcpu *vcpu, const char *fmt, ...)
 	va_start(args, fmt);
 	vsnprintf(log->lines[idx], SIM_LOG_LINE_LEN, fmt, args);
 	va_end(args);
-}
-
-void sim_log_show(struct sim_vcpu *vcpu, struct seq_file *s)
-{
-	struct sim_log *log = &vcpu->log;
-	unsigned int i;
-
-	lockdep_assert_held(&vcpu->lock);
-	if (log->dropped)
-		seq_printf(s, "dropped %lu\n", log->dropped);
-	for (i = 0; i < log->count; i++)
-		seq_printf(s, "%s\n", log->lines[(log->head + i) % SIM_LOG_LINES]);
-}
-
-void sim_log_clear(struct sim_vcpu *vcpu)
-{
-	lockdep_assert_held(&vcpu->lock);
-	vcpu->log.head = 0;
-	vcpu->log.count = 0;
-	vcpu->log.dropped = 0;
 }
 
 const char *sim_vcpu_pending_name(const struct sim_vcpu *vcpu)
