@@ -353,7 +353,7 @@ int sim_rm_reap_vm(u16 vmid);
 void sim_rm_set_paused(bool paused);
 int sim_rm_set_fake_reply(u32 msg_id, u32 reply_id, u32 err,
 			  const void *payload, size_t len);
-void sim_rm_show_fake_reply(struct seq_file *s);
+int sim_rm_fake_reply_show(struct seq_file *s, void *unused);
 
 /* sim_vm_debugfs.c */
 void sim_vm_debugfs_add(struct sim_vm *vm);
@@ -394,7 +394,7 @@ u32 sim_mem_init_vm(struct sim_vm *vm, const char **why);
 void sim_mem_release_vm(struct sim_vm *vm);
 bool sim_mem_access(struct sim_vm *vm, u64 ipa, unsigned int len, bool write,
 		    u64 *val);
-void sim_mem_show(struct seq_file *s);
+int sim_mem_show(struct seq_file *s, void *unused);
 void sim_mem_exit(void);
 
 /* sim_guest.c: a vCPU's program, and its log's allocation */

@@ -525,7 +525,7 @@ bool sim_mem_access(struct sim_vm *vm, u64 ipa, unsigned int len, bool write,
 }
 
 /* debugfs parcels: one line per parcel */
-void sim_mem_show(struct seq_file *s)
+int sim_mem_show(struct seq_file *s, void *unused)
 {
 	struct sim_parcel *p;
 	unsigned int i;
@@ -544,6 +544,7 @@ void sim_mem_show(struct seq_file *s)
 		seq_putc(s, '\n');
 	}
 	mutex_unlock(&gsim.lock);
+	return 0;
 }
 
 /* At unload: the pages are the host's, only the bookkeeping goes */

@@ -597,7 +597,7 @@ int sim_rm_set_fake_reply(u32 msg_id, u32 reply_id, u32 err,
 }
 
 /* "MSG_ID REPLY_ID ERR LEN" of the armed fake reply, or "none" */
-void sim_rm_show_fake_reply(struct seq_file *s)
+int sim_rm_fake_reply_show(struct seq_file *s, void *unused)
 {
 	struct sim_fake_reply *f = &gsim.fake;
 
@@ -608,6 +608,7 @@ void sim_rm_show_fake_reply(struct seq_file *s)
 	else
 		seq_puts(s, "none\n");
 	mutex_unlock(&gsim.lock);
+	return 0;
 }
 
 /* rm_fake_reply armed for @msg_id: answer with it instead (gsim.lock held) */
