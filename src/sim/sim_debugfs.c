@@ -290,5 +290,4 @@ void sim_debugfs_init(void)
 void sim_debugfs_exit(void)
 {
 	debugfs_remove_recursive(gsim.debugfs);
-	gsim.debugfs = NULL;
 }
