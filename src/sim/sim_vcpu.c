@@ -116,14 +116,6 @@ static u64 sim_len_mask(u32 len)
 	return len >= sizeof(u64) ? U64_MAX : BIT_ULL(len * 8) - 1;
 }
 
-/* Under gsim.lock, or in a sim_srcu read section (the vCPU is not freed) */
-static struct sim_vcpu *sim_vcpu_find(u64 capid)
-{
-	if (capid < SIM_CAPID_VCPU)
-		return NULL;
-	return xa_load(&gsim.vcpus, capid - SIM_CAPID_VCPU);
-}
-
 /*
  * PSCI-style CPU_ON. A target still running (it has not reached its
  * cpu_off yet) keeps the request: its next cpu_off falls straight
@@ -605,8 +597,10 @@ enum gunyah_error sim_vcpu_run(u64 capid, unsigned long *resume_data,
 	enum gunyah_error ret = GUNYAH_ERROR_OK;
 	int idx;
 
+	/* The vCPU is not freed before this read section ends */
 	idx = srcu_read_lock(&sim_srcu);
-	vcpu = sim_vcpu_find(capid);
+	vcpu = capid < SIM_CAPID_VCPU ? NULL :
+	       xa_load(&gsim.vcpus, capid - SIM_CAPID_VCPU);
 	if (!vcpu) {
 		srcu_read_unlock(&sim_srcu, idx);
 		if (capid == SIM_CAPID_RM_TX || capid == SIM_CAPID_RM_RX)
