@@ -348,7 +348,6 @@ int sim_rm_probe_extra(const char *mode);
 /* sim_rm.c: the RM server */
 int sim_rm_init(void);
 void sim_rm_exit(void);
-void sim_rm_work(struct work_struct *work);
 int sim_rm_reap_vm(u16 vmid);
 void sim_rm_set_paused(bool paused);
 int sim_rm_set_fake_reply(u32 msg_id, u32 reply_id, u32 err,

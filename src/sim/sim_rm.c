@@ -785,7 +785,7 @@ static bool sim_rm_pause_here(const struct sim_msg *msg)
 	return true;
 }
 
-void sim_rm_work(struct work_struct *work)
+static void sim_rm_work(struct work_struct *work)
 {
 	static struct sim_msg msg;	/* only this (ordered) work uses it */
 
