@@ -125,10 +125,10 @@ struct sim_rm_req {
 	size_t len;
 	struct sim_vm *vm;	/* the VM the call names, if it names one */
 	const char *why;	/* reason for a refusal, logged */
-	void *reply;
+	void *reply;		/* set only by a handler that succeeds */
 	size_t reply_len;
 	bool reply_alloc;
-	__le32 small[2];
+	__le32 small[2];	/* a small reply, zeroed: reserved fields stay 0 */
 	struct sim_batch notes;
 	struct sim_vm *destroy;
 };
@@ -162,7 +162,6 @@ static u32 sim_rm_reply_vmid(struct sim_rm_req *req, u16 vmid)
 	struct gunyah_rm_vm_common_vmid_req *out = (void *)req->small;
 
 	out->vmid = cpu_to_le16(vmid);
-	out->reserved0 = 0;
 	req->reply = out;
 	req->reply_len = sizeof(*out);
 	return GUNYAH_RM_ERROR_OK;
@@ -651,13 +650,10 @@ static void sim_rm_dispatch(u16 seq, u32 msg_id, const u8 *payload, size_t len)
 		return;
 	}
 	err = sim_rm_call(&req);
-	if (err != GUNYAH_RM_ERROR_OK) {
-		req.reply = NULL;
-		req.reply_len = 0;
+	if (err != GUNYAH_RM_ERROR_OK)
 		pr_info_ratelimited("gunyah_sim: RM %s %#x (seq %u, %zu bytes) refused with error %#x: %s\n",
 				    sim_rm_call_name(msg_id), msg_id, seq, len,
 				    err, req.why ?: "out of memory");
-	}
 	/* Like the real RM: state changes are announced before the reply */
 	sim_batch_flush(&req.notes);
 	sim_rm_reply(&out, seq, msg_id, err, req.reply, req.reply_len);
