@@ -281,7 +281,6 @@ u32 sim_mem_create(const u8 *buf, size_t len, bool lend, u32 *handle,
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return GUNYAH_RM_ERROR_NOMEM;
-	INIT_LIST_HEAD(&p->list);
 	p->lend = lend;
 	p->label = le32_to_cpu(hdr->label);
 	/* The public RM has no MEM_APPEND and does not look at the flag */
