@@ -80,8 +80,7 @@ struct sim_msg {
 /* Messages built by the RM, put on the RX queue in one go */
 struct sim_batch {
 	struct list_head msgs;
-	bool wake_vm;		/* raise every vCPU wake-up of @vm after flushing */
-	struct sim_vm *vm;
+	struct sim_vm *vm;	/* raise every vCPU wake-up of @vm after flushing */
 };
 
 enum sim_op {
@@ -322,6 +321,17 @@ struct gunyah_sim {
 
 extern struct gunyah_sim gsim;
 
+/* The RM's VM @vmid, or NULL; under gsim.lock */
+static inline struct sim_vm *sim_vm_find(u16 vmid)
+{
+	struct sim_vm *vm;
+
+	list_for_each_entry(vm, &gsim.vms, list)
+		if (vm->vmid == vmid)
+			return vm;
+	return NULL;
+}
+
 /*
  * The files in the order they may call each other: each calls only files
  * listed after it (sim_main.c, the module entry, calls all).
@@ -338,16 +348,14 @@ int sim_rm_probe_extra(const char *mode);
 /* sim_rm.c: the RM server */
 int sim_rm_init(void);
 void sim_rm_exit(void);
-void sim_rm_work(struct work_struct *work);
 int sim_rm_reap_vm(u16 vmid);
 void sim_rm_set_paused(bool paused);
 int sim_rm_set_fake_reply(u32 msg_id, u32 reply_id, u32 err,
 			  const void *payload, size_t len);
-void sim_rm_show_fake_reply(struct seq_file *s);
+int sim_rm_fake_reply_show(struct seq_file *s, void *unused);
 
 /* sim_vm_debugfs.c */
 void sim_vm_debugfs_add(struct sim_vm *vm);
-void sim_vm_debugfs_remove(struct sim_vm *vm);
 
 /* sim_vcpu.c */
 enum gunyah_error sim_vcpu_run(u64 capid, unsigned long *resume_data,
@@ -355,8 +363,6 @@ enum gunyah_error sim_vcpu_run(u64 capid, unsigned long *resume_data,
 int sim_vcpu_load(struct sim_vcpu *vcpu, struct sim_program *prog);
 int sim_vcpu_bench_backend(struct sim_vm *vm, u64 calls);
 __printf(2, 3) void sim_log(struct sim_vcpu *vcpu, const char *fmt, ...);
-void sim_log_show(struct sim_vcpu *vcpu, struct seq_file *s);
-void sim_log_clear(struct sim_vcpu *vcpu);
 const char *sim_vcpu_pending_name(const struct sim_vcpu *vcpu);
 
 /* sim_vm.c */
@@ -386,10 +392,10 @@ u32 sim_mem_init_vm(struct sim_vm *vm, const char **why);
 void sim_mem_release_vm(struct sim_vm *vm);
 bool sim_mem_access(struct sim_vm *vm, u64 ipa, unsigned int len, bool write,
 		    u64 *val);
-void sim_mem_show(struct seq_file *s);
+int sim_mem_show(struct seq_file *s, void *unused);
 void sim_mem_exit(void);
 
-/* sim_guest.c: a vCPU's program and log */
+/* sim_guest.c: a vCPU's program, and its log's allocation */
 struct sim_program *sim_program_parse(const char *text, size_t len,
 				      const char *who);
 void sim_program_free(struct sim_program *prog);
@@ -406,7 +412,7 @@ enum gunyah_error sim_msgq_recv(u64 capid, void *buff, size_t size,
 bool sim_msgq_tx_pop(struct sim_msg *msg);
 void sim_batch_init(struct sim_batch *batch);
 void sim_batch_flush(struct sim_batch *batch);
-void sim_batch_discard(struct sim_batch *batch);
+void sim_msgs_free(struct list_head *msgs);
 
 /* sim_irq.c */
 int sim_irq_init(void);
@@ -414,7 +420,6 @@ void sim_irq_exit(void);
 void sim_irq_raise(unsigned int hwirq);
 unsigned int sim_find_virq(u32 virq);
 int sim_map_virq(u32 virq);
-unsigned int sim_irq_map_hwirq(unsigned int hwirq);
 void sim_unmap_virq(unsigned int irq);
 u32 sim_hwirq_to_virq(unsigned int hwirq);
 

@@ -92,12 +92,7 @@ static int sim_rm_stats_show(struct seq_file *s, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(sim_rm_stats);
 
-static int sim_parcels_show(struct seq_file *s, void *unused)
-{
-	sim_mem_show(s);
-	return 0;
-}
-DEFINE_SHOW_ATTRIBUTE(sim_parcels);
+DEFINE_SHOW_ATTRIBUTE(sim_mem);
 
 static int sim_reap_vm_parse(struct file *file, struct gunyah_knob_args *args)
 {
@@ -179,18 +174,12 @@ static ssize_t sim_rm_rx_write(struct file *file, const char __user *ubuf,
 refuse:
 	gunyah_knob_refuse(file, why);
 out:
-	sim_batch_discard(&batch);
+	sim_msgs_free(&batch.msgs);
 	kfree(buf);
 	return ret;
 }
 
 GUNYAH_KNOB_WO_FOPS(sim_rm_rx, sim_rm_rx_write);
-
-static int sim_fake_reply_show(struct seq_file *s, void *unused)
-{
-	sim_rm_show_fake_reply(s);
-	return 0;
-}
 
 static int sim_fake_reply_parse(struct file *file, struct gunyah_knob_args *args)
 {
@@ -228,7 +217,7 @@ static int sim_fake_reply_parse(struct file *file, struct gunyah_knob_args *args
 
 GUNYAH_KNOB_WORDS_WRITE(sim_fake_reply, 2 * SIM_FAKE_REPLY_MAX + 64,
 			sim_fake_reply_parse);
-GUNYAH_KNOB_SEQ_FOPS(sim_fake_reply, sim_fake_reply_write);
+GUNYAH_KNOB_SEQ_FOPS(sim_rm_fake_reply, sim_fake_reply_write);
 
 static int sim_rm_pause_show(struct seq_file *s, void *unused)
 {
@@ -275,10 +264,10 @@ void sim_debugfs_init(void)
 {
 	static const struct gunyah_knob_file files[] = {
 		{ "rm_stats", 0400, &sim_rm_stats_fops },
-		{ "parcels", 0400, &sim_parcels_fops },
+		{ "parcels", 0400, &sim_mem_fops },
 		{ "reap_vm", 0200, &sim_reap_vm_fops },
 		{ "rm_rx", 0200, &sim_rm_rx_fops },
-		{ "rm_fake_reply", 0600, &sim_fake_reply_fops },
+		{ "rm_fake_reply", 0600, &sim_rm_fake_reply_fops },
 		{ "rm_pause", 0600, &sim_rm_pause_fops },
 		{ "rm_probe", 0200, &sim_rm_probe_fops },
 		{ "rcu_barrier", 0200, &sim_rcu_barrier_fops },
@@ -301,5 +290,4 @@ void sim_debugfs_init(void)
 void sim_debugfs_exit(void)
 {
 	debugfs_remove_recursive(gsim.debugfs);
-	gsim.debugfs = NULL;
 }

@@ -290,8 +290,6 @@ int sim_guest_init(struct sim_vcpu *vcpu)
 void sim_guest_free(struct sim_vcpu *vcpu)
 {
 	sim_program_free(vcpu->prog);
-	vcpu->prog = NULL;
 	kfree(vcpu->log.lines);
-	vcpu->log.lines = NULL;
 	mutex_destroy(&vcpu->lock);
 }

@@ -56,11 +56,6 @@ u32 sim_hwirq_to_virq(unsigned int hwirq)
 	return hwirq - SIM_NR_SPI + SIM_GIC_ESPI_BASE;
 }
 
-unsigned int sim_irq_map_hwirq(unsigned int hwirq)
-{
-	return irq_create_mapping(gsim.domain, hwirq);
-}
-
 /* The sim hwirq standing for GIC interrupt @virq, or -EINVAL */
 static int sim_virq_to_hwirq(u32 virq)
 {
@@ -91,7 +86,7 @@ int sim_map_virq(u32 virq)
 
 	if (hwirq < 0)
 		return hwirq;
-	irq = sim_irq_map_hwirq(hwirq);
+	irq = irq_create_mapping(gsim.domain, hwirq);
 	if (!irq) {
 		pr_err("gunyah_sim: cannot map virq %u (hwirq %d)\n", virq,
 		       hwirq);

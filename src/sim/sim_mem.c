@@ -179,18 +179,6 @@ static bool sim_rights_valid(u8 rights)
 	}
 }
 
-static bool sim_vmid_known(u16 vmid)
-{
-	struct sim_vm *vm;
-
-	if (vmid == SIM_VMID_HLOS)
-		return true;
-	list_for_each_entry(vm, &gsim.vms, list)
-		if (vm->vmid == vmid)
-			return true;
-	return false;
-}
-
 /* The ACL: no duplicates, known VMs, valid rights; the host in a share only */
 static u32 sim_parcel_take_acl(struct sim_parcel *p,
 			       const struct gunyah_rm_mem_acl_entry *acl,
@@ -213,7 +201,8 @@ static u32 sim_parcel_take_acl(struct sim_parcel *p,
 			*why = "ACL names a VM twice";
 			return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
 		}
-		if (!sim_vmid_known(vmid) || !sim_rights_valid(acl[i].rights)) {
+		if ((vmid != SIM_VMID_HLOS && !sim_vm_find(vmid)) ||
+		    !sim_rights_valid(acl[i].rights)) {
 			*why = "ACL entry with an unknown VM or invalid rights";
 			return GUNYAH_RM_ERROR_ARGUMENT_INVALID;
 		}
@@ -292,7 +281,6 @@ u32 sim_mem_create(const u8 *buf, size_t len, bool lend, u32 *handle,
 	p = kzalloc(sizeof(*p), GFP_KERNEL);
 	if (!p)
 		return GUNYAH_RM_ERROR_NOMEM;
-	INIT_LIST_HEAD(&p->list);
 	p->lend = lend;
 	p->label = le32_to_cpu(hdr->label);
 	/* The public RM has no MEM_APPEND and does not look at the flag */
@@ -536,7 +524,7 @@ bool sim_mem_access(struct sim_vm *vm, u64 ipa, unsigned int len, bool write,
 }
 
 /* debugfs parcels: one line per parcel */
-void sim_mem_show(struct seq_file *s)
+int sim_mem_show(struct seq_file *s, void *unused)
 {
 	struct sim_parcel *p;
 	unsigned int i;
@@ -555,6 +543,7 @@ void sim_mem_show(struct seq_file *s)
 		seq_putc(s, '\n');
 	}
 	mutex_unlock(&gsim.lock);
+	return 0;
 }
 
 /* At unload: the pages are the host's, only the bookkeeping goes */

@@ -130,18 +130,16 @@ enum gunyah_error sim_msgq_recv(u64 capid, void *buff, size_t size,
 void sim_batch_init(struct sim_batch *batch)
 {
 	INIT_LIST_HEAD(&batch->msgs);
-	batch->wake_vm = false;
 	batch->vm = NULL;
 }
 
-void sim_batch_discard(struct sim_batch *batch)
+/* Free every message on @msgs; the caller discards the list head */
+void sim_msgs_free(struct list_head *msgs)
 {
 	struct sim_msg *msg, *tmp;
 
-	list_for_each_entry_safe(msg, tmp, &batch->msgs, list) {
-		list_del(&msg->list);
+	list_for_each_entry_safe(msg, tmp, msgs, list)
 		kfree(msg);
-	}
 }
 
 /*
@@ -171,11 +169,10 @@ void sim_batch_flush(struct sim_batch *batch)
 			sim_irq_raise(SIM_HWIRQ_RM_RX);
 	}
 
-	if (batch->wake_vm && batch->vm) {
+	if (batch->vm) {
 		for (i = 0; i < batch->vm->nr_vcpus; i++)
 			sim_irq_raise(batch->vm->vcpus[i].hwirq);
 	}
-	batch->wake_vm = false;
 }
 
 int sim_msgq_init(void)
@@ -190,13 +187,6 @@ int sim_msgq_init(void)
 
 void sim_msgq_exit(void)
 {
-	struct sim_msg *msg, *tmp;
-
-	list_for_each_entry_safe(msg, tmp, &gsim.rx, list) {
-		list_del(&msg->list);
-		kfree(msg);
-	}
-	gsim.rx_count = 0;
+	sim_msgs_free(&gsim.rx);
 	kfree(gsim.tx);
-	gsim.tx = NULL;
 }

@@ -7,6 +7,7 @@
  */
 
 #include <linux/bitfield.h>
+#include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -34,28 +35,7 @@ static void sim_vm_reset_done(struct work_struct *work)
 	sim_vm_put(vm);
 }
 
-/*
- * Index the vCPUs by capid for sim_vcpu_run(), or take them out of the
- * index (a dead VM's caps are gone). Both under gsim.lock.
- */
-static int sim_vm_index(struct sim_vm *vm)
-{
-	unsigned int i;
-	int ret;
-
-	for (i = 0; i < vm->nr_vcpus; i++) {
-		ret = xa_insert(&gsim.vcpus, vm->vcpus[i].capid - SIM_CAPID_VCPU,
-				&vm->vcpus[i], GFP_KERNEL);
-		if (ret) {
-			while (i--)
-				xa_erase(&gsim.vcpus,
-					 vm->vcpus[i].capid - SIM_CAPID_VCPU);
-			return ret;
-		}
-	}
-	return 0;
-}
-
+/* Take the vCPUs out of sim_vcpu_run()'s index: a dead VM's caps are gone */
 static void sim_vm_unindex(struct sim_vm *vm)
 {
 	unsigned int i;
@@ -102,9 +82,15 @@ static struct sim_vm *sim_vm_create(u16 vmid, unsigned int nr)
 		vm->vcpus[i].capid = gsim.next_capid;
 		WRITE_ONCE(gsim.next_capid, gsim.next_capid + 1);
 	}
-	ret = sim_vm_index(vm);
-	if (ret)
-		goto err;
+	/* Index the vCPUs by capid for sim_vcpu_run(), under gsim.lock */
+	for (i = 0; i < nr; i++) {
+		ret = xa_insert(&gsim.vcpus, vm->vcpus[i].capid - SIM_CAPID_VCPU,
+				&vm->vcpus[i], GFP_KERNEL);
+		if (ret) {
+			sim_vm_unindex(vm);
+			goto err;
+		}
+	}
 	list_add_tail(&vm->list, &gsim.vms);
 	sim_vm_debugfs_add(vm);
 	return vm;
@@ -117,7 +103,7 @@ err:
 /* Called without gsim.lock: debugfs removal waits for file users */
 static void sim_vm_destroy(struct sim_vm *vm)
 {
-	sim_vm_debugfs_remove(vm);
+	debugfs_remove_recursive(vm->dir);
 	ida_free(&gsim.vmid_ida, vm->vmid);
 	sim_vm_put(vm);
 }
@@ -131,16 +117,6 @@ static void sim_vm_remove(struct sim_vm *vm)
 	vm->dead = true;
 }
 
-static struct sim_vm *sim_vm_find(u16 vmid)
-{
-	struct sim_vm *vm;
-
-	list_for_each_entry(vm, &gsim.vms, list)
-		if (vm->vmid == vmid)
-			return vm;
-	return NULL;
-}
-
 /* One request being served */
 struct sim_rm_req {
 	u16 seq;
@@ -149,10 +125,10 @@ struct sim_rm_req {
 	size_t len;
 	struct sim_vm *vm;	/* the VM the call names, if it names one */
 	const char *why;	/* reason for a refusal, logged */
-	void *reply;
+	void *reply;		/* set only by a handler that succeeds */
 	size_t reply_len;
 	bool reply_alloc;
-	__le32 small[2];
+	__le32 small[2];	/* a small reply, zeroed: reserved fields stay 0 */
 	struct sim_batch notes;
 	struct sim_vm *destroy;
 };
@@ -186,7 +162,6 @@ static u32 sim_rm_reply_vmid(struct sim_rm_req *req, u16 vmid)
 	struct gunyah_rm_vm_common_vmid_req *out = (void *)req->small;
 
 	out->vmid = cpu_to_le16(vmid);
-	out->reserved0 = 0;
 	req->reply = out;
 	req->reply_len = sizeof(*out);
 	return GUNYAH_RM_ERROR_OK;
@@ -348,7 +323,6 @@ static u32 sim_rm_start(struct sim_rm_req *req)
 	sim_vm_set_status(req->vm, GUNYAH_RM_VM_STATUS_RUNNING, &req->notes);
 	/* Power-on: vCPUs with a program start running */
 	req->notes.vm = req->vm;
-	req->notes.wake_vm = true;
 	return GUNYAH_RM_ERROR_OK;
 }
 
@@ -398,7 +372,6 @@ static u32 sim_rm_reset(struct sim_rm_req *req)
 	queue_delayed_work(gsim.wq, &vm->reset_work,
 			   msecs_to_jiffies(READ_ONCE(gsim.reset_delay_ms)));
 	req->notes.vm = vm;
-	req->notes.wake_vm = true;
 	return GUNYAH_RM_ERROR_OK;
 }
 
@@ -624,7 +597,7 @@ int sim_rm_set_fake_reply(u32 msg_id, u32 reply_id, u32 err,
 }
 
 /* "MSG_ID REPLY_ID ERR LEN" of the armed fake reply, or "none" */
-void sim_rm_show_fake_reply(struct seq_file *s)
+int sim_rm_fake_reply_show(struct seq_file *s, void *unused)
 {
 	struct sim_fake_reply *f = &gsim.fake;
 
@@ -635,6 +608,7 @@ void sim_rm_show_fake_reply(struct seq_file *s)
 	else
 		seq_puts(s, "none\n");
 	mutex_unlock(&gsim.lock);
+	return 0;
 }
 
 /* rm_fake_reply armed for @msg_id: answer with it instead (gsim.lock held) */
@@ -676,13 +650,10 @@ static void sim_rm_dispatch(u16 seq, u32 msg_id, const u8 *payload, size_t len)
 		return;
 	}
 	err = sim_rm_call(&req);
-	if (err != GUNYAH_RM_ERROR_OK) {
-		req.reply = NULL;
-		req.reply_len = 0;
+	if (err != GUNYAH_RM_ERROR_OK)
 		pr_info_ratelimited("gunyah_sim: RM %s %#x (seq %u, %zu bytes) refused with error %#x: %s\n",
 				    sim_rm_call_name(msg_id), msg_id, seq, len,
 				    err, req.why ?: "out of memory");
-	}
 	/* Like the real RM: state changes are announced before the reply */
 	sim_batch_flush(&req.notes);
 	sim_rm_reply(&out, seq, msg_id, err, req.reply, req.reply_len);
@@ -810,7 +781,7 @@ static bool sim_rm_pause_here(const struct sim_msg *msg)
 	return true;
 }
 
-void sim_rm_work(struct work_struct *work)
+static void sim_rm_work(struct work_struct *work)
 {
 	static struct sim_msg msg;	/* only this (ordered) work uses it */
 
@@ -891,7 +862,6 @@ void sim_rm_exit(void)
 	list_for_each_entry_safe(vm, tmp, &doomed, list) {
 		pr_info("gunyah_sim: vm%u still allocated at unload, freeing it\n",
 			vm->vmid);
-		list_del(&vm->list);
 		sim_vm_destroy(vm);
 	}
 	sim_mem_exit();

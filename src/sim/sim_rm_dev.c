@@ -40,8 +40,8 @@ int sim_rm_device_create(void)
 
 	/* As the DT binding: 0 = TX-allowed, 1 = RX-requested, edge rising */
 	for (i = 0; i < 2; i++) {
-		gsim.rm_irq[i] = sim_irq_map_hwirq(i ? SIM_HWIRQ_RM_RX :
-							 SIM_HWIRQ_RM_TX);
+		gsim.rm_irq[i] = irq_create_mapping(gsim.domain,
+						    i ? SIM_HWIRQ_RM_RX : SIM_HWIRQ_RM_TX);
 		if (!gsim.rm_irq[i]) {
 			pr_err("gunyah_sim: cannot map the RM's interrupts\n");
 			return -ENOMEM;
@@ -73,7 +73,7 @@ static int sim_spare_irq(int *hwirq)
 				 SIM_NR_HWIRQS - 1, GFP_KERNEL);
 	if (*hwirq < 0)
 		return *hwirq;
-	irq = sim_irq_map_hwirq(*hwirq);
+	irq = irq_create_mapping(gsim.domain, *hwirq);
 	if (!irq) {
 		ida_free(&gsim.hwirq_ida, *hwirq);
 		*hwirq = -1;

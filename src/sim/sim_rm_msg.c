@@ -69,11 +69,7 @@ static int sim_rm_build(struct sim_batch *batch, u8 kind, u16 seq, u32 msg_id,
 	return nfrags;
 
 nomem:
-	while (!list_empty(&local)) {
-		msg = list_first_entry(&local, struct sim_msg, list);
-		list_del(&msg->list);
-		kfree(msg);
-	}
+	sim_msgs_free(&local);
 	pr_err("gunyah_sim: RM out of memory building message %#x\n", msg_id);
 	return -ENOMEM;
 }

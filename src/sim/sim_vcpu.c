@@ -42,7 +42,6 @@
 #include <linux/delay.h>
 #include <linux/ktime.h>
 #include <linux/sched.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include "sim.h"
@@ -67,26 +66,6 @@ void sim_log(struct sim_vcpu *vcpu, const char *fmt, ...)
 	va_start(args, fmt);
 	vsnprintf(log->lines[idx], SIM_LOG_LINE_LEN, fmt, args);
 	va_end(args);
-}
-
-void sim_log_show(struct sim_vcpu *vcpu, struct seq_file *s)
-{
-	struct sim_log *log = &vcpu->log;
-	unsigned int i;
-
-	lockdep_assert_held(&vcpu->lock);
-	if (log->dropped)
-		seq_printf(s, "dropped %lu\n", log->dropped);
-	for (i = 0; i < log->count; i++)
-		seq_printf(s, "%s\n", log->lines[(log->head + i) % SIM_LOG_LINES]);
-}
-
-void sim_log_clear(struct sim_vcpu *vcpu)
-{
-	lockdep_assert_held(&vcpu->lock);
-	vcpu->log.head = 0;
-	vcpu->log.count = 0;
-	vcpu->log.dropped = 0;
 }
 
 const char *sim_vcpu_pending_name(const struct sim_vcpu *vcpu)
@@ -135,14 +114,6 @@ int sim_vcpu_load(struct sim_vcpu *vcpu, struct sim_program *prog)
 static u64 sim_len_mask(u32 len)
 {
 	return len >= sizeof(u64) ? U64_MAX : BIT_ULL(len * 8) - 1;
-}
-
-/* Under gsim.lock, or in a sim_srcu read section (the vCPU is not freed) */
-static struct sim_vcpu *sim_vcpu_find(u64 capid)
-{
-	if (capid < SIM_CAPID_VCPU)
-		return NULL;
-	return xa_load(&gsim.vcpus, capid - SIM_CAPID_VCPU);
 }
 
 /*
@@ -626,8 +597,10 @@ enum gunyah_error sim_vcpu_run(u64 capid, unsigned long *resume_data,
 	enum gunyah_error ret = GUNYAH_ERROR_OK;
 	int idx;
 
+	/* The vCPU is not freed before this read section ends */
 	idx = srcu_read_lock(&sim_srcu);
-	vcpu = sim_vcpu_find(capid);
+	vcpu = capid < SIM_CAPID_VCPU ? NULL :
+	       xa_load(&gsim.vcpus, capid - SIM_CAPID_VCPU);
 	if (!vcpu) {
 		srcu_read_unlock(&sim_srcu, idx);
 		if (capid == SIM_CAPID_RM_TX || capid == SIM_CAPID_RM_RX)

@@ -68,7 +68,6 @@ void sim_vm_exit(struct sim_vm *vm, u16 type, const u32 *words,
 		       vm->vmid);
 	}
 	batch->vm = vm;
-	batch->wake_vm = true;
 }
 
 /*
@@ -82,7 +81,6 @@ void sim_vm_crash(struct sim_vm *vm, struct sim_batch *batch)
 	sim_mem_release_vm(vm);
 	sim_vm_set_status(vm, GUNYAH_RM_VM_STATUS_RESET, batch);
 	batch->vm = vm;
-	batch->wake_vm = true;
 }
 
 DEFINE_SRCU(sim_srcu);

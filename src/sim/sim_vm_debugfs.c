@@ -138,9 +138,14 @@ GUNYAH_KNOB_SEQ_FOPS(sim_program, sim_program_write);
 static int sim_log_file_show(struct seq_file *s, void *unused)
 {
 	struct sim_vcpu *vcpu = s->private;
+	struct sim_log *log = &vcpu->log;
+	unsigned int i;
 
 	mutex_lock(&vcpu->lock);
-	sim_log_show(vcpu, s);
+	if (log->dropped)
+		seq_printf(s, "dropped %lu\n", log->dropped);
+	for (i = 0; i < log->count; i++)
+		seq_printf(s, "%s\n", log->lines[(log->head + i) % SIM_LOG_LINES]);
 	mutex_unlock(&vcpu->lock);
 	return 0;
 }
@@ -151,7 +156,9 @@ static ssize_t sim_log_write(struct file *file, const char __user *ubuf,
 	struct sim_vcpu *vcpu = gunyah_knob_seq_data(file);
 
 	mutex_lock(&vcpu->lock);
-	sim_log_clear(vcpu);
+	vcpu->log.head = 0;
+	vcpu->log.count = 0;
+	vcpu->log.dropped = 0;
 	mutex_unlock(&vcpu->lock);
 	return count;
 }
@@ -235,10 +242,4 @@ void sim_vm_debugfs_add(struct sim_vm *vm)
 					 &vm->vcpus[i], vcpu_files,
 					 ARRAY_SIZE(vcpu_files));
 	}
-}
-
-void sim_vm_debugfs_remove(struct sim_vm *vm)
-{
-	debugfs_remove_recursive(vm->dir);
-	vm->dir = NULL;
 }
