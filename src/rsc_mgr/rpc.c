@@ -810,32 +810,27 @@ int gunyah_rm_call(struct gunyah_rm *rm, u32 message_id, const void *req,
 				dev_info_ratelimited(rm->dev,
 						     "RM call %#x seq %u: abandoned, its caller was killed\n",
 						     message_id, seq);
-			trace_gunyah_rm_reply(message_id, seq, 0, ret, 0);
-			return ret;
+			goto out;	/* nothing delivered: no error, no payload */
 		}
 		wait_for_completion(&call.done);
 	}
 
 done:
-	if (call.ret) {
+	ret = call.ret;
+	if (ret) {
 		dev_err_ratelimited(rm->dev, "RM call %#x seq %u failed: %d\n",
-				    message_id, seq, call.ret);
-		trace_gunyah_rm_reply(message_id, seq, call.rm_error, call.ret,
-				      call.size);
-		kfree(call.payload);
-		return call.ret;
-	}
-	if (call.rm_error != GUNYAH_RM_ERROR_OK) {
+				    message_id, seq, ret);
+	} else if (call.rm_error != GUNYAH_RM_ERROR_OK) {
 		ret = gunyah_rm_error_remap(call.rm_error);
 		dev_err_ratelimited(rm->dev, "RM call %#x seq %u: RM error %#x (%d)\n",
 				    message_id, seq, call.rm_error, ret);
-		trace_gunyah_rm_reply(message_id, seq, call.rm_error, ret,
-				      call.size);
+	}
+out:
+	trace_gunyah_rm_reply(message_id, seq, call.rm_error, ret, call.size);
+	if (ret) {
 		kfree(call.payload);
 		return ret;
 	}
-	trace_gunyah_rm_reply(message_id, seq, call.rm_error, 0, call.size);
-
 	*resp = call.payload;
 	*resp_size = call.size;
 	return 0;
