@@ -132,7 +132,7 @@ struct gunyah_rm {
 	u32 seq_round;
 
 	u8 recv_buf[GUNYAH_RM_MSG_SIZE] __aligned(8);
-	u8 *rx_buf;
+	u8 rx_buf[GUNYAH_RM_HDR_SIZE + GUNYAH_RM_MAX_MSG_LEN] __aligned(8);
 	size_t rx_size;
 	unsigned int rx_frags_left;
 
@@ -192,7 +192,6 @@ static void gunyah_rm_release(struct kref *kref)
 
 	WARN_ON(!xa_empty(&rm->calls));
 	xa_destroy(&rm->calls);
-	kfree(rm->rx_buf);
 	put_device(rm->dev);
 	kfree(rm);
 }
@@ -1016,12 +1015,6 @@ static int gunyah_rm_probe(struct platform_device *pdev)
 	rm = kzalloc(sizeof(*rm), GFP_KERNEL);
 	if (!rm)
 		return -ENOMEM;
-	rm->rx_buf = kmalloc(GUNYAH_RM_HDR_SIZE + GUNYAH_RM_MAX_MSG_LEN,
-			     GFP_KERNEL);
-	if (!rm->rx_buf) {
-		kfree(rm);
-		return -ENOMEM;
-	}
 	rm->dev = get_device(dev);
 	kref_init(&rm->kref);
 	mutex_init(&rm->send_lock);
