@@ -544,8 +544,6 @@ static irqreturn_t gunyah_rm_rx_thread(int irq, void *data)
 	bool ready;
 
 	do {
-		size = 0;
-		ready = false;
 		gerr = gunyah_hypercall_msgq_recv(rm->rx_capid, rm->recv_buf,
 						  sizeof(rm->recv_buf), &size,
 						  &ready);
