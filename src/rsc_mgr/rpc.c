@@ -961,13 +961,6 @@ static void __gunyah_rm_unbind_clients(struct gunyah_rm *rm,
 		c->unbind(rm);
 }
 
-static void gunyah_rm_unbind_clients(struct gunyah_rm *rm)
-{
-	mutex_lock(&gunyah_rm_clients_lock);
-	__gunyah_rm_unbind_clients(rm, NULL);
-	mutex_unlock(&gunyah_rm_clients_lock);
-}
-
 static int gunyah_rm_bind_clients(struct gunyah_rm *rm)
 {
 	struct gunyah_rm_client *c;
@@ -1079,7 +1072,9 @@ static void gunyah_rm_remove(struct platform_device *pdev)
 	struct gunyah_rm_notif *n, *tmp;
 
 	debugfs_remove(rm->debugfs);
-	gunyah_rm_unbind_clients(rm);
+	mutex_lock(&gunyah_rm_clients_lock);
+	__gunyah_rm_unbind_clients(rm, NULL);
+	mutex_unlock(&gunyah_rm_clients_lock);
 
 	WRITE_ONCE(rm->removed, true);
 	wake_up(&rm->tx_wq);
