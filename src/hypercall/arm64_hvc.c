@@ -168,11 +168,6 @@ static int gunyah_hvc_map_virq(u32 virq)
 	return irq;
 }
 
-static void gunyah_hvc_unmap_virq(unsigned int irq)
-{
-	irq_dispose_mapping(irq);
-}
-
 static const struct gunyah_hypercall_ops gunyah_hvc_ops = {
 	.name = "arm64-hvc",
 	.owner = THIS_MODULE,
@@ -182,7 +177,7 @@ static const struct gunyah_hypercall_ops gunyah_hvc_ops = {
 	.vcpu_run = gunyah_hvc_vcpu_run,
 	.find_virq = gunyah_hvc_find_virq,
 	.map_virq = gunyah_hvc_map_virq,
-	.unmap_virq = gunyah_hvc_unmap_virq,
+	.unmap_virq = irq_dispose_mapping,
 };
 
 /*

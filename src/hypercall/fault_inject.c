@@ -11,16 +11,12 @@
 #define pr_fmt(fmt) "gunyah: " fmt
 
 #include <linux/debugfs.h>
-#include <linux/err.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/printk.h>
-#include <linux/random.h>
 #include <linux/seq_file.h>
-#include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
 
 #include "gunyah_knob.h"
 #include "hypercall/fault_inject.h"
@@ -76,28 +72,14 @@ bool __gunyah_fail_hypercall(enum gunyah_fail_hc call, size_t size,
 static bool gunyah_error_is_valid(s64 val)
 {
 	switch (val) {
-	case GUNYAH_ERROR_OK:
-	case GUNYAH_ERROR_UNIMPLEMENTED:
-	case GUNYAH_ERROR_RETRY:
-	case GUNYAH_ERROR_ARG_INVAL:
-	case GUNYAH_ERROR_ARG_SIZE:
-	case GUNYAH_ERROR_ARG_ALIGN:
+	case GUNYAH_ERROR_RETRY ... GUNYAH_ERROR_OK:
+	case GUNYAH_ERROR_ARG_INVAL ... GUNYAH_ERROR_ARG_ALIGN:
 	case GUNYAH_ERROR_NOMEM:
-	case GUNYAH_ERROR_ADDR_OVFL:
-	case GUNYAH_ERROR_ADDR_UNFL:
-	case GUNYAH_ERROR_ADDR_INVAL:
-	case GUNYAH_ERROR_DENIED:
-	case GUNYAH_ERROR_BUSY:
-	case GUNYAH_ERROR_IDLE:
-	case GUNYAH_ERROR_IRQ_BOUND:
-	case GUNYAH_ERROR_IRQ_UNBOUND:
-	case GUNYAH_ERROR_CSPACE_CAP_NULL:
-	case GUNYAH_ERROR_CSPACE_CAP_REVOKED:
-	case GUNYAH_ERROR_CSPACE_WRONG_OBJ_TYPE:
-	case GUNYAH_ERROR_CSPACE_INSUF_RIGHTS:
-	case GUNYAH_ERROR_CSPACE_FULL:
-	case GUNYAH_ERROR_MSGQUEUE_EMPTY:
-	case GUNYAH_ERROR_MSGQUEUE_FULL:
+	case GUNYAH_ERROR_ADDR_OVFL ... GUNYAH_ERROR_ADDR_INVAL:
+	case GUNYAH_ERROR_DENIED ... GUNYAH_ERROR_IDLE:
+	case GUNYAH_ERROR_IRQ_BOUND ... GUNYAH_ERROR_IRQ_UNBOUND:
+	case GUNYAH_ERROR_CSPACE_CAP_NULL ... GUNYAH_ERROR_CSPACE_FULL:
+	case GUNYAH_ERROR_MSGQUEUE_EMPTY ... GUNYAH_ERROR_MSGQUEUE_FULL:
 		return true;
 	default:
 		return false;

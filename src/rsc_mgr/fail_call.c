@@ -10,12 +10,9 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
-#include <linux/mutex.h>
 #include <linux/seq_file.h>
-#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
 
 #include "gunyah_knob.h"
 #include "rsc_mgr/rsc_mgr.h"
@@ -34,7 +31,7 @@ static u32 gunyah_fail_rm_error = GUNYAH_RM_ERROR_INVALID;
 static DEFINE_SPINLOCK(gunyah_fail_rm_lock);	/* the id set and the counters */
 static u32 gunyah_fail_rm_ids[GUNYAH_FAIL_RM_MAX_IDS];
 static unsigned int gunyah_fail_rm_nr_ids;	/* 0: every call */
-static struct {
+static struct gunyah_fail_rm_counter {
 	u32 msg_id;
 	unsigned long n;
 } gunyah_fail_rm_counts[GUNYAH_FAIL_RM_MAX_COUNTED];
@@ -46,16 +43,6 @@ static struct dentry *gunyah_fail_rm_dir;
 module_param_cb(fail_rm_call, &gunyah_fault_param_ops,
 		&gunyah_fail_rm_call_attr, 0600);
 MODULE_PARM_DESC(fail_rm_call, GUNYAH_FAULT_PARAM_DESC);
-
-static bool gunyah_fail_rm_eligible(u32 msg_id)
-{
-	bool eligible = !gunyah_fail_rm_nr_ids;
-	unsigned int i;
-
-	for (i = 0; i < gunyah_fail_rm_nr_ids && !eligible; i++)
-		eligible = gunyah_fail_rm_ids[i] == msg_id;
-	return eligible;
-}
 
 static void gunyah_fail_rm_count(u32 msg_id)
 {
@@ -86,10 +73,13 @@ static void gunyah_fail_rm_count(u32 msg_id)
  */
 bool __gunyah_rm_fail_call(u32 msg_id, size_t size, u32 *rm_error)
 {
+	unsigned int i;
 	bool eligible;
 
 	spin_lock(&gunyah_fail_rm_lock);
-	eligible = gunyah_fail_rm_eligible(msg_id);
+	eligible = !gunyah_fail_rm_nr_ids;
+	for (i = 0; i < gunyah_fail_rm_nr_ids && !eligible; i++)
+		eligible = gunyah_fail_rm_ids[i] == msg_id;
 	spin_unlock(&gunyah_fail_rm_lock);
 	if (!eligible || !gunyah_fault_should_fail(&gunyah_fail_rm_call_attr, size))
 		return false;
@@ -159,19 +149,13 @@ GUNYAH_KNOB_SEQ_FOPS(gunyah_fail_rm_ids, gunyah_fail_rm_ids_write);
 
 static int gunyah_fail_rm_injected_show(struct seq_file *s, void *unused)
 {
-	struct {
-		u32 msg_id;
-		unsigned long n;
-	} counts[GUNYAH_FAIL_RM_MAX_COUNTED];
+	struct gunyah_fail_rm_counter counts[GUNYAH_FAIL_RM_MAX_COUNTED];
 	unsigned int nr, i;
 	unsigned long total;
 
 	spin_lock(&gunyah_fail_rm_lock);
 	nr = gunyah_fail_rm_nr_counted;
-	for (i = 0; i < nr; i++) {
-		counts[i].msg_id = gunyah_fail_rm_counts[i].msg_id;
-		counts[i].n = gunyah_fail_rm_counts[i].n;
-	}
+	memcpy(counts, gunyah_fail_rm_counts, nr * sizeof(counts[0]));
 	total = gunyah_fail_rm_total;
 	spin_unlock(&gunyah_fail_rm_lock);
 

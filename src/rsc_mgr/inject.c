@@ -14,7 +14,6 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
 
 #include "gunyah_knob.h"
 #include "rsc_mgr/rsc_mgr.h"

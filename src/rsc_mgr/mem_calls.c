@@ -8,7 +8,6 @@
 #include <linux/device.h>
 #include <linux/minmax.h>
 #include <linux/moduleparam.h>
-#include <linux/overflow.h>
 #include <linux/slab.h>
 
 #include "rsc_mgr/rsc_mgr.h"

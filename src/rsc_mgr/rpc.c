@@ -19,7 +19,6 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -132,7 +131,7 @@ struct gunyah_rm {
 	u32 seq_round;
 
 	u8 recv_buf[GUNYAH_RM_MSG_SIZE] __aligned(8);
-	u8 *rx_buf;
+	u8 rx_buf[GUNYAH_RM_HDR_SIZE + GUNYAH_RM_MAX_MSG_LEN] __aligned(8);
 	size_t rx_size;
 	unsigned int rx_frags_left;
 
@@ -192,7 +191,6 @@ static void gunyah_rm_release(struct kref *kref)
 
 	WARN_ON(!xa_empty(&rm->calls));
 	xa_destroy(&rm->calls);
-	kfree(rm->rx_buf);
 	put_device(rm->dev);
 	kfree(rm);
 }
@@ -545,8 +543,6 @@ static irqreturn_t gunyah_rm_rx_thread(int irq, void *data)
 	bool ready;
 
 	do {
-		size = 0;
-		ready = false;
 		gerr = gunyah_hypercall_msgq_recv(rm->rx_capid, rm->recv_buf,
 						  sizeof(rm->recv_buf), &size,
 						  &ready);
@@ -810,32 +806,27 @@ int gunyah_rm_call(struct gunyah_rm *rm, u32 message_id, const void *req,
 				dev_info_ratelimited(rm->dev,
 						     "RM call %#x seq %u: abandoned, its caller was killed\n",
 						     message_id, seq);
-			trace_gunyah_rm_reply(message_id, seq, 0, ret, 0);
-			return ret;
+			goto out;	/* nothing delivered: no error, no payload */
 		}
 		wait_for_completion(&call.done);
 	}
 
 done:
-	if (call.ret) {
+	ret = call.ret;
+	if (ret) {
 		dev_err_ratelimited(rm->dev, "RM call %#x seq %u failed: %d\n",
-				    message_id, seq, call.ret);
-		trace_gunyah_rm_reply(message_id, seq, call.rm_error, call.ret,
-				      call.size);
-		kfree(call.payload);
-		return call.ret;
-	}
-	if (call.rm_error != GUNYAH_RM_ERROR_OK) {
+				    message_id, seq, ret);
+	} else if (call.rm_error != GUNYAH_RM_ERROR_OK) {
 		ret = gunyah_rm_error_remap(call.rm_error);
 		dev_err_ratelimited(rm->dev, "RM call %#x seq %u: RM error %#x (%d)\n",
 				    message_id, seq, call.rm_error, ret);
-		trace_gunyah_rm_reply(message_id, seq, call.rm_error, ret,
-				      call.size);
+	}
+out:
+	trace_gunyah_rm_reply(message_id, seq, call.rm_error, ret, call.size);
+	if (ret) {
 		kfree(call.payload);
 		return ret;
 	}
-	trace_gunyah_rm_reply(message_id, seq, call.rm_error, 0, call.size);
-
 	*resp = call.payload;
 	*resp_size = call.size;
 	return 0;
@@ -969,13 +960,6 @@ static void __gunyah_rm_unbind_clients(struct gunyah_rm *rm,
 		c->unbind(rm);
 }
 
-static void gunyah_rm_unbind_clients(struct gunyah_rm *rm)
-{
-	mutex_lock(&gunyah_rm_clients_lock);
-	__gunyah_rm_unbind_clients(rm, NULL);
-	mutex_unlock(&gunyah_rm_clients_lock);
-}
-
 static int gunyah_rm_bind_clients(struct gunyah_rm *rm)
 {
 	struct gunyah_rm_client *c;
@@ -1021,12 +1005,6 @@ static int gunyah_rm_probe(struct platform_device *pdev)
 	rm = kzalloc(sizeof(*rm), GFP_KERNEL);
 	if (!rm)
 		return -ENOMEM;
-	rm->rx_buf = kmalloc(GUNYAH_RM_HDR_SIZE + GUNYAH_RM_MAX_MSG_LEN,
-			     GFP_KERNEL);
-	if (!rm->rx_buf) {
-		kfree(rm);
-		return -ENOMEM;
-	}
 	rm->dev = get_device(dev);
 	kref_init(&rm->kref);
 	mutex_init(&rm->send_lock);
@@ -1093,7 +1071,9 @@ static void gunyah_rm_remove(struct platform_device *pdev)
 	struct gunyah_rm_notif *n, *tmp;
 
 	debugfs_remove(rm->debugfs);
-	gunyah_rm_unbind_clients(rm);
+	mutex_lock(&gunyah_rm_clients_lock);
+	__gunyah_rm_unbind_clients(rm, NULL);
+	mutex_unlock(&gunyah_rm_clients_lock);
 
 	WRITE_ONCE(rm->removed, true);
 	wake_up(&rm->tx_wq);
