@@ -10,7 +10,8 @@
 # of gunyah-tests, then purges and checks nothing of the packages is left.
 # The targets' headers are the private trees of scripts/fetch-headers.sh,
 # linked as /lib/modules/KVER/build for DKMS where the host has none and
-# removed at the end: no headers package or kernel image is installed.
+# removed at the end. No kernel image is installed; where the host has no
+# headers package, the 6.1 target's is, for dkms-autopkgtest, and purged.
 # Idempotent: first removes whatever an interrupted run left behind.
 #   [BUILD_DIR=dir] [KERNELS="6.1 6.12"] pkg-test.sh
 # Prints ok/FAIL/skip lines; "P F S" goes to $BUILD_DIR/pkg-test/result.
@@ -48,6 +49,13 @@ unset MAKEFLAGS MAKELEVEL MFLAGS
 export DEBIAN_FRONTEND=noninteractive
 cd "$top" || exit 1
 
+# The targets' versions come from the machine's apt lists: the private
+# apt configuration below knows only the local repository.
+declare -A kver_of=()
+for k in $kernels; do
+	kver_of[$k]=$(scripts/kernels.sh version "$k") || kver_of[$k]=""
+done
+
 # A private apt configuration that knows only our local repository (and
 # dpkg's status): the machine's sources, lists and caches are untouched.
 export APT_CONFIG=$work/apt/apt.conf
@@ -67,6 +75,10 @@ cleanup() { # what this test may leave on the machine
 	fi
 	rm -rf "/lib/modules/$old"
 	# what this test made for DKMS where the host had nothing (below)
+	if [ -s "$work/added-pkgs" ]; then
+		xargs dpkg --purge < "$work/added-pkgs" >> "$work/cleanup.log" 2>&1
+		rm -f "$work/added-pkgs"
+	fi
 	if [ -f "$work/created" ]; then
 		while read -r p; do rm -rf "$p"; done < "$work/created"
 		rm -f "$work/created"
@@ -128,12 +140,31 @@ printf 'CONFIG_MODULES=y\nCONFIG_IRQ_DOMAIN=y\n' > "$work/old-headers/.config"
 printf 'all modules %%:\n\t@echo "GUNYAH-OLD-KERNEL-BUILT"; exit 1\n' > "$work/old-headers/Makefile"
 ln -sfn "$work/old-headers" "/lib/modules/$old/build"
 
+# dkms-autopkgtest wants a linux-headers package installed; on a host with
+# none it would install every one the archive has. Install the 6.1
+# target's (unlike 6.12's, it brings no kernel image); cleanup purges what
+# that added, and the folder DKMS's depmod leaves behind.
+installed_pkgs() { dpkg-query -W -f='${db:Status-Abbrev}${Package}\n' | sed -n 's/^ii *//p' | sort; }
+if ! installed_pkgs | grep '^linux-headers-' > /dev/null; then
+	installed_pkgs > "$work/pkgs-before"
+	if hdr=$(APT_CONFIG='' scripts/kernels.sh version 6.1) &&
+	   { [ -d "/lib/modules/$hdr" ] || echo "/lib/modules/$hdr" >> "$work/created"; } &&
+	   APT_CONFIG='' aptget install --no-install-recommends "linux-headers-$hdr" \
+		> "$work/headers-pkg.log" 2>&1; then
+		ok "pkg.headers_package (linux-headers-$hdr, for dkms-autopkgtest; purged at the end)"
+	else
+		cat "$work/headers-pkg.log"; bad pkg.headers_package
+	fi
+	comm -13 "$work/pkgs-before" <(installed_pkgs) > "$work/added-pkgs"
+fi
+
 # The targets' headers where DKMS looks, /lib/modules/KVER/build: the
-# privately unpacked trees (scripts/fetch-headers.sh), never a headers
+# privately unpacked trees (scripts/fetch-headers.sh), not a headers
 # package (bookworm's 6.12 headers would bring their kernel image and make
 # it the host's boot kernel). What did not exist goes again in cleanup.
 for k in $kernels; do
-	kver=$(scripts/kernels.sh version "$k") || continue
+	kver=${kver_of[$k]}
+	[ -n "$kver" ] || continue
 	[ -e "/lib/modules/$kver/build" ] && continue
 	# (from the machine's own apt sources, not the private ones above)
 	if ! tree=$(APT_CONFIG='' scripts/fetch-headers.sh "$kver" 2> "$work/headers-$kver.log"); then
@@ -152,7 +183,8 @@ else
 	cat "$work/install.log"; bad pkg.install; exit 1
 fi
 for k in $kernels; do
-	kver=$(scripts/kernels.sh version "$k") || { bad "pkg.target $k"; continue; }
+	kver=${kver_of[$k]}
+	[ -n "$kver" ] || { bad "pkg.target $k (no version from the machine's apt lists)"; continue; }
 	st=$(dkms status -m gunyah -v "$ver" -k "$kver" 2>/dev/null)
 	mods=$(cd "/lib/modules/$kver/updates/dkms" 2>/dev/null && ls gunyah*.ko* | tr '\n' ' ')
 	if echo "$st" | grep -q ': installed$' && [ "$(echo $mods | wc -w)" = 4 ]; then
@@ -194,8 +226,11 @@ fi
 
 # --- 7. boot each kernel with what DKMS installed, tests from gunyah-tests ---
 for k in $kernels; do
-	kver=$(scripts/kernels.sh version "$k") || continue
-	MODULE_DIR=/lib/modules/$kver/updates/dkms SELFTEST_DIR=/usr/libexec/gunyah-tests/gunyah \
+	kver=${kver_of[$k]}
+	[ -n "$kver" ] || continue
+	# vmtest fetches the kernel from the machine's apt sources
+	APT_CONFIG='' MODULE_DIR=/lib/modules/$kver/updates/dkms \
+		SELFTEST_DIR=/usr/libexec/gunyah-tests/gunyah \
 		VM_TAG=-pkg BUILD_DIR=$build scripts/vmtest.sh "$k" > "$work/vm-$kver.log" 2>&1
 	grep '^FAIL' "$work/vm-$kver.log"
 	if read -r p f s < "$build/$kver/vm-pkg/result" 2>/dev/null; then
