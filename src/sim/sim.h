@@ -356,6 +356,7 @@ int sim_rm_fake_reply_show(struct seq_file *s, void *unused);
 
 /* sim_vm_debugfs.c */
 void sim_vm_debugfs_add(struct sim_vm *vm);
+void sim_vm_debugfs_remove(struct sim_vm *vm);
 
 /* sim_vcpu.c */
 enum gunyah_error sim_vcpu_run(u64 capid, unsigned long *resume_data,

@@ -7,7 +7,6 @@
  */
 
 #include <linux/bitfield.h>
-#include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -103,7 +102,7 @@ err:
 /* Called without gsim.lock: debugfs removal waits for file users */
 static void sim_vm_destroy(struct sim_vm *vm)
 {
-	debugfs_remove_recursive(vm->dir);
+	sim_vm_debugfs_remove(vm);
 	ida_free(&gsim.vmid_ida, vm->vmid);
 	sim_vm_put(vm);
 }

@@ -243,3 +243,9 @@ void sim_vm_debugfs_add(struct sim_vm *vm)
 					 ARRAY_SIZE(vcpu_files));
 	}
 }
+
+void sim_vm_debugfs_remove(struct sim_vm *vm)
+{
+	debugfs_remove_recursive(vm->dir);
+	vm->dir = NULL;
+}
